@@ -1,0 +1,241 @@
+package io.fedge.aggregation;
+
+import io.fedge.core.model.GlobalModel;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Random;
+
+/**
+ * Federated Averaging (McMahan et al. 2017): each round a fraction of the clients trains locally
+ * and the next global model is the current one plus the example-count-weighted mean of their
+ * updates. Updates are folded into a {@link WeightedMean} as they are accepted, so the strategy
+ * holds one double per parameter whatever the number of clients.
+ *
+ * <pre>{@code
+ * Strategy fedAvg = FedAvg.builder()
+ *         .fractionFit(0.1).minFitClients(10).minAvailableClients(100)
+ *         .instructions(new FitInstructions(1, 32, 0.05, "fp32"))
+ *         .build();
+ * }</pre>
+ *
+ * <p>Immutable; the aggregations it begins are not thread-safe.
+ */
+public final class FedAvg implements Strategy {
+    private final double fractionFit;
+    private final int minFitClients;
+    private final int minAvailableClients;
+    private final double fractionEvaluate;
+    private final int minEvaluateClients;
+    private final int evaluateBatchSize;
+    private final FitInstructions instructions;
+
+    private FedAvg(Builder b) {
+        this.fractionFit = b.fractionFit;
+        this.minFitClients = b.minFitClients;
+        this.minAvailableClients = b.minAvailableClients;
+        this.fractionEvaluate = b.fractionEvaluate;
+        this.minEvaluateClients = b.minEvaluateClients;
+        this.evaluateBatchSize = b.evaluateBatchSize;
+        this.instructions = b.instructions;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    @Override
+    public String name() {
+        return "fedavg";
+    }
+
+    @Override
+    public int minFitClients() {
+        return minFitClients;
+    }
+
+    @Override
+    public int minAvailableClients() {
+        return minAvailableClients;
+    }
+
+    /** The instructions every selected client gets. */
+    public FitInstructions instructions() {
+        return instructions;
+    }
+
+    @Override
+    public FitPlan configureFit(long round, List<ClientInfo> available, Random rng) {
+        List<ClientInfo> eligible = new ArrayList<>();
+        for (ClientInfo c : available) {
+            if (c.codecs().contains(instructions.codec())) {
+                eligible.add(c);
+            }
+        }
+        return new FitPlan(sample(eligible, fractionFit, minFitClients, rng), instructions);
+    }
+
+    @Override
+    public EvaluatePlan configureEvaluate(long round, List<ClientInfo> available, Random rng) {
+        if (fractionEvaluate == 0) {
+            return EvaluatePlan.none();
+        }
+        return new EvaluatePlan(sample(available, fractionEvaluate, minEvaluateClients, rng), evaluateBatchSize);
+    }
+
+    /**
+     * {@code max(minimum, ceil(fraction * n))} clients drawn without replacement, capped at
+     * {@code n}, returned sorted by id.
+     */
+    static List<ClientInfo> sample(List<ClientInfo> candidates, double fraction, int minimum, Random rng) {
+        int wanted = Math.max(minimum, (int) Math.ceil(fraction * candidates.size()));
+        int k = Math.min(wanted, candidates.size());
+        List<ClientInfo> shuffled = new ArrayList<>(candidates);
+        Collections.shuffle(shuffled, rng);
+        List<ClientInfo> chosen = new ArrayList<>(shuffled.subList(0, k));
+        chosen.sort((a, b) -> a.id().compareTo(b.id()));
+        return chosen;
+    }
+
+    @Override
+    public FitAggregation beginFit(long round, GlobalModel current) {
+        return new Aggregation(current);
+    }
+
+    /** Folds example-weighted deltas into a running mean. */
+    private static final class Aggregation implements FitAggregation {
+        private final GlobalModel current;
+        private final WeightedMean mean;
+
+        Aggregation(GlobalModel current) {
+            this.current = current;
+            this.mean = new WeightedMean(current.parameterCount());
+        }
+
+        @Override
+        public void accept(FitResult result, UpdateChunks delta) {
+            double weight = result.numExamples();
+            delta.forEach((offset, values, length) -> mean.addChunk(weight, offset, values, length));
+            mean.addWeight(weight);
+        }
+
+        @Override
+        public int accepted() {
+            return mean.count();
+        }
+
+        @Override
+        public Optional<float[]> finish(List<Failure> failures) {
+            if (mean.count() == 0) {
+                return Optional.empty();
+            }
+            return Optional.of(mean.addMeanTo(current.parameters()));
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "FedAvg[fractionFit=" + fractionFit + ", minFitClients=" + minFitClients
+                + ", minAvailableClients=" + minAvailableClients + ", " + instructions + "]";
+    }
+
+    /** Builds a {@link FedAvg}; each setter may be called once. */
+    public static final class Builder {
+        private Double fractionFitSet;
+        private double fractionFit = 1.0;
+        private Integer minFitSet;
+        private int minFitClients = 1;
+        private Integer minAvailableSet;
+        private int minAvailableClients = 1;
+        private double fractionEvaluate;
+        private int minEvaluateClients;
+        private int evaluateBatchSize = 256;
+        private FitInstructions instructions;
+
+        private Builder() {
+        }
+
+        /** The fraction of available clients selected each round, in (0, 1]; default 1. */
+        public Builder fractionFit(double fraction) {
+            if (fractionFitSet != null) {
+                throw new IllegalStateException("fractionFit already set to " + fractionFitSet);
+            }
+            if (!(fraction > 0 && fraction <= 1)) {
+                throw new IllegalArgumentException("fractionFit must be in (0, 1]: " + fraction);
+            }
+            this.fractionFitSet = fraction;
+            this.fractionFit = fraction;
+            return this;
+        }
+
+        /** At least this many clients are selected, and must report, for a round to count; default 1. */
+        public Builder minFitClients(int n) {
+            if (minFitSet != null) {
+                throw new IllegalStateException("minFitClients already set to " + minFitSet);
+            }
+            if (n <= 0) {
+                throw new IllegalArgumentException("minFitClients must be positive: " + n);
+            }
+            this.minFitSet = n;
+            this.minFitClients = n;
+            return this;
+        }
+
+        /** No round starts before this many clients are connected; default {@code minFitClients}. */
+        public Builder minAvailableClients(int n) {
+            if (minAvailableSet != null) {
+                throw new IllegalStateException("minAvailableClients already set to " + minAvailableSet);
+            }
+            if (n <= 0) {
+                throw new IllegalArgumentException("minAvailableClients must be positive: " + n);
+            }
+            this.minAvailableSet = n;
+            this.minAvailableClients = n;
+            return this;
+        }
+
+        /**
+         * Federated evaluation: the fraction of clients (at least {@code minimum}) that evaluate
+         * each new model on their data with the given batch size; default none.
+         */
+        public Builder evaluateOnClients(double fraction, int minimum, int batchSize) {
+            if (!(fraction >= 0 && fraction <= 1)) {
+                throw new IllegalArgumentException("fraction must be in [0, 1]: " + fraction);
+            }
+            if (minimum < 0 || batchSize <= 0) {
+                throw new IllegalArgumentException("minimum must be non-negative and batchSize positive: "
+                        + minimum + ", " + batchSize);
+            }
+            this.fractionEvaluate = fraction;
+            this.minEvaluateClients = minimum;
+            this.evaluateBatchSize = batchSize;
+            return this;
+        }
+
+        /** What every selected client is told to do; required. */
+        public Builder instructions(FitInstructions instructions) {
+            if (this.instructions != null) {
+                throw new IllegalStateException("instructions already set to " + this.instructions);
+            }
+            this.instructions = Objects.requireNonNull(instructions, "instructions");
+            return this;
+        }
+
+        public FedAvg build() {
+            if (instructions == null) {
+                throw new IllegalStateException("instructions are required");
+            }
+            if (minAvailableSet == null) {
+                minAvailableClients = Math.max(minAvailableClients, minFitClients);
+            }
+            if (minAvailableClients < minFitClients) {
+                throw new IllegalStateException("minAvailableClients (" + minAvailableClients
+                        + ") must be at least minFitClients (" + minFitClients + ")");
+            }
+            return new FedAvg(this);
+        }
+    }
+}

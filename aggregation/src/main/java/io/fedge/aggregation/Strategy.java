@@ -1,0 +1,57 @@
+package io.fedge.aggregation;
+
+import io.fedge.core.model.Evaluation;
+import io.fedge.core.model.GlobalModel;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+
+/**
+ * Decides everything about a round and nothing about transport, like Flower's {@code Strategy}:
+ * which clients train and how, how their updates become the next model, and who evaluates it.
+ *
+ * <p>Failures arrive as data. An aggregation with no usable result keeps the current model.
+ * The coordinator calls a strategy from one thread at a time.
+ */
+public interface Strategy {
+    /** A short name for logs and history, such as {@code fedavg}. */
+    String name();
+
+    /**
+     * Picks the clients of a training round among {@code available} (sorted by id) and their
+     * instructions. May return fewer clients than {@link #minFitClients()}; the coordinator then
+     * skips the round.
+     */
+    FitPlan configureFit(long round, List<ClientInfo> available, Random rng);
+
+    /** Starts aggregating the round's updates on top of {@code current}. */
+    FitAggregation beginFit(long round, GlobalModel current);
+
+    /** The fewest accepted updates with which a round counts; fewer and the model is kept. */
+    int minFitClients();
+
+    /** The fewest connected clients before a round may start. */
+    int minAvailableClients();
+
+    /** Picks the clients that evaluate the new model on their own data; by default none. */
+    default EvaluatePlan configureEvaluate(long round, List<ClientInfo> available, Random rng) {
+        return EvaluatePlan.none();
+    }
+
+    /**
+     * Combines the clients' evaluations: by default the example-weighted mean of accuracy and
+     * loss, or empty if there is none.
+     */
+    default Optional<Evaluation> aggregateEvaluate(long round, List<EvaluateResult> results, List<Failure> failures) {
+        long n = 0;
+        double acc = 0;
+        double loss = 0;
+        for (EvaluateResult r : results) {
+            n += r.numExamples();
+            acc += r.accuracy() * r.numExamples();
+            loss += r.loss() * r.numExamples();
+        }
+        return n == 0 ? Optional.empty() : Optional.of(new Evaluation(n, acc / n, loss / n));
+    }
+}

@@ -1,0 +1,79 @@
+package io.fedge.aggregation;
+
+import java.util.Objects;
+
+/**
+ * A running weighted mean of float vectors, folded in chunk by chunk: the arithmetic of FedAvg.
+ * Sums are kept in doubles, so the mean of many updates does not lose the small ones.
+ *
+ * <p>Memory is one double per element whatever the number of vectors folded. Not thread-safe.
+ */
+public final class WeightedMean {
+    private final double[] sums;
+    private double totalWeight;
+    private int count;
+
+    public WeightedMean(int length) {
+        if (length < 0) {
+            throw new IllegalArgumentException("length must be non-negative: " + length);
+        }
+        this.sums = new double[length];
+    }
+
+    /** The vector length. */
+    public int length() {
+        return sums.length;
+    }
+
+    /**
+     * Adds {@code weight * values[0 .. n)} at positions {@code offset .. offset + n)}. Call
+     * {@link #addWeight} once per whole vector.
+     */
+    public void addChunk(double weight, int offset, float[] values, int n) {
+        Objects.checkFromIndexSize(offset, n, sums.length);
+        Objects.checkFromIndexSize(0, n, values.length);
+        for (int i = 0; i < n; i++) {
+            sums[offset + i] += weight * values[i];
+        }
+    }
+
+    /** Counts one whole vector of weight {@code weight} (after its chunks were added). */
+    public void addWeight(double weight) {
+        if (!(weight > 0) || !Double.isFinite(weight)) {
+            throw new IllegalArgumentException("weight must be positive and finite: " + weight);
+        }
+        totalWeight += weight;
+        count++;
+    }
+
+    /** The number of vectors folded in. */
+    public int count() {
+        return count;
+    }
+
+    /** The sum of the weights folded in. */
+    public double totalWeight() {
+        return totalWeight;
+    }
+
+    /**
+     * Writes {@code base[i] + mean[i]} into a new array: the mean of the folded vectors added to
+     * {@code base} (the global model, when the vectors are deltas).
+     *
+     * @throws IllegalStateException if nothing was folded in
+     */
+    public float[] addMeanTo(float[] base) {
+        if (count == 0) {
+            throw new IllegalStateException("no vectors were added");
+        }
+        if (base.length != sums.length) {
+            throw new IllegalArgumentException("base has " + base.length + " elements, expected " + sums.length);
+        }
+        float[] out = new float[sums.length];
+        double inv = 1.0 / totalWeight;
+        for (int i = 0; i < out.length; i++) {
+            out[i] = (float) (base[i] + sums[i] * inv);
+        }
+        return out;
+    }
+}

@@ -1,0 +1,269 @@
+package io.fedge.client;
+
+import io.fedge.comm.IncomingTransfer;
+import io.fedge.comm.OutgoingTransfer;
+import io.fedge.comm.ProtocolErrors;
+import io.fedge.comm.WireProtocol;
+import io.fedge.comm.proto.Bye;
+import io.fedge.comm.proto.Chunk;
+import io.fedge.comm.proto.Envelope;
+import io.fedge.comm.proto.EvaluateResult;
+import io.fedge.comm.proto.EvaluateTask;
+import io.fedge.comm.proto.Heartbeat;
+import io.fedge.comm.proto.Hello;
+import io.fedge.comm.proto.TrainResult;
+import io.fedge.comm.proto.TrainTask;
+import io.fedge.comm.proto.TransferHeader;
+import io.fedge.compression.UpdateCodec;
+import io.fedge.core.ErrorCode;
+import io.fedge.core.FedgeException;
+import io.fedge.core.model.Evaluation;
+import io.fedge.core.model.GlobalModel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.timeout.IdleState;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The client's end of one connection: says Hello, keeps the connection alive with heartbeats,
+ * receives and verifies model downloads, hands training and evaluation to the training
+ * executor, and uploads the update once the coordinator admits it.
+ *
+ * <p>One instance per connection, on its event loop; a new connection gets a new handler, so
+ * work finished for a dropped connection is discarded and the round retried on the next task.
+ */
+final class CoordinatorLinkHandler extends SimpleChannelInboundHandler<Envelope> {
+    private static final Logger log = LoggerFactory.getLogger(CoordinatorLinkHandler.class);
+    private static final int MAX_MODEL_CHUNKS = 1 << 16;
+
+    private final FederatedClient client;
+    private boolean registered;
+    /** The task whose model is being downloaded (TrainTask or EvaluateTask). */
+    private Envelope pendingTask;
+    private IncomingTransfer modelDownload;
+    /** An update announced and waiting for UploadReady. */
+    private OutgoingTransfer pendingUpload;
+
+    CoordinatorLinkHandler(FederatedClient client) {
+        this.client = client;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        ctx.writeAndFlush(Envelope.newBuilder().setHello(Hello.newBuilder()
+                .setProtocolVersion(WireProtocol.VERSION)
+                .setClientId(client.clientId())
+                .addAllCodecs(client.codecs().names())
+                .setNumExamples(client.trainer().numExamples())).build());
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, Envelope msg) {
+        try {
+            switch (msg.getBodyCase()) {
+                case WELCOME -> onWelcome(ctx, msg);
+                case HEARTBEAT -> { }
+                case TRAIN_TASK -> startDownload(msg, msg.getTrainTask().getModel());
+                case EVALUATE_TASK -> startDownload(msg, msg.getEvaluateTask().getModel());
+                case CHUNK -> onChunk(ctx, msg.getChunk());
+                case UPLOAD_READY -> onUploadReady(ctx, msg.getUploadReady().getTransferId());
+                case ERROR -> onError(msg.getError());
+                case BYE -> ctx.close();
+                case BODY_NOT_SET -> throw new FedgeException(ErrorCode.UNKNOWN_MESSAGE,
+                        "envelope carries no message this client knows");
+                default -> throw new FedgeException(ErrorCode.UNEXPECTED_MESSAGE,
+                        msg.getBodyCase() + " is sent by clients, not to them");
+            }
+        } catch (FedgeException e) {
+            log.info("client {} refused {}: {}", client.clientId(), msg.getBodyCase(), e.getMessage());
+            ctx.writeAndFlush(ProtocolErrors.toEnvelope(e));
+        }
+    }
+
+    private void onWelcome(ChannelHandlerContext ctx, Envelope msg) {
+        if (msg.getWelcome().getProtocolVersion() != WireProtocol.VERSION) {
+            throw new FedgeException(ErrorCode.UNSUPPORTED_PROTOCOL, "coordinator speaks protocol "
+                    + msg.getWelcome().getProtocolVersion());
+        }
+        registered = true;
+        long heartbeat = Math.max(100, msg.getWelcome().getHeartbeatIntervalMs());
+        client.setMaxChunkBytes(msg.getWelcome().getMaxChunkBytes());
+        ctx.pipeline().addBefore(ctx.name(), "idle",
+                new IdleStateHandler(heartbeat * 4, heartbeat, 0, TimeUnit.MILLISECONDS));
+        client.onRegistered();
+    }
+
+    private void startDownload(Envelope task, TransferHeader header) {
+        if (!registered) {
+            throw new FedgeException(ErrorCode.UNEXPECTED_MESSAGE, "task before Welcome");
+        }
+        // A new task supersedes whatever was pending: the coordinator has moved on.
+        pendingTask = task;
+        modelDownload = new IncomingTransfer(header, client.maxModelBytes(), MAX_MODEL_CHUNKS);
+    }
+
+    private void onChunk(ChannelHandlerContext ctx, Chunk chunk) {
+        if (modelDownload == null) {
+            throw new FedgeException(ErrorCode.UNEXPECTED_MESSAGE, "chunk of transfer " + chunk.getTransferId()
+                    + " without a task");
+        }
+        boolean complete;
+        try {
+            complete = modelDownload.accept(chunk);
+        } catch (FedgeException e) {
+            modelDownload = null;
+            pendingTask = null;
+            throw e;
+        }
+        if (!complete) {
+            return;
+        }
+        Envelope task = pendingTask;
+        byte[] payload = modelDownload.payload();
+        modelDownload = null;
+        pendingTask = null;
+        try {
+            client.trainingExecutor().execute(() -> runTask(ctx, task, payload));
+        } catch (RejectedExecutionException e) {
+            log.debug("client {} is shutting down; task dropped", client.clientId());
+        }
+    }
+
+    /** Runs on the training executor. */
+    private void runTask(ChannelHandlerContext ctx, Envelope task, byte[] payload) {
+        if (!ctx.channel().isActive()) {
+            return;
+        }
+        try {
+            GlobalModel model = GlobalModel.decode(payload);
+            if (task.hasTrainTask()) {
+                train(ctx, task.getTrainTask(), model);
+            } else {
+                evaluate(ctx, task.getEvaluateTask(), model);
+            }
+        } catch (FedgeException e) {
+            log.warn("client {}: task refused: {}", client.clientId(), e.getMessage());
+            ctx.writeAndFlush(ProtocolErrors.toEnvelope(e));
+        } catch (RuntimeException e) {
+            log.error("client {}: task failed", client.clientId(), e);
+            ctx.writeAndFlush(ProtocolErrors.toEnvelope(new FedgeException(ErrorCode.INTERNAL, e.toString())));
+        }
+    }
+
+    private void train(ChannelHandlerContext ctx, TrainTask task, GlobalModel model) {
+        if (model.version() != task.getModelVersion()) {
+            throw new FedgeException(ErrorCode.STALE_MODEL, "task names model version " + task.getModelVersion()
+                    + " but the model sent is version " + model.version());
+        }
+        UpdateCodec codec = client.codecs().get(task.getCodec());
+        long seed = task.getSeed() * 0x9E3779B97F4A7C15L + client.clientId().hashCode();
+        LocalUpdate update = client.trainer().train(model, task.getLocalEpochs(), task.getBatchSize(),
+                task.getLearningRate(), seed);
+        OutgoingTransfer upload = UpdateEncoder.encode(client.nextTransferId(), update.delta(), codec,
+                client.maxChunkBytes());
+        TrainResult result = TrainResult.newBuilder()
+                .setRound(task.getRound())
+                .setModelVersion(model.version())
+                .setNumExamples(update.numExamples())
+                .setLoss(update.meanLoss())
+                .setDurationMs(update.durationMillis())
+                .setCodec(codec.name())
+                .setUpdate(upload.header())
+                .build();
+        ctx.executor().execute(() -> announce(ctx, result, upload));
+    }
+
+    private void announce(ChannelHandlerContext ctx, TrainResult result, OutgoingTransfer upload) {
+        if (!ctx.channel().isActive()) {
+            upload.release();
+            return;
+        }
+        if (pendingUpload != null) {
+            pendingUpload.release();
+        }
+        pendingUpload = upload;
+        ctx.writeAndFlush(Envelope.newBuilder().setTrainResult(result).build());
+    }
+
+    private void onUploadReady(ChannelHandlerContext ctx, long transferId) {
+        if (pendingUpload == null || pendingUpload.header().getTransferId() != transferId) {
+            throw new FedgeException(ErrorCode.UNEXPECTED_MESSAGE, "UploadReady for unknown transfer " + transferId);
+        }
+        OutgoingTransfer upload = pendingUpload;
+        pendingUpload = null;
+        upload.writeTo(ctx.channel()).addListener(f -> {
+            if (f.isSuccess()) {
+                client.onUpdateSent();
+            }
+        });
+        ctx.flush();
+        upload.release();
+    }
+
+    private void evaluate(ChannelHandlerContext ctx, EvaluateTask task, GlobalModel model) {
+        Evaluation e = client.trainer().evaluate(model, task.getBatchSize());
+        ctx.writeAndFlush(Envelope.newBuilder().setEvaluateResult(EvaluateResult.newBuilder()
+                .setRound(task.getRound())
+                .setModelVersion(model.version())
+                .setNumExamples(e.examples())
+                .setAccuracy(e.accuracy())
+                .setLoss(e.loss())).build());
+    }
+
+    private void onError(io.fedge.comm.proto.Error error) {
+        log.info("client {}: coordinator says {}: {}", client.clientId(), error.getCode(), error.getMessage());
+        if (pendingUpload != null && error.getTransferId() == pendingUpload.header().getTransferId()) {
+            pendingUpload.release();
+            pendingUpload = null;
+        }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof IdleStateEvent idle) {
+            if (idle.state() == IdleState.WRITER_IDLE) {
+                ctx.writeAndFlush(Envelope.newBuilder()
+                        .setHeartbeat(Heartbeat.newBuilder().setUnixMs(System.currentTimeMillis())).build());
+            } else if (idle.state() == IdleState.READER_IDLE) {
+                log.info("client {}: coordinator silent, reconnecting", client.clientId());
+                ctx.close();
+            }
+        } else {
+            ctx.fireUserEventTriggered(evt);
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        if (pendingUpload != null) {
+            pendingUpload.release();
+            pendingUpload = null;
+        }
+        modelDownload = null;
+        pendingTask = null;
+        client.onDisconnected();
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        FedgeException e = ProtocolErrors.classify(cause);
+        log.info("client {}: closing connection: {}", client.clientId(), e.toString());
+        if (ctx.channel().isActive()) {
+            ctx.writeAndFlush(ProtocolErrors.toEnvelope(e)).addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    /** Says goodbye before a deliberate close. */
+    static Envelope bye(String reason) {
+        return Envelope.newBuilder().setBye(Bye.newBuilder().setReason(reason)).build();
+    }
+}

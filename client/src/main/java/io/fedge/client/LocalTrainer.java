@@ -1,0 +1,99 @@
+package io.fedge.client;
+
+import io.fedge.core.model.Dl4jModels;
+import io.fedge.core.model.Evaluation;
+import io.fedge.core.model.Evaluator;
+import io.fedge.core.model.GlobalModel;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Trains a global model on a client's local data with plain mini-batch SGD and returns the
+ * update. The data is read once from the iterator the application gave and kept as one data
+ * set, so the coordinator's batch size applies whatever the iterator's was.
+ *
+ * <p>Networks are cached per thread and per architecture: training many virtual clients on a few
+ * threads builds only a few networks. Safe to call from several threads at once for different
+ * clients; one client's calls must not overlap (the data set is shuffled in place).
+ */
+public final class LocalTrainer {
+    private static final ThreadLocal<Map<String, MultiLayerNetwork>> NETWORKS = ThreadLocal.withInitial(HashMap::new);
+
+    private final DataSet data;
+
+    /** Reads every batch of {@code iterator} into memory. */
+    public LocalTrainer(DataSetIterator iterator) {
+        this(collect(iterator));
+    }
+
+    public LocalTrainer(DataSet data) {
+        this.data = Objects.requireNonNull(data, "data");
+        if (data.numExamples() == 0) {
+            throw new IllegalArgumentException("local data set is empty");
+        }
+    }
+
+    private static DataSet collect(DataSetIterator iterator) {
+        Objects.requireNonNull(iterator, "iterator");
+        if (iterator.resetSupported()) {
+            iterator.reset();
+        }
+        List<DataSet> batches = new ArrayList<>();
+        while (iterator.hasNext()) {
+            batches.add(iterator.next());
+        }
+        if (batches.isEmpty()) {
+            throw new IllegalArgumentException("local data iterator yields no data");
+        }
+        return batches.size() == 1 ? batches.get(0) : DataSet.merge(batches);
+    }
+
+    /** The number of local examples. */
+    public int numExamples() {
+        return data.numExamples();
+    }
+
+    /**
+     * Trains {@code global} for {@code epochs} passes over the local data in shuffled batches of
+     * {@code batchSize} with learning rate {@code learningRate}.
+     */
+    public LocalUpdate train(GlobalModel global, int epochs, int batchSize, double learningRate, long seed) {
+        long start = System.nanoTime();
+        MultiLayerNetwork net = network(global);
+        net.setLearningRate(learningRate);
+        double lossSum = 0;
+        for (int epoch = 0; epoch < epochs; epoch++) {
+            lossSum = 0;
+            data.shuffle(seed + epoch);
+            for (DataSet batch : data.batchBy(batchSize)) {
+                net.fit(batch);
+                lossSum += net.score() * batch.numExamples();
+            }
+        }
+        float[] trained = Dl4jModels.parameters(net);
+        float[] delta = new float[trained.length];
+        for (int i = 0; i < trained.length; i++) {
+            delta[i] = trained[i] - global.parameter(i);
+        }
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        return new LocalUpdate(delta, data.numExamples(), lossSum / data.numExamples(), millis);
+    }
+
+    /** Accuracy and loss of {@code global} on the local data. */
+    public Evaluation evaluate(GlobalModel global, int batchSize) {
+        return new Evaluator(data, batchSize).evaluate(network(global));
+    }
+
+    private static MultiLayerNetwork network(GlobalModel global) {
+        MultiLayerNetwork net = NETWORKS.get().computeIfAbsent(global.configJson(), Dl4jModels::instantiate);
+        Dl4jModels.setParameters(net, global.parameters());
+        return net;
+    }
+}

@@ -1,0 +1,294 @@
+package io.fedge.coordinator;
+
+import com.google.protobuf.ByteString;
+import io.fedge.aggregation.Failure;
+import io.fedge.aggregation.FitAggregation;
+import io.fedge.aggregation.FitInstructions;
+import io.fedge.aggregation.FitResult;
+import io.fedge.aggregation.UpdateChunks;
+import io.fedge.comm.proto.TrainResult;
+import io.fedge.comm.proto.TransferHeader;
+import io.fedge.compression.UpdateCodec;
+import io.fedge.core.ErrorCode;
+import io.fedge.core.FedgeException;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The state of the training round in progress: who was selected, who announced, uploaded, was
+ * accepted or failed, and the strategy's aggregation. Event loops call {@link #announce} and
+ * {@link #clientFailed}; verified uploads are folded by {@link #fold} on the single aggregation
+ * thread, which is also the only thread that touches the {@link FitAggregation}.
+ */
+final class ActiveRound {
+    private enum Status { SELECTED, ANNOUNCED, UPLOADED, ACCEPTED, FAILED }
+
+    final long round;
+    final long modelVersion;
+    final FitInstructions instructions;
+    final UpdateCodec codec;
+    final int parameterCount;
+    final long deadlineMillis;
+
+    private final FitAggregation aggregation;
+    private final RoundListener listener;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition settled = lock.newCondition();
+    private final Map<String, Status> status = new HashMap<>();
+    /** Transfers announced this round, as client id and transfer id: a replayed announcement is refused. */
+    private final Set<String> transferIds = new HashSet<>();
+    private final List<Failure> failures = new ArrayList<>();
+    private int outcomes;
+    private boolean closed;
+    private double lossSum;
+    private long examples;
+
+    ActiveRound(long round, long modelVersion, FitInstructions instructions, UpdateCodec codec, int parameterCount,
+                long deadlineMillis, List<String> selected, FitAggregation aggregation, RoundListener listener) {
+        this.round = round;
+        this.modelVersion = modelVersion;
+        this.instructions = instructions;
+        this.codec = codec;
+        this.parameterCount = parameterCount;
+        this.deadlineMillis = deadlineMillis;
+        this.aggregation = aggregation;
+        this.listener = listener;
+        for (String id : selected) {
+            status.put(id, Status.SELECTED);
+        }
+    }
+
+    int selectedCount() {
+        return status.size();
+    }
+
+    /**
+     * Checks a client's announcement of its update against the round, and records it.
+     *
+     * @throws FedgeException naming why the result is refused: wrong round, late, not selected,
+     *     duplicate or replayed, stale model, wrong codec, wrong shape or impossible length
+     */
+    void announce(String clientId, TrainResult result) {
+        TransferHeader h = result.getUpdate();
+        lock.lock();
+        try {
+            if (result.getRound() != round) {
+                throw new FedgeException(ErrorCode.WRONG_ROUND, "result for round " + result.getRound()
+                        + ", the current round is " + round);
+            }
+            if (closed) {
+                throw new FedgeException(ErrorCode.LATE_RESULT, "round " + round + " is closed");
+            }
+            Status s = status.get(clientId);
+            if (s == null) {
+                throw new FedgeException(ErrorCode.UNEXPECTED_MESSAGE, clientId + " was not selected for round " + round);
+            }
+            if (s != Status.SELECTED || !transferIds.add(clientId + '/' + h.getTransferId())) {
+                throw new FedgeException(ErrorCode.DUPLICATE_RESULT, clientId + " already reported for round " + round
+                        + " (transfer " + h.getTransferId() + ")");
+            }
+            if (result.getModelVersion() != modelVersion) {
+                throw new FedgeException(ErrorCode.STALE_MODEL, "update computed from model version "
+                        + result.getModelVersion() + ", the current version is " + modelVersion);
+            }
+            if (!codec.name().equals(result.getCodec())) {
+                throw new FedgeException(ErrorCode.UNSUPPORTED_CODEC, "update encoded with '" + result.getCodec()
+                        + "', round " + round + " asked for '" + codec.name() + "'");
+            }
+            checkShape(h);
+            if (result.getNumExamples() <= 0) {
+                throw new FedgeException(ErrorCode.MALFORMED, "update reports " + result.getNumExamples() + " examples");
+            }
+            if (!Double.isFinite(result.getLoss())) {
+                throw new FedgeException(ErrorCode.NON_FINITE, "update reports a training loss of " + result.getLoss());
+            }
+            status.put(clientId, Status.ANNOUNCED);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void checkShape(TransferHeader h) {
+        if (h.getElementCount() != parameterCount) {
+            throw new FedgeException(ErrorCode.SHAPE_MISMATCH, "update has " + h.getElementCount()
+                    + " parameters, the model has " + parameterCount);
+        }
+        int perChunk = h.getElementsPerChunk();
+        if (perChunk <= 0) {
+            throw new FedgeException(ErrorCode.MALFORMED, "elements_per_chunk must be positive: " + perChunk);
+        }
+        long chunks = (parameterCount + (long) perChunk - 1) / perChunk;
+        if (h.getChunkCount() != chunks) {
+            throw new FedgeException(ErrorCode.MALFORMED, h.getChunkCount() + " chunks cannot carry "
+                    + parameterCount + " parameters at " + perChunk + " per chunk");
+        }
+        long maxBytes = 0;
+        for (long c = 0; c < chunks; c++) {
+            maxBytes += codec.maxEncodedBytes((int) Math.min(perChunk, parameterCount - c * perChunk));
+        }
+        if (h.getTotalLength() > maxBytes) {
+            throw new FedgeException(ErrorCode.TRANSFER_TOO_LONG, "update announces " + h.getTotalLength()
+                    + " bytes, codec " + codec.name() + " needs at most " + maxBytes);
+        }
+    }
+
+    /** Marks that the client's announced transfer arrived whole and verified. */
+    void uploaded(String clientId) {
+        lock.lock();
+        try {
+            if (status.get(clientId) == Status.ANNOUNCED) {
+                status.put(clientId, Status.UPLOADED);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Decodes, checks and folds in a verified upload. Runs on the aggregation thread. An update
+     * holding a non-finite value or of the wrong shape is refused before any of it is folded.
+     *
+     * @throws FedgeException if the update is refused; the client is then marked failed
+     */
+    void fold(String clientId, TrainResult result, List<ByteString> chunks) {
+        lock.lock();
+        try {
+            if (closed) {
+                throw new FedgeException(ErrorCode.LATE_RESULT, "round " + round + " closed before the update was folded in");
+            }
+        } finally {
+            lock.unlock();
+        }
+        int perChunk = result.getUpdate().getElementsPerChunk();
+        float[] scratch = new float[Math.min(perChunk, parameterCount)];
+        UpdateChunks delta = visitor -> {
+            for (int c = 0; c < chunks.size(); c++) {
+                int offset = c * perChunk;
+                int length = Math.min(perChunk, parameterCount - offset);
+                codec.decode(chunks.get(c).asReadOnlyByteBuffer(), scratch, 0, length);
+                visitor.visit(offset, scratch, length);
+            }
+        };
+        try {
+            delta.forEach((offset, values, length) -> {
+                for (int i = 0; i < length; i++) {
+                    if (!Float.isFinite(values[i])) {
+                        throw new FedgeException(ErrorCode.NON_FINITE, "update value " + (offset + i) + " is " + values[i]);
+                    }
+                }
+            });
+        } catch (FedgeException e) {
+            clientFailed(clientId, e.getMessage());
+            throw e;
+        }
+        FitResult fit = new FitResult(clientId, result.getNumExamples(), result.getLoss(), result.getMetricsMap(),
+                Duration.ofMillis(result.getDurationMs()));
+        aggregation.accept(fit, delta);
+        lock.lock();
+        try {
+            lossSum += result.getLoss() * result.getNumExamples();
+            examples += result.getNumExamples();
+            settle(clientId, Status.ACCEPTED, null);
+        } finally {
+            lock.unlock();
+        }
+        listener.clientFinished(round, clientId, true);
+    }
+
+    /**
+     * Records that a selected client will not contribute (disconnected, refused, timed out).
+     * Does nothing for clients that were not selected or whose update was already folded.
+     */
+    void clientFailed(String clientId, String reason) {
+        boolean changed;
+        lock.lock();
+        try {
+            changed = settle(clientId, Status.FAILED, reason);
+        } finally {
+            lock.unlock();
+        }
+        if (changed) {
+            listener.clientFinished(round, clientId, false);
+        }
+    }
+
+    /** Whether the client's update is past the point where a disconnect can lose it. */
+    boolean isUploaded(String clientId) {
+        lock.lock();
+        try {
+            Status s = status.get(clientId);
+            return s == Status.UPLOADED || s == Status.ACCEPTED;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private boolean settle(String clientId, Status to, String reason) {
+        Status s = status.get(clientId);
+        if (s == null || s == Status.ACCEPTED || s == Status.FAILED || closed) {
+            return false;
+        }
+        status.put(clientId, to);
+        if (to == Status.FAILED) {
+            failures.add(new Failure(clientId, reason));
+        }
+        outcomes++;
+        if (outcomes == status.size()) {
+            settled.signalAll();
+        }
+        return true;
+    }
+
+    /** Waits until every selected client succeeded or failed, or the deadline passed. */
+    void awaitOutcomes() throws InterruptedException {
+        lock.lock();
+        try {
+            long remaining = deadlineMillis - System.currentTimeMillis();
+            while (outcomes < status.size() && remaining > 0) {
+                settled.await(remaining, TimeUnit.MILLISECONDS);
+                remaining = deadlineMillis - System.currentTimeMillis();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** What a closed round produced. */
+    record Outcome(Optional<float[]> parameters, int accepted, List<Failure> failures, double meanTrainLoss) {
+    }
+
+    /**
+     * Closes the round: clients that have not delivered fail with "deadline", later results are
+     * refused, and the aggregation finishes. Runs on the aggregation thread, after every fold
+     * queued before it.
+     */
+    Outcome close() {
+        List<Failure> all;
+        lock.lock();
+        try {
+            for (Map.Entry<String, Status> e : status.entrySet()) {
+                Status s = e.getValue();
+                if (s != Status.ACCEPTED && s != Status.FAILED) {
+                    failures.add(new Failure(e.getKey(), "no verified update before the deadline"));
+                    e.setValue(Status.FAILED);
+                }
+            }
+            closed = true;
+            all = List.copyOf(failures);
+        } finally {
+            lock.unlock();
+        }
+        Optional<float[]> params = aggregation.finish(all);
+        return new Outcome(params, aggregation.accepted(), all, examples == 0 ? Double.NaN : lossSum / examples);
+    }
+}

@@ -1,0 +1,86 @@
+package io.fedge.coordinator;
+
+import io.fedge.aggregation.ClientInfo;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The connected, registered clients by id. A second session for the same id replaces the first,
+ * whose connection is closed, so a device that reconnects after a network change is not locked
+ * out by its own stale session. Thread-safe.
+ */
+final class ClientRegistry {
+    private final Map<String, ClientSession> sessions = new ConcurrentHashMap<>();
+    private final Object changed = new Object();
+
+    /** Registers {@code session}, closing and returning any session it replaces. */
+    Optional<ClientSession> register(ClientSession session) {
+        ClientSession previous = sessions.put(session.clientId(), session);
+        if (previous != null && previous.channel() != session.channel()) {
+            previous.channel().close();
+        }
+        signal();
+        return Optional.ofNullable(previous);
+    }
+
+    /** Removes {@code session} if it is still the registered one for its id. */
+    boolean remove(ClientSession session) {
+        boolean removed = sessions.remove(session.clientId(), session);
+        if (removed) {
+            signal();
+        }
+        return removed;
+    }
+
+    Optional<ClientSession> get(String clientId) {
+        return Optional.ofNullable(sessions.get(clientId));
+    }
+
+    int size() {
+        return sessions.size();
+    }
+
+    /** The connected clients, sorted by id so that seeded selection is reproducible. */
+    List<ClientInfo> available() {
+        List<ClientInfo> out = new ArrayList<>();
+        for (ClientSession s : sessions.values()) {
+            if (s.isActive()) {
+                out.add(s.info());
+            }
+        }
+        out.sort((a, b) -> a.id().compareTo(b.id()));
+        return out;
+    }
+
+    /** Blocks until at least {@code n} clients are registered or the timeout passes. */
+    boolean awaitAtLeast(int n, long timeoutMillis) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + timeoutMillis;
+        synchronized (changed) {
+            while (sessions.size() < n) {
+                long left = deadline - System.currentTimeMillis();
+                if (left <= 0) {
+                    return false;
+                }
+                changed.wait(left);
+            }
+            return true;
+        }
+    }
+
+    private void signal() {
+        synchronized (changed) {
+            changed.notifyAll();
+        }
+    }
+
+    /** Closes every session. */
+    void closeAll() {
+        for (ClientSession s : sessions.values()) {
+            s.channel().close();
+        }
+    }
+}

@@ -1,0 +1,23 @@
+package io.fedge.coordinator;
+
+import io.fedge.aggregation.ClientInfo;
+import io.netty.channel.Channel;
+
+import java.util.List;
+
+/**
+ * One registered client connection. Immutable apart from what its handler keeps elsewhere.
+ */
+record ClientSession(String clientId, Channel channel, long numExamples, List<String> codecs) {
+    ClientSession {
+        codecs = List.copyOf(codecs);
+    }
+
+    ClientInfo info() {
+        return new ClientInfo(clientId, numExamples, codecs);
+    }
+
+    boolean isActive() {
+        return channel.isActive();
+    }
+}

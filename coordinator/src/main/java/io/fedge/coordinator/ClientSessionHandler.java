@@ -1,0 +1,303 @@
+package io.fedge.coordinator;
+
+import io.fedge.comm.IncomingTransfer;
+import io.fedge.comm.ProtocolErrors;
+import io.fedge.comm.WireProtocol;
+import io.fedge.comm.proto.Chunk;
+import io.fedge.comm.proto.Envelope;
+import io.fedge.comm.proto.Heartbeat;
+import io.fedge.comm.proto.Hello;
+import io.fedge.comm.proto.TrainResult;
+import io.fedge.comm.proto.UploadReady;
+import io.fedge.comm.proto.Welcome;
+import io.fedge.core.ErrorCode;
+import io.fedge.core.FedgeException;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.concurrent.ScheduledFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+
+/**
+ * The coordinator's end of one client connection: the Hello handshake, heartbeats, update
+ * uploads (announce, wait for admission, receive and verify chunks, hand over for folding) and
+ * evaluation answers. Every refused message is answered with an {@code Error} naming the reason;
+ * malformed frames and protocol violations before the handshake close the connection.
+ *
+ * <p>One instance per channel; runs on the channel's event loop and never blocks it: decoding
+ * and folding happen on the aggregation thread.
+ */
+final class ClientSessionHandler extends SimpleChannelInboundHandler<Envelope> {
+    private static final Logger log = LoggerFactory.getLogger(ClientSessionHandler.class);
+    private static final Pattern CLIENT_ID = Pattern.compile("[A-Za-z0-9._:@-]{1,128}");
+
+    private final CoordinatorState state;
+    private ClientSession session;
+    private ScheduledFuture<?> handshakeTimer;
+    /** The upload being received, with its round and gate ticket; null when none. */
+    private Upload upload;
+    /** A refused transfer whose remaining chunks are dropped without further errors. */
+    private long refusedTransferId = -1;
+
+    private static final class Upload {
+        final ActiveRound round;
+        final TrainResult result;
+        final IncomingTransfer transfer;
+        UploadGate.Ticket ticket;
+        boolean admitted;
+
+        Upload(ActiveRound round, TrainResult result, IncomingTransfer transfer) {
+            this.round = round;
+            this.result = result;
+            this.transfer = transfer;
+        }
+    }
+
+    ClientSessionHandler(CoordinatorState state) {
+        this.state = state;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        handshakeTimer = ctx.executor().schedule(() -> {
+            if (session == null) {
+                refuseAndClose(ctx, new FedgeException(ErrorCode.NOT_REGISTERED, "no Hello within "
+                        + state.limits.handshakeMillis() + " ms"));
+            }
+        }, state.limits.handshakeMillis(), TimeUnit.MILLISECONDS);
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, Envelope msg) {
+        try {
+            dispatch(ctx, msg);
+        } catch (FedgeException e) {
+            log.debug("refused {} from {}: {}", msg.getBodyCase(), who(), e.toString());
+            ActiveRound round = upload != null ? upload.round : state.round;
+            ctx.writeAndFlush(ProtocolErrors.toEnvelope(e, round == null ? 0 : round.round, 0));
+        }
+    }
+
+    private void dispatch(ChannelHandlerContext ctx, Envelope msg) {
+        switch (msg.getBodyCase()) {
+            case HELLO -> onHello(ctx, msg.getHello());
+            case HEARTBEAT -> {
+                requireSession();
+                ctx.writeAndFlush(Envelope.newBuilder()
+                        .setHeartbeat(Heartbeat.newBuilder().setUnixMs(System.currentTimeMillis())).build());
+            }
+            case TRAIN_RESULT -> onTrainResult(ctx, msg.getTrainResult());
+            case CHUNK -> onChunk(ctx, msg.getChunk());
+            case EVALUATE_RESULT -> {
+                requireSession();
+                ActiveEvaluation evaluation = state.evaluation;
+                if (evaluation == null) {
+                    throw new FedgeException(ErrorCode.LATE_RESULT, "no evaluation is in progress");
+                }
+                evaluation.accept(session.clientId(), msg.getEvaluateResult());
+            }
+            case ERROR -> log.info("{} reports {}: {}", who(), msg.getError().getCode(), msg.getError().getMessage());
+            case BYE -> ctx.close();
+            case BODY_NOT_SET -> throw new FedgeException(ErrorCode.UNKNOWN_MESSAGE,
+                    "envelope carries no message this coordinator knows");
+            default -> throw new FedgeException(ErrorCode.UNEXPECTED_MESSAGE,
+                    msg.getBodyCase() + " is sent by the coordinator, not to it");
+        }
+    }
+
+    private void onHello(ChannelHandlerContext ctx, Hello hello) {
+        if (session != null) {
+            throw new FedgeException(ErrorCode.UNEXPECTED_MESSAGE, "already registered as " + session.clientId());
+        }
+        if (hello.getProtocolVersion() != WireProtocol.VERSION) {
+            refuseAndClose(ctx, new FedgeException(ErrorCode.UNSUPPORTED_PROTOCOL, "protocol version "
+                    + hello.getProtocolVersion() + " is not supported, this coordinator speaks " + WireProtocol.VERSION));
+            return;
+        }
+        if (!CLIENT_ID.matcher(hello.getClientId()).matches()) {
+            refuseAndClose(ctx, new FedgeException(ErrorCode.MALFORMED, "client id must be 1-128 characters of "
+                    + "letters, digits and ._:@-"));
+            return;
+        }
+        if (handshakeTimer != null) {
+            handshakeTimer.cancel(false);
+        }
+        session = new ClientSession(hello.getClientId(), ctx.channel(), hello.getNumExamples(), hello.getCodecsList());
+        state.registry.register(session).ifPresent(old ->
+                log.info("client {} reconnected; its previous connection is closed", old.clientId()));
+        ctx.writeAndFlush(Envelope.newBuilder().setWelcome(Welcome.newBuilder()
+                .setProtocolVersion(WireProtocol.VERSION)
+                .setClientId(session.clientId())
+                .setHeartbeatIntervalMs((int) state.limits.heartbeatMillis())
+                .setMaxChunkBytes(state.limits.chunkBytes())).build());
+        log.debug("client {} registered from {} with {} examples", session.clientId(), ctx.channel().remoteAddress(),
+                hello.getNumExamples());
+    }
+
+    private void onTrainResult(ChannelHandlerContext ctx, TrainResult result) {
+        requireSession();
+        if (upload != null) {
+            throw new FedgeException(ErrorCode.UNEXPECTED_MESSAGE, "transfer " + upload.transfer.transferId()
+                    + " is still in progress");
+        }
+        ActiveRound round = state.round;
+        if (round == null) {
+            throw new FedgeException(ErrorCode.LATE_RESULT, "no round is in progress");
+        }
+        long transferId = result.getUpdate().getTransferId();
+        try {
+            round.announce(session.clientId(), result);
+        } catch (FedgeException e) {
+            refusedTransferId = transferId;
+            throw e;
+        }
+        IncomingTransfer transfer;
+        try {
+            transfer = new IncomingTransfer(result.getUpdate(), result.getUpdate().getTotalLength(),
+                    state.limits.maxUpdateChunks());
+        } catch (FedgeException e) {
+            refusedTransferId = transferId;
+            round.clientFailed(session.clientId(), e.getMessage());
+            throw e;
+        }
+        Upload u = new Upload(round, result, transfer);
+        u.ticket = new UploadGate.Ticket(result.getUpdate().getTotalLength(),
+                () -> ctx.executor().execute(() -> admit(ctx, u)));
+        upload = u;
+        state.uploadGate.request(u.ticket);
+    }
+
+    private void admit(ChannelHandlerContext ctx, Upload admitted) {
+        if (upload != admitted || !ctx.channel().isActive()) {
+            return;
+        }
+        upload.admitted = true;
+        ctx.writeAndFlush(Envelope.newBuilder()
+                .setUploadReady(UploadReady.newBuilder().setTransferId(upload.transfer.transferId())).build());
+    }
+
+    private void onChunk(ChannelHandlerContext ctx, Chunk chunk) {
+        requireSession();
+        if (chunk.getTransferId() == refusedTransferId) {
+            return;
+        }
+        if (upload == null || !upload.admitted || upload.transfer.transferId() != chunk.getTransferId()) {
+            refusedTransferId = chunk.getTransferId();
+            throw new FedgeException(ErrorCode.UNEXPECTED_MESSAGE, "chunk of transfer " + chunk.getTransferId()
+                    + ", which was not announced or not yet admitted");
+        }
+        Upload u = upload;
+        boolean complete;
+        try {
+            complete = u.transfer.accept(chunk);
+        } catch (FedgeException e) {
+            dropUpload(e.getMessage());
+            refusedTransferId = chunk.getTransferId();
+            ctx.writeAndFlush(ProtocolErrors.toEnvelope(e, u.round.round, chunk.getTransferId()));
+            return;
+        }
+        if (!complete) {
+            return;
+        }
+        upload = null;
+        String clientId = session.clientId();
+        u.round.uploaded(clientId);
+        try {
+            state.aggregationExecutor.execute(() -> foldUpload(ctx, clientId, u));
+        } catch (RejectedExecutionException e) {
+            state.uploadGate.release(u.ticket);
+        }
+    }
+
+    /** Runs on the aggregation thread. */
+    private void foldUpload(ChannelHandlerContext ctx, String clientId, Upload u) {
+        try {
+            u.round.fold(clientId, u.result, u.transfer.chunks());
+        } catch (FedgeException e) {
+            log.info("update of {} for round {} refused: {}", clientId, u.round.round, e.getMessage());
+            ctx.writeAndFlush(ProtocolErrors.toEnvelope(e, u.round.round, u.transfer.transferId()));
+        } catch (RuntimeException e) {
+            log.warn("update of {} for round {} failed to aggregate", clientId, u.round.round, e);
+            u.round.clientFailed(clientId, "aggregation failed: " + e);
+        } finally {
+            state.uploadGate.release(u.ticket);
+        }
+    }
+
+    private void dropUpload(String reason) {
+        if (upload == null) {
+            return;
+        }
+        Upload u = upload;
+        upload = null;
+        state.uploadGate.release(u.ticket);
+        if (session != null && !u.round.isUploaded(session.clientId())) {
+            u.round.clientFailed(session.clientId(), reason);
+        }
+    }
+
+    private void requireSession() {
+        if (session == null) {
+            throw new FedgeException(ErrorCode.NOT_REGISTERED, "send Hello first");
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        if (handshakeTimer != null) {
+            handshakeTimer.cancel(false);
+        }
+        dropUpload("disconnected during upload");
+        if (session != null) {
+            state.registry.remove(session);
+            ActiveRound round = state.round;
+            if (round != null && !round.isUploaded(session.clientId())) {
+                round.clientFailed(session.clientId(), "disconnected");
+            }
+            ActiveEvaluation evaluation = state.evaluation;
+            if (evaluation != null) {
+                evaluation.clientFailed(session.clientId(), "disconnected");
+            }
+            log.debug("client {} disconnected", session.clientId());
+        }
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof IdleStateEvent) {
+            refuseAndClose(ctx, new FedgeException(ErrorCode.UNEXPECTED_MESSAGE, "no frame for "
+                    + state.limits.idleMillis() + " ms"));
+        } else {
+            ctx.fireUserEventTriggered(evt);
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        FedgeException e = ProtocolErrors.classify(cause);
+        if (e.code() == ErrorCode.INTERNAL) {
+            log.warn("connection of {} failed", who(), cause);
+        } else {
+            log.info("closing connection of {}: {}", who(), e.toString());
+        }
+        refuseAndClose(ctx, e);
+    }
+
+    private void refuseAndClose(ChannelHandlerContext ctx, FedgeException e) {
+        if (ctx.channel().isActive()) {
+            ctx.writeAndFlush(ProtocolErrors.toEnvelope(e)).addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    private String who() {
+        return session != null ? session.clientId() : "unregistered peer";
+    }
+}

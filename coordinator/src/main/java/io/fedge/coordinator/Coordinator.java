@@ -1,0 +1,437 @@
+package io.fedge.coordinator;
+
+import io.fedge.aggregation.Strategy;
+import io.fedge.comm.Transports;
+import io.fedge.comm.WireProtocol;
+import io.fedge.compression.CodecRegistry;
+import io.fedge.core.model.GlobalModel;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The fedge coordinator: a Netty server that clients connect to, and the loop that runs the
+ * federation's training rounds with a {@link Strategy}.
+ *
+ * <pre>{@code
+ * try (Coordinator coordinator = Coordinator.builder()
+ *         .bind(new InetSocketAddress(7070))
+ *         .initialModel(Dl4jModels.initialModel(ModelPresets.mlp(1, 0.05)))
+ *         .strategy(FedAvg.builder().minFitClients(10)
+ *                 .instructions(new FitInstructions(1, 32, 0.05, "fp32")).build())
+ *         .rounds(10)
+ *         .evaluator(new TestSetEvaluator(testSet, 1000))
+ *         .build()) {
+ *     coordinator.start();
+ *     coordinator.awaitRounds(1, TimeUnit.HOURS);
+ *     System.out.println(coordinator.history().rounds());
+ * }
+ * }</pre>
+ *
+ * <p>Thread-safe. {@link #start()} binds the socket and starts the rounds; {@link #close()}
+ * stops them, closes every connection and releases the threads.
+ */
+public final class Coordinator implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Coordinator.class);
+
+    private final InetSocketAddress bindAddress;
+    private final CoordinatorState state;
+    private final RoundLoop loop;
+    private final History history = new History();
+    private final int ioThreads;
+    private final ExecutorService aggregationExecutor;
+    private EventLoopGroup bossGroup;
+    private EventLoopGroup workerGroup;
+    private Channel serverChannel;
+    private Thread roundThread;
+    private boolean started;
+    private boolean closed;
+
+    private Coordinator(Builder b) {
+        this.bindAddress = b.bindAddress;
+        this.ioThreads = b.ioThreads;
+        this.aggregationExecutor = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "fedge-aggregation");
+            t.setDaemon(true);
+            return t;
+        });
+        CoordinatorLimits limits = new CoordinatorLimits(b.maxFrameBytes, b.chunkBytes, b.maxUpdateChunks,
+                b.uploadBufferBytes, b.handshakeTimeout.toMillis(), b.idleTimeout.toMillis(),
+                b.heartbeatInterval.toMillis());
+        this.state = new CoordinatorState(limits, aggregationExecutor, b.codecs);
+        RoundListener fanOut = fanOut(List.copyOf(b.listeners));
+        this.loop = new RoundLoop(state, b.strategy, b.initialModel, b.rounds, b.roundTimeout.toMillis(), b.evaluator,
+                fanOut, history, b.seed, b.checkpointDir);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Binds the server socket and starts the round loop.
+     *
+     * @throws IllegalStateException if already started or closed
+     * @throws java.io.UncheckedIOException-like {@link RuntimeException} if the address cannot be bound
+     */
+    public synchronized Coordinator start() throws InterruptedException {
+        if (started || closed) {
+            throw new IllegalStateException(closed ? "coordinator is closed" : "coordinator already started");
+        }
+        started = true;
+        bossGroup = Transports.eventLoopGroup(1, "fedge-accept");
+        workerGroup = Transports.eventLoopGroup(ioThreads, "fedge-io");
+        ServerBootstrap bootstrap = new ServerBootstrap()
+                .group(bossGroup, workerGroup)
+                .channel(Transports.serverChannelClass())
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
+                        new WriteBufferWaterMark(1 << 20, 4 << 20))
+                .childHandler(new CoordinatorChannelInitializer(state));
+        serverChannel = bootstrap.bind(bindAddress).sync().channel();
+        log.info("coordinator listening on {} ({})", serverChannel.localAddress(),
+                Transports.usesEpoll() ? "epoll" : "nio");
+        roundThread = new Thread(loop, "fedge-rounds");
+        roundThread.setDaemon(true);
+        roundThread.start();
+        return this;
+    }
+
+    /** The address the server is bound to (useful with port 0). */
+    public synchronized InetSocketAddress localAddress() {
+        if (serverChannel == null) {
+            throw new IllegalStateException("coordinator not started");
+        }
+        return (InetSocketAddress) serverChannel.localAddress();
+    }
+
+    /** The rounds run so far. */
+    public History history() {
+        return history;
+    }
+
+    /** The current global model. */
+    public GlobalModel globalModel() {
+        return loop.model();
+    }
+
+    /** How many clients are connected and registered now. */
+    public int connectedClients() {
+        return state.registry.size();
+    }
+
+    /**
+     * Waits until the configured rounds have all run (or the loop stopped).
+     *
+     * @return false if the timeout passed first
+     */
+    public boolean awaitRounds(long timeout, TimeUnit unit) throws InterruptedException {
+        Thread t;
+        synchronized (this) {
+            t = roundThread;
+        }
+        if (t == null) {
+            throw new IllegalStateException("coordinator not started");
+        }
+        t.join(Math.max(1, unit.toMillis(timeout)));
+        return !t.isAlive();
+    }
+
+    /** Stops the rounds, closes every connection and the server socket, and releases threads. Idempotent. */
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        loop.stop();
+        if (roundThread != null) {
+            roundThread.interrupt();
+        }
+        state.registry.closeAll();
+        if (serverChannel != null) {
+            serverChannel.close().syncUninterruptibly();
+        }
+        if (workerGroup != null) {
+            workerGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+            bossGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+        }
+        aggregationExecutor.shutdownNow();
+    }
+
+    /** Waits until the threads released by {@link #close()} have ended. */
+    public boolean awaitTermination(long timeout, TimeUnit unit) throws InterruptedException {
+        long deadline = System.nanoTime() + unit.toNanos(timeout);
+        if (workerGroup != null) {
+            if (!workerGroup.awaitTermination(timeout, unit) || !bossGroup.awaitTermination(
+                    Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                return false;
+            }
+        }
+        if (roundThread != null) {
+            roundThread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+            if (roundThread.isAlive()) {
+                return false;
+            }
+        }
+        return aggregationExecutor.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+    }
+
+    private static RoundListener fanOut(List<RoundListener> listeners) {
+        return new RoundListener() {
+            @Override
+            public void roundStarted(long round, int selected) {
+                for (RoundListener l : listeners) {
+                    safely(() -> l.roundStarted(round, selected));
+                }
+            }
+
+            @Override
+            public void clientFinished(long round, String clientId, boolean accepted) {
+                for (RoundListener l : listeners) {
+                    safely(() -> l.clientFinished(round, clientId, accepted));
+                }
+            }
+
+            @Override
+            public void roundFinished(RoundRecord record) {
+                for (RoundListener l : listeners) {
+                    safely(() -> l.roundFinished(record));
+                }
+            }
+
+            private void safely(Runnable r) {
+                try {
+                    r.run();
+                } catch (RuntimeException e) {
+                    log.warn("a round listener failed", e);
+                }
+            }
+        };
+    }
+
+    /**
+     * Configures a {@link Coordinator}. {@link #initialModel} and {@link #strategy} are required;
+     * every other setting has a default. Each setter may be called once and checks its argument.
+     */
+    public static final class Builder {
+        private InetSocketAddress bindAddress = new InetSocketAddress(7070);
+        private GlobalModel initialModel;
+        private Strategy strategy;
+        private int rounds = 10;
+        private Duration roundTimeout = Duration.ofMinutes(10);
+        private ServerEvaluator evaluator;
+        private final List<RoundListener> listeners = new ArrayList<>();
+        private long seed;
+        private Path checkpointDir;
+        private CodecRegistry codecs = CodecRegistry.defaultRegistry();
+        private int chunkBytes = WireProtocol.DEFAULT_CHUNK_BYTES;
+        private int maxFrameBytes = WireProtocol.DEFAULT_MAX_FRAME_BYTES;
+        private int maxUpdateChunks = 1 << 16;
+        private long uploadBufferBytes = WireProtocol.DEFAULT_CHUNK_BYTES;
+        private Duration handshakeTimeout = Duration.ofSeconds(10);
+        private Duration idleTimeout = Duration.ofSeconds(60);
+        private Duration heartbeatInterval = Duration.ofSeconds(10);
+        private int ioThreads = Math.min(2, Runtime.getRuntime().availableProcessors());
+        private final java.util.Set<String> set = new java.util.HashSet<>();
+
+        private Builder() {
+        }
+
+        private void once(String name) {
+            if (!set.add(name)) {
+                throw new IllegalStateException(name + " was already set");
+            }
+        }
+
+        /** Where to listen; default all interfaces, port 7070. Port 0 picks a free port. */
+        public Builder bind(InetSocketAddress address) {
+            once("bind");
+            this.bindAddress = Objects.requireNonNull(address, "address");
+            return this;
+        }
+
+        /** The model the federation starts from (version 0). Required. */
+        public Builder initialModel(GlobalModel model) {
+            once("initialModel");
+            this.initialModel = Objects.requireNonNull(model, "model");
+            return this;
+        }
+
+        /** How rounds are planned and aggregated. Required. */
+        public Builder strategy(Strategy strategy) {
+            once("strategy");
+            this.strategy = Objects.requireNonNull(strategy, "strategy");
+            return this;
+        }
+
+        /** How many training rounds to run; default 10. */
+        public Builder rounds(int rounds) {
+            once("rounds");
+            if (rounds <= 0) {
+                throw new IllegalArgumentException("rounds must be positive: " + rounds);
+            }
+            this.rounds = rounds;
+            return this;
+        }
+
+        /** How long selected clients have to deliver their updates; default 10 minutes. */
+        public Builder roundTimeout(Duration timeout) {
+            once("roundTimeout");
+            this.roundTimeout = positive(timeout, "roundTimeout");
+            return this;
+        }
+
+        /** Evaluates each new model on the coordinator's data; default none. */
+        public Builder evaluator(ServerEvaluator evaluator) {
+            once("evaluator");
+            this.evaluator = Objects.requireNonNull(evaluator, "evaluator");
+            return this;
+        }
+
+        /** Told about round progress; may be called several times. */
+        public Builder addListener(RoundListener listener) {
+            listeners.add(Objects.requireNonNull(listener, "listener"));
+            return this;
+        }
+
+        /** Seeds client selection; default 0. */
+        public Builder seed(long seed) {
+            once("seed");
+            this.seed = seed;
+            return this;
+        }
+
+        /** Writes each new model atomically to {@code dir/global-model.fgm}; default off. */
+        public Builder checkpointDir(Path dir) {
+            once("checkpointDir");
+            this.checkpointDir = Objects.requireNonNull(dir, "dir");
+            return this;
+        }
+
+        /** The codecs updates may be encoded with; default {@link CodecRegistry#defaultRegistry()}. */
+        public Builder codecs(CodecRegistry codecs) {
+            once("codecs");
+            this.codecs = Objects.requireNonNull(codecs, "codecs");
+            return this;
+        }
+
+        /** Payload bytes per model chunk; default 1 MiB. */
+        public Builder chunkBytes(int bytes) {
+            once("chunkBytes");
+            if (bytes <= 0) {
+                throw new IllegalArgumentException("chunkBytes must be positive: " + bytes);
+            }
+            this.chunkBytes = bytes;
+            return this;
+        }
+
+        /** The longest frame accepted; default 1 MiB + 64 KiB. */
+        public Builder maxFrameBytes(int bytes) {
+            once("maxFrameBytes");
+            if (bytes <= 0) {
+                throw new IllegalArgumentException("maxFrameBytes must be positive: " + bytes);
+            }
+            this.maxFrameBytes = bytes;
+            return this;
+        }
+
+        /** The most chunks one update may announce; default 65,536. */
+        public Builder maxUpdateChunks(int chunks) {
+            once("maxUpdateChunks");
+            if (chunks <= 0) {
+                throw new IllegalArgumentException("maxUpdateChunks must be positive: " + chunks);
+            }
+            this.maxUpdateChunks = chunks;
+            return this;
+        }
+
+        /**
+         * Bytes of received, not yet aggregated uploads held at once; further clients wait for
+         * admission. One upload is always admitted. Default 1 MiB.
+         */
+        public Builder uploadBufferBytes(long bytes) {
+            once("uploadBufferBytes");
+            if (bytes <= 0) {
+                throw new IllegalArgumentException("uploadBufferBytes must be positive: " + bytes);
+            }
+            this.uploadBufferBytes = bytes;
+            return this;
+        }
+
+        /** Time a new connection has to say Hello; default 10 s. */
+        public Builder handshakeTimeout(Duration timeout) {
+            once("handshakeTimeout");
+            this.handshakeTimeout = positive(timeout, "handshakeTimeout");
+            return this;
+        }
+
+        /** A connection silent for this long is closed; default 60 s. */
+        public Builder idleTimeout(Duration timeout) {
+            once("idleTimeout");
+            this.idleTimeout = positive(timeout, "idleTimeout");
+            return this;
+        }
+
+        /** How often clients send heartbeats; default 10 s. */
+        public Builder heartbeatInterval(Duration interval) {
+            once("heartbeatInterval");
+            this.heartbeatInterval = positive(interval, "heartbeatInterval");
+            return this;
+        }
+
+        /** Netty I/O threads; default min(2, cores). */
+        public Builder ioThreads(int threads) {
+            once("ioThreads");
+            if (threads <= 0) {
+                throw new IllegalArgumentException("ioThreads must be positive: " + threads);
+            }
+            this.ioThreads = threads;
+            return this;
+        }
+
+        private static Duration positive(Duration d, String name) {
+            Objects.requireNonNull(d, name);
+            if (d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException(name + " must be positive: " + d);
+            }
+            return d;
+        }
+
+        /**
+         * @throws IllegalStateException if the model or strategy is missing, or the limits
+         *     cannot carry a chunk
+         */
+        public Coordinator build() {
+            if (initialModel == null || strategy == null) {
+                throw new IllegalStateException("initialModel and strategy are required");
+            }
+            if (maxFrameBytes < chunkBytes + 1024) {
+                throw new IllegalStateException("maxFrameBytes (" + maxFrameBytes
+                        + ") must exceed chunkBytes (" + chunkBytes + ") by at least 1 KiB for the envelope");
+            }
+            if (heartbeatInterval.compareTo(idleTimeout) >= 0) {
+                throw new IllegalStateException("heartbeatInterval (" + heartbeatInterval
+                        + ") must be shorter than idleTimeout (" + idleTimeout + ")");
+            }
+            return new Coordinator(this);
+        }
+    }
+}

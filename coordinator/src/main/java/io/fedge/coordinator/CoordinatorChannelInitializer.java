@@ -1,0 +1,30 @@
+package io.fedge.coordinator;
+
+import io.fedge.comm.FramingPipeline;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.timeout.IdleStateHandler;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Builds a client connection's pipeline: traffic counting, framing with the frame limit,
+ * protobuf, idle detection, then the session handler. Builds nothing else.
+ */
+final class CoordinatorChannelInitializer extends ChannelInitializer<SocketChannel> {
+    private final CoordinatorState state;
+
+    CoordinatorChannelInitializer(CoordinatorState state) {
+        this.state = state;
+    }
+
+    @Override
+    protected void initChannel(SocketChannel ch) {
+        ChannelPipeline p = ch.pipeline();
+        p.addLast("traffic", state.traffic);
+        FramingPipeline.addCodecs(p, state.limits.maxFrameBytes());
+        p.addLast("idle", new IdleStateHandler(state.limits.idleMillis(), 0, 0, TimeUnit.MILLISECONDS));
+        p.addLast("session", new ClientSessionHandler(state));
+    }
+}

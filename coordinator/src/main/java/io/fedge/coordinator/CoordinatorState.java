@@ -1,0 +1,28 @@
+package io.fedge.coordinator;
+
+import io.fedge.compression.CodecRegistry;
+
+import java.util.concurrent.ExecutorService;
+
+/**
+ * What the connection handlers share with the round loop: the registry, the upload gate, the
+ * aggregation thread, the limits, and the round and evaluation in progress (published through
+ * volatile fields by the round loop).
+ */
+final class CoordinatorState {
+    final ClientRegistry registry = new ClientRegistry();
+    final TrafficCounter traffic = new TrafficCounter();
+    final CoordinatorLimits limits;
+    final UploadGate uploadGate;
+    final ExecutorService aggregationExecutor;
+    final CodecRegistry codecs;
+    volatile ActiveRound round;
+    volatile ActiveEvaluation evaluation;
+
+    CoordinatorState(CoordinatorLimits limits, ExecutorService aggregationExecutor, CodecRegistry codecs) {
+        this.limits = limits;
+        this.uploadGate = new UploadGate(limits.uploadBufferBytes());
+        this.aggregationExecutor = aggregationExecutor;
+        this.codecs = codecs;
+    }
+}

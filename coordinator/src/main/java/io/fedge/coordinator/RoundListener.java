@@ -1,0 +1,19 @@
+package io.fedge.coordinator;
+
+/**
+ * Told about round progress, for progress bars and logs. Called from the coordinator's round
+ * thread; implementations must return quickly and must not throw.
+ */
+public interface RoundListener {
+    /** A round started with {@code selected} clients. */
+    default void roundStarted(long round, int selected) {
+    }
+
+    /** One selected client's update was accepted or refused, or the client dropped out. */
+    default void clientFinished(long round, String clientId, boolean accepted) {
+    }
+
+    /** A round ended; {@code record} is already in the history. */
+    default void roundFinished(RoundRecord record) {
+    }
+}

@@ -1,0 +1,25 @@
+package io.fedge.coordinator;
+
+/**
+ * What happened in one training round. Accuracy and loss are NaN when there was nothing to
+ * evaluate (no server-side test set, or a failed round).
+ *
+ * @param round the round number, from 1
+ * @param succeeded whether enough updates arrived for the model to advance
+ * @param modelVersion the global model version after the round
+ * @param selected how many clients were asked to train
+ * @param clients how many updates were accepted into the aggregate
+ * @param failures how many selected clients produced no usable update
+ * @param testAccuracy server-side test accuracy of the model after the round
+ * @param testLoss server-side mean test loss after the round
+ * @param trainLoss example-weighted mean training loss the clients reported
+ * @param federatedAccuracy example-weighted accuracy the evaluating clients reported (NaN if none)
+ * @param roundSeconds wall time from sending the tasks to publishing the model, evaluation excluded
+ * @param evalSeconds wall time of the server-side evaluation
+ * @param bytesUp bytes received from clients in the round, frames and headers included
+ * @param bytesDown bytes sent to clients in the round, frames and headers included
+ */
+public record RoundRecord(long round, boolean succeeded, long modelVersion, int selected, int clients, int failures,
+                          double testAccuracy, double testLoss, double trainLoss, double federatedAccuracy,
+                          double roundSeconds, double evalSeconds, long bytesUp, long bytesDown) {
+}

@@ -1,0 +1,57 @@
+package io.fedge.core.model;
+
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import io.fedge.core.ErrorCode;
+import io.fedge.core.FedgeException;
+
+/**
+ * Moves parameters between fedge's flat float vectors and DL4J networks. Stateless.
+ */
+public final class Dl4jModels {
+    private Dl4jModels() {
+    }
+
+    /** A freshly initialised network for a configuration given as JSON. */
+    public static MultiLayerNetwork instantiate(String configJson) {
+        MultiLayerNetwork net = new MultiLayerNetwork(MultiLayerConfiguration.fromJson(configJson));
+        net.init();
+        return net;
+    }
+
+    /** Version 0 of a federation: a configuration with its seeded initial parameters. */
+    public static GlobalModel initialModel(MultiLayerConfiguration conf) {
+        MultiLayerNetwork net = new MultiLayerNetwork(conf);
+        net.init();
+        return new GlobalModel(0, conf.toJson(), parameters(net));
+    }
+
+    /** A copy of the network's parameters as one flat vector. */
+    public static float[] parameters(MultiLayerNetwork net) {
+        return net.params().toFloatVector();
+    }
+
+    /**
+     * Overwrites the network's parameters.
+     *
+     * @throws FedgeException with {@link ErrorCode#SHAPE_MISMATCH} if the lengths differ
+     */
+    public static void setParameters(MultiLayerNetwork net, float[] params) {
+        INDArray current = net.params();
+        if (current.length() != params.length) {
+            throw new FedgeException(ErrorCode.SHAPE_MISMATCH,
+                    "network has " + current.length() + " parameters, got " + params.length);
+        }
+        current.assign(Nd4j.createFromArray(params).reshape(current.shape()));
+    }
+
+    /** A network with the model's architecture and parameters. */
+    public static MultiLayerNetwork instantiate(GlobalModel model) {
+        MultiLayerNetwork net = instantiate(model.configJson());
+        setParameters(net, model.parameters());
+        return net;
+    }
+}

@@ -1,0 +1,18 @@
+package io.fedge.comm;
+
+/** Constants both ends of a fedge connection agree on. */
+public final class WireProtocol {
+    /** The protocol version this build speaks; a Hello with another one is refused. */
+    public static final int VERSION = 1;
+    /** Default payload bytes per chunk of a model download or an update upload. */
+    public static final int DEFAULT_CHUNK_BYTES = 1 << 20;
+    /** Room for the envelope around a chunk's data. */
+    public static final int FRAME_OVERHEAD_BYTES = 64 << 10;
+    /** Default hard limit on one frame; larger frames close the connection. */
+    public static final int DEFAULT_MAX_FRAME_BYTES = DEFAULT_CHUNK_BYTES + FRAME_OVERHEAD_BYTES;
+    /** Bytes of the length prefix in front of every frame. */
+    public static final int LENGTH_FIELD_BYTES = 4;
+
+    private WireProtocol() {
+    }
+}
