@@ -91,7 +91,8 @@ public final class FedAvg implements Strategy {
      * {@code n}, returned sorted by id.
      */
     static List<ClientInfo> sample(List<ClientInfo> candidates, double fraction, int minimum, Random rng) {
-        int wanted = Math.max(minimum, (int) Math.ceil(fraction * candidates.size()));
+        // The epsilon keeps 0.1 * 100 (10.000000000000002 in binary) from becoming 11.
+        int wanted = Math.max(minimum, (int) Math.ceil(fraction * candidates.size() - 1e-9));
         int k = Math.min(wanted, candidates.size());
         List<ClientInfo> shuffled = new ArrayList<>(candidates);
         Collections.shuffle(shuffled, rng);

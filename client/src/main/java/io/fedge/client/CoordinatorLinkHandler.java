@@ -76,7 +76,11 @@ final class CoordinatorLinkHandler extends SimpleChannelInboundHandler<Envelope>
                 case CHUNK -> onChunk(ctx, msg.getChunk());
                 case UPLOAD_READY -> onUploadReady(ctx, msg.getUploadReady().getTransferId());
                 case ERROR -> onError(msg.getError());
-                case BYE -> ctx.close();
+                case BYE -> {
+                    log.info("client {}: coordinator said goodbye: {}", client.clientId(), msg.getBye().getReason());
+                    client.onBye();
+                    ctx.close();
+                }
                 case BODY_NOT_SET -> throw new FedgeException(ErrorCode.UNKNOWN_MESSAGE,
                         "envelope carries no message this client knows");
                 default -> throw new FedgeException(ErrorCode.UNEXPECTED_MESSAGE,

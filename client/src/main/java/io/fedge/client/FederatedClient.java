@@ -32,7 +32,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * receives the global model (architecture included), trains it on local data with DL4J, and sends
  * back only the encoded update. It reconnects with exponential backoff and jitter whenever the
  * connection drops; an update interrupted by a drop is discarded and the client simply trains
- * again when it gets the next task.
+ * again when it gets the next task. When the coordinator says goodbye (its federation is over),
+ * the client closes itself and {@link #awaitTermination} returns.
  *
  * <pre>{@code
  * DataSetIterator myData = ...;             // the device's own examples
@@ -167,6 +168,11 @@ public final class FederatedClient implements AutoCloseable {
         if (!closed) {
             scheduleReconnect();
         }
+    }
+
+    /** The coordinator ended the federation: stop, without reconnecting. */
+    void onBye() {
+        java.util.concurrent.CompletableFuture.runAsync(this::close);
     }
 
     void onUpdateSent() {

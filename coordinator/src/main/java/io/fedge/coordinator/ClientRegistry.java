@@ -1,6 +1,9 @@
 package io.fedge.coordinator;
 
 import io.fedge.aggregation.ClientInfo;
+import io.fedge.comm.proto.Bye;
+import io.fedge.comm.proto.Envelope;
+import io.netty.channel.ChannelFutureListener;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -77,10 +80,11 @@ final class ClientRegistry {
         }
     }
 
-    /** Closes every session. */
-    void closeAll() {
+    /** Says Bye to every session with {@code reason}, then closes it. */
+    void closeAll(String reason) {
+        Envelope bye = Envelope.newBuilder().setBye(Bye.newBuilder().setReason(reason)).build();
         for (ClientSession s : sessions.values()) {
-            s.channel().close();
+            s.channel().writeAndFlush(bye).addListener(ChannelFutureListener.CLOSE);
         }
     }
 }

@@ -165,7 +165,7 @@ public final class Coordinator implements AutoCloseable {
         if (roundThread != null) {
             roundThread.interrupt();
         }
-        state.registry.closeAll();
+        state.registry.closeAll("coordinator closed");
         if (serverChannel != null) {
             serverChannel.close().syncUninterruptibly();
         }

@@ -130,7 +130,7 @@ public record DirichletPartitioner(double alpha, int minSize) implements Partiti
 
     /** Returns, for each distinct label in ascending order, the ascending indices carrying it. */
     static int[][] indicesByClass(int[] labels) {
-        int[] classes = Arrays.stream(labels).distinct().sorted().toArray();
+        int[] classes = distinctSorted(labels);
         int[] counts = new int[classes.length];
         int[] classOf = new int[labels.length];
         for (int i = 0; i < labels.length; i++) {
@@ -147,6 +147,18 @@ public record DirichletPartitioner(double alpha, int minSize) implements Partiti
             byClass[c][filled[c]++] = i;
         }
         return byClass;
+    }
+
+    private static int[] distinctSorted(int[] labels) {
+        int[] sorted = labels.clone();
+        Arrays.sort(sorted);
+        int distinct = 0;
+        for (int i = 0; i < sorted.length; i++) {
+            if (i == 0 || sorted[i] != sorted[i - 1]) {
+                sorted[distinct++] = sorted[i];
+            }
+        }
+        return Arrays.copyOf(sorted, distinct);
     }
 
     private static int[][] assemble(int[][] shuffled, int[][] cuts, int[] sizes) {

@@ -1,0 +1,73 @@
+package io.fedge.cli;
+
+import io.fedge.client.FederatedClient;
+import io.fedge.core.data.FashionMnist;
+import io.fedge.core.data.LabeledImages;
+import io.fedge.simulation.partition.PartitionSchemes;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code fedge client}: one client process holding one partition of Fashion-MNIST.
+ */
+@Command(name = "client", mixinStandardHelpOptions = true,
+        description = {"Run one client: take partition --index of --clients of the Fashion-MNIST training set "
+                + "(as fedge simulate would split it), connect to the coordinator, train whenever selected, "
+                + "and exit when the coordinator ends the federation."})
+final class ClientCommand implements Callable<Integer> {
+    @Option(names = "--coordinator", description = "host:port of the coordinator; default ${DEFAULT-VALUE}")
+    String coordinator = "127.0.0.1:7070";
+
+    @Option(names = "--id", description = "this client's id; default client-<index>")
+    String id;
+
+    @Option(names = "--index", required = true, description = "which partition this client holds, from 0")
+    int index;
+
+    @Option(names = "--clients", description = "how many partitions the training set is cut into; default ${DEFAULT-VALUE}")
+    int clients = 2;
+
+    @Option(names = "--partition", description = "iid, dirichlet or shards; default ${DEFAULT-VALUE}")
+    String partition = "iid";
+
+    @Option(names = "--alpha", description = "Dirichlet concentration; default ${DEFAULT-VALUE}")
+    double alpha = 0.5;
+
+    @Option(names = "--seed", description = "partitioning seed (the same for every client); default ${DEFAULT-VALUE}")
+    long seed = 1;
+
+    @Option(names = "--data", description = "Fashion-MNIST folder; default ${DEFAULT-VALUE}")
+    Path data = FashionMnist.DEFAULT_DIR;
+
+    @Override
+    public Integer call() throws Exception {
+        if (index < 0 || index >= clients) {
+            throw new IllegalArgumentException("--index must be in [0, " + clients + "): " + index);
+        }
+        int colon = coordinator.lastIndexOf(':');
+        if (colon <= 0) {
+            throw new IllegalArgumentException("--coordinator must be host:port: " + coordinator);
+        }
+        String host = coordinator.substring(0, colon);
+        int port = Integer.parseInt(coordinator.substring(colon + 1));
+        LabeledImages train = FashionMnist.load(data, FashionMnist.Split.TRAIN);
+        int[][] parts = PartitionSchemes.byName(partition, alpha).partition(train.labels(), clients, new Random(seed));
+        String clientId = id != null ? id : String.format("client-%03d", index);
+        try (FederatedClient client = FederatedClient.builder()
+                .coordinator(host, port)
+                .clientId(clientId)
+                .data(train.toDataSet(parts[index]))
+                .build()) {
+            client.start();
+            System.out.printf("%s: %d local examples, connecting to %s%n", clientId, parts[index].length, coordinator);
+            client.awaitTermination(Long.MAX_VALUE, TimeUnit.DAYS);
+            System.out.printf("%s: federation over after %d updates%n", clientId, client.updatesSent());
+        }
+        return 0;
+    }
+}

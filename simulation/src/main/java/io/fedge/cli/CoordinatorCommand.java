@@ -1,0 +1,126 @@
+package io.fedge.cli;
+
+import io.fedge.aggregation.FedAvg;
+import io.fedge.aggregation.FitInstructions;
+import io.fedge.compression.Fp32Codec;
+import io.fedge.coordinator.Coordinator;
+import io.fedge.coordinator.TestSetEvaluator;
+import io.fedge.core.data.FashionMnist;
+import io.fedge.core.model.Dl4jModels;
+import io.fedge.core.model.GlobalModel;
+import io.fedge.core.model.ModelPresets;
+import io.fedge.simulation.report.HistoryWriter;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code fedge coordinator}: runs the coordinator server until its rounds are done.
+ */
+@Command(name = "coordinator", mixinStandardHelpOptions = true,
+        description = {"Run a coordinator: wait for clients, run FedAvg rounds, evaluate each new model on the "
+                + "Fashion-MNIST test set, checkpoint it, and write the history to --out."})
+final class CoordinatorCommand implements Callable<Integer> {
+    @Option(names = "--host", description = "address to listen on; default ${DEFAULT-VALUE}")
+    String host = "0.0.0.0";
+
+    @Option(names = "--port", description = "port to listen on; default ${DEFAULT-VALUE}")
+    int port = 7070;
+
+    @Option(names = "--model", description = "mlp or cnn; default ${DEFAULT-VALUE}")
+    String model = "mlp";
+
+    @Option(names = "--resume", description = "start from this checkpoint (global-model.fgm) instead of a new model")
+    Path resume;
+
+    @Option(names = "--rounds", description = "training rounds; default ${DEFAULT-VALUE}")
+    int rounds = 10;
+
+    @Option(names = "--min-clients", description = "clients that must be connected before a round starts; default ${DEFAULT-VALUE}")
+    int minClients = 2;
+
+    @Option(names = "--per-round", description = "clients selected per round; default: --min-clients")
+    Integer perRound;
+
+    @Option(names = "--fraction", description = "fraction of connected clients selected per round; default ${DEFAULT-VALUE}")
+    double fraction = 1.0;
+
+    @Option(names = "--local-epochs", description = "local epochs per round; default ${DEFAULT-VALUE}")
+    int localEpochs = 1;
+
+    @Option(names = "--batch", description = "local mini-batch size; default ${DEFAULT-VALUE}")
+    int batch = 32;
+
+    @Option(names = "--lr", description = "local SGD learning rate; default ${DEFAULT-VALUE}")
+    double lr = 0.05;
+
+    @Option(names = "--round-timeout", description = "seconds clients have to deliver an update; default ${DEFAULT-VALUE}")
+    long roundTimeoutSeconds = 600;
+
+    @Option(names = "--seed", description = "seed for initialisation and selection; default ${DEFAULT-VALUE}")
+    long seed = 1;
+
+    @Option(names = "--data", description = "Fashion-MNIST folder for server-side evaluation; default ${DEFAULT-VALUE}")
+    Path data = FashionMnist.DEFAULT_DIR;
+
+    @Option(names = "--no-eval", description = "skip server-side evaluation")
+    boolean noEval;
+
+    @Option(names = "--out", description = "folder for checkpoints and history; default ${DEFAULT-VALUE}")
+    Path out = Path.of("runs", "coordinator");
+
+    @Override
+    public Integer call() throws Exception {
+        GlobalModel initial = resume != null
+                ? GlobalModel.decode(Files.readAllBytes(resume))
+                : Dl4jModels.initialModel(ModelPresets.byName(model, seed, lr));
+        int selected = perRound == null ? minClients : perRound;
+        FedAvg strategy = FedAvg.builder()
+                .fractionFit(fraction)
+                .minFitClients(selected)
+                .minAvailableClients(Math.max(minClients, selected))
+                .instructions(new FitInstructions(localEpochs, batch, lr, Fp32Codec.NAME))
+                .build();
+        Coordinator.Builder builder = Coordinator.builder()
+                .bind(new InetSocketAddress(host, port))
+                .initialModel(initial)
+                .strategy(strategy)
+                .rounds(rounds)
+                .roundTimeout(Duration.ofSeconds(roundTimeoutSeconds))
+                .seed(seed)
+                .checkpointDir(out)
+                .addListener(new ProgressReporter(System.out, rounds, false));
+        if (!noEval) {
+            builder.evaluator(new TestSetEvaluator(
+                    FashionMnist.load(data, FashionMnist.Split.TEST).toDataSet(), 1000));
+        }
+        try (Coordinator coordinator = builder.build()) {
+            coordinator.start();
+            System.out.printf("coordinator on %s, model version %d with %d parameters; waiting for %d clients%n",
+                    coordinator.localAddress(), initial.version(), initial.parameterCount(),
+                    strategy.minAvailableClients());
+            coordinator.awaitRounds(Long.MAX_VALUE, TimeUnit.DAYS);
+            Map<String, Object> config = new LinkedHashMap<>();
+            config.put("model", model);
+            config.put("rounds", rounds);
+            config.put("per_round", selected);
+            config.put("local_epochs", localEpochs);
+            config.put("batch", batch);
+            config.put("lr", lr);
+            config.put("seed", seed);
+            for (Path p : HistoryWriter.write(out, config, coordinator.history().rounds(), "fedge coordinator")) {
+                System.out.println("wrote " + p);
+            }
+            System.out.println("wrote " + out.resolve("global-model.fgm"));
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,88 @@
+package io.fedge.cli;
+
+import io.fedge.core.data.FashionMnist;
+import io.fedge.simulation.Simulation;
+import io.fedge.simulation.SimulationConfig;
+import io.fedge.simulation.SimulationResult;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code fedge simulate}: a whole federation in one JVM, every client a real client over TCP.
+ */
+@Command(name = "simulate", mixinStandardHelpOptions = true,
+        description = {"Simulate a federation on Fashion-MNIST: N virtual clients, each a real FederatedClient, "
+                + "train against a real coordinator over loopback TCP.",
+                "Writes history.json, history.csv, accuracy.png and the final model to --out."})
+final class SimulateCommand implements Callable<Integer> {
+    @Option(names = "--model", description = "mlp (784-200-200-10) or cnn (2 conv + 2 dense); default ${DEFAULT-VALUE}")
+    String model = "mlp";
+
+    @Option(names = "--partition", description = "iid, dirichlet or shards; default ${DEFAULT-VALUE}")
+    String partition = "iid";
+
+    @Option(names = "--alpha", description = "Dirichlet concentration for --partition dirichlet; default ${DEFAULT-VALUE}")
+    double alpha = 0.5;
+
+    @Option(names = "--clients", description = "number of virtual clients; default ${DEFAULT-VALUE}")
+    int clients = 10;
+
+    @Option(names = "--per-round", description = "clients selected per round; default: all")
+    Integer perRound;
+
+    @Option(names = "--rounds", description = "training rounds; default ${DEFAULT-VALUE}")
+    int rounds = 10;
+
+    @Option(names = "--local-epochs", description = "local epochs per round; default ${DEFAULT-VALUE}")
+    int localEpochs = 1;
+
+    @Option(names = "--batch", description = "local mini-batch size; default ${DEFAULT-VALUE}")
+    int batch = 32;
+
+    @Option(names = "--lr", description = "local SGD learning rate; default ${DEFAULT-VALUE}")
+    double lr = 0.05;
+
+    @Option(names = "--seed", description = "seed for partitioning, initialisation, selection, shuffling; default ${DEFAULT-VALUE}")
+    long seed = 1;
+
+    @Option(names = "--data", description = "folder with the Fashion-MNIST IDX files; default ${DEFAULT-VALUE}")
+    Path data = FashionMnist.DEFAULT_DIR;
+
+    @Option(names = "--out", description = "output folder; default ${DEFAULT-VALUE}")
+    Path out = Path.of("runs", "latest");
+
+    @Option(names = "--parallel", description = "clients trained at once; default: the number of cores (${DEFAULT-VALUE})")
+    int parallel = Runtime.getRuntime().availableProcessors();
+
+    @Option(names = "--train-limit", description = "use a seeded random subset of this many training examples; 0 = all")
+    int trainLimit;
+
+    @Option(names = "--test-limit", description = "evaluate on the first N test examples; 0 = all 10,000")
+    int testLimit;
+
+    @Option(names = "--no-progress", description = "do not draw a progress bar")
+    boolean noProgress;
+
+    @Override
+    public Integer call() throws Exception {
+        SimulationConfig config = new SimulationConfig(model, partition, alpha, clients,
+                perRound == null ? clients : perRound, rounds, localEpochs, batch, lr, seed, data, out,
+                parallel, testLimit, trainLimit);
+        System.out.printf(Locale.ROOT, "fedge simulate: %s, %s partition, %d clients (%d per round), %d rounds, "
+                        + "E=%d B=%d lr=%s, seed %d, %d training at once%n", model, partition, clients,
+                config.perRound(), rounds, localEpochs, batch, lr, seed, parallel);
+        SimulationResult result = new Simulation(config,
+                new ProgressReporter(System.out, rounds, !noProgress && System.console() != null)).run();
+        System.out.printf(Locale.ROOT, "final test accuracy %.4f, mean of last 5 rounds %.4f, %.1f s for %d rounds "
+                        + "(%.1f s loading)%n", result.finalAccuracy(), result.meanAccuracyOfLast(5),
+                result.totalSeconds(), rounds, result.loadSeconds());
+        for (Path p : result.written()) {
+            System.out.println("wrote " + p);
+        }
+        return 0;
+    }
+}

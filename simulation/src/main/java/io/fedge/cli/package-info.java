@@ -1,0 +1,2 @@
+/** The {@code fedge} command line: {@code simulate}, {@code coordinator} and {@code client}. */
+package io.fedge.cli;

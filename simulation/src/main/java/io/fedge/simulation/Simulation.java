@@ -1,0 +1,178 @@
+package io.fedge.simulation;
+
+import io.fedge.aggregation.FedAvg;
+import io.fedge.aggregation.FitInstructions;
+import io.fedge.client.FederatedClient;
+import io.fedge.comm.Transports;
+import io.fedge.compression.Fp32Codec;
+import io.fedge.coordinator.Coordinator;
+import io.fedge.coordinator.RoundListener;
+import io.fedge.coordinator.TestSetEvaluator;
+import io.fedge.core.data.FashionMnist;
+import io.fedge.core.data.LabeledImages;
+import io.fedge.core.model.Dl4jModels;
+import io.fedge.core.model.GlobalModel;
+import io.fedge.core.model.ModelPresets;
+import io.fedge.simulation.partition.PartitionSchemes;
+import io.fedge.simulation.report.HistoryWriter;
+import io.netty.channel.EventLoopGroup;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.util.ModelSerializer;
+import org.nd4j.linalg.dataset.DataSet;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Runs a federation on one machine: partitions Fashion-MNIST among N virtual clients, starts a
+ * real {@link Coordinator} on a loopback port and N real {@link FederatedClient}s that connect
+ * to it over TCP, and runs FedAvg for the configured rounds. Clients share one I/O thread and a
+ * pool of {@code parallelism} training threads.
+ */
+public final class Simulation {
+    private final SimulationConfig config;
+    private final RoundListener listener;
+
+    public Simulation(SimulationConfig config, RoundListener listener) {
+        this.config = config;
+        this.listener = listener;
+    }
+
+    /**
+     * Runs the simulation to the end and writes its outputs.
+     *
+     * @throws IOException if the data cannot be read or the outputs cannot be written
+     */
+    public SimulationResult run() throws IOException, InterruptedException {
+        long t0 = System.nanoTime();
+        NativeThreads.limit(config.parallelism() > 1 ? 1 : Runtime.getRuntime().availableProcessors());
+        LabeledImages train = FashionMnist.load(config.dataDir(), FashionMnist.Split.TRAIN);
+        LabeledImages test = FashionMnist.load(config.dataDir(), FashionMnist.Split.TEST);
+        if (config.testLimit() > 0) {
+            test = test.head(config.testLimit());
+        }
+        Random rng = new Random(config.seed());
+        int[] pool = trainingPool(train.size(), rng);
+        int[] labels = new int[pool.length];
+        for (int i = 0; i < pool.length; i++) {
+            labels[i] = train.label(pool[i]);
+        }
+        int[][] parts = PartitionSchemes.byName(config.partition(), config.alpha())
+                .partition(labels, config.clients(), rng);
+
+        GlobalModel initial = Dl4jModels.initialModel(ModelPresets.byName(config.model(), config.seed(), config.lr()));
+        FedAvg strategy = FedAvg.builder()
+                .fractionFit((double) config.perRound() / config.clients())
+                .minFitClients(config.perRound())
+                .minAvailableClients(config.clients())
+                .instructions(new FitInstructions(config.localEpochs(), config.batch(), config.lr(), Fp32Codec.NAME))
+                .build();
+        EventLoopGroup clientIo = Transports.eventLoopGroup(1, "fedge-sim-io");
+        AtomicInteger threadIds = new AtomicInteger();
+        ExecutorService trainers = Executors.newFixedThreadPool(config.parallelism(), r -> {
+            Thread t = new Thread(r, "fedge-sim-train-" + threadIds.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        List<FederatedClient> clients = new ArrayList<>();
+        try (Coordinator coordinator = Coordinator.builder()
+                .bind(new InetSocketAddress("127.0.0.1", 0))
+                .initialModel(initial)
+                .strategy(strategy)
+                .rounds(config.rounds())
+                .roundTimeout(Duration.ofMinutes(30))
+                .evaluator(new TestSetEvaluator(test.toDataSet(), 1000))
+                .seed(config.seed())
+                .addListener(listener)
+                .build()) {
+            coordinator.start();
+            for (int k = 0; k < parts.length; k++) {
+                DataSet local = train.toDataSet(mapIndices(parts[k], pool));
+                FederatedClient client = FederatedClient.builder()
+                        .coordinator(coordinator.localAddress())
+                        .clientId(String.format("client-%03d", k))
+                        .data(local)
+                        .eventLoopGroup(clientIo)
+                        .trainingExecutor(trainers)
+                        .seed(config.seed() * 1_000_003L + k)
+                        .build();
+                clients.add(client);
+                client.start();
+            }
+            double loadSeconds = (System.nanoTime() - t0) / 1e9;
+            long tLoop = System.nanoTime();
+            coordinator.awaitRounds(Long.MAX_VALUE, TimeUnit.DAYS);
+            double totalSeconds = (System.nanoTime() - tLoop) / 1e9;
+            GlobalModel finalModel = coordinator.globalModel();
+            List<Path> written = writeOutputs(coordinator, finalModel, totalSeconds);
+            return new SimulationResult(coordinator.history().rounds(), finalModel, totalSeconds, loadSeconds, written);
+        } finally {
+            for (FederatedClient c : clients) {
+                c.close();
+            }
+            trainers.shutdownNow();
+            clientIo.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        }
+    }
+
+    /** All training indices, or a seeded random subset of {@code trainLimit}, sorted. */
+    private int[] trainingPool(int size, Random rng) {
+        int[] all = new int[size];
+        for (int i = 0; i < size; i++) {
+            all[i] = i;
+        }
+        if (config.trainLimit() == 0 || config.trainLimit() >= size) {
+            return all;
+        }
+        for (int i = size - 1; i > 0; i--) {
+            int j = rng.nextInt(i + 1);
+            int tmp = all[i];
+            all[i] = all[j];
+            all[j] = tmp;
+        }
+        int[] keep = Arrays.copyOf(all, config.trainLimit());
+        Arrays.sort(keep);
+        return keep;
+    }
+
+    private static int[] mapIndices(int[] part, int[] pool) {
+        int[] out = new int[part.length];
+        for (int i = 0; i < part.length; i++) {
+            out[i] = pool[part[i]];
+        }
+        return out;
+    }
+
+    private List<Path> writeOutputs(Coordinator coordinator, GlobalModel model, double totalSeconds)
+            throws IOException {
+        if (config.outDir() == null) {
+            return List.of();
+        }
+        Map<String, Object> described = config.describe();
+        described.put("parameters", model.parameterCount());
+        described.put("total_seconds", totalSeconds);
+        List<Path> written = new ArrayList<>(HistoryWriter.write(config.outDir(), described,
+                coordinator.history().rounds(), "fedge " + config.model() + " " + config.partition() + ", "
+                        + config.clients() + " clients"));
+        Path raw = config.outDir().resolve("global-model.fgm");
+        Files.write(raw, model.encode());
+        written.add(raw);
+        Path zip = config.outDir().resolve("global-model.zip");
+        MultiLayerNetwork net = Dl4jModels.instantiate(model);
+        ModelSerializer.writeModel(net, zip.toFile(), false);
+        written.add(zip);
+        return written;
+    }
+}

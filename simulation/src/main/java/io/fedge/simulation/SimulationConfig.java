@@ -1,0 +1,81 @@
+package io.fedge.simulation;
+
+import io.fedge.core.model.ModelPresets;
+import io.fedge.simulation.partition.PartitionSchemes;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Everything that defines a simulated federation. The names match the flags of
+ * {@code fedge simulate} and of the PyTorch reference script.
+ *
+ * @param model a preset from {@link ModelPresets#NAMES}
+ * @param partition a scheme from {@link PartitionSchemes#NAMES}
+ * @param alpha Dirichlet concentration (only for {@code dirichlet})
+ * @param clients number of virtual clients
+ * @param perRound clients selected per round
+ * @param rounds training rounds
+ * @param localEpochs local epochs per round
+ * @param batch local mini-batch size
+ * @param lr local SGD learning rate
+ * @param seed seeds partitioning, initialisation, selection and shuffling
+ * @param dataDir folder with the Fashion-MNIST IDX files
+ * @param outDir where history and model are written (null: nowhere)
+ * @param parallelism how many clients train at once
+ * @param testLimit evaluate on at most this many test examples (0: all)
+ * @param trainLimit use at most this many training examples, a seeded random subset (0: all)
+ */
+public record SimulationConfig(String model, String partition, double alpha, int clients, int perRound, int rounds,
+                               int localEpochs, int batch, double lr, long seed, Path dataDir, Path outDir,
+                               int parallelism, int testLimit, int trainLimit) {
+    public SimulationConfig {
+        Objects.requireNonNull(model, "model");
+        Objects.requireNonNull(partition, "partition");
+        Objects.requireNonNull(dataDir, "dataDir");
+        if (!ModelPresets.NAMES.contains(model)) {
+            throw new IllegalArgumentException("model must be one of " + ModelPresets.NAMES + ": " + model);
+        }
+        if (!PartitionSchemes.NAMES.contains(partition)) {
+            throw new IllegalArgumentException("partition must be one of " + PartitionSchemes.NAMES + ": " + partition);
+        }
+        if (clients <= 0 || perRound <= 0 || perRound > clients) {
+            throw new IllegalArgumentException("need 0 < per-round <= clients: " + perRound + ", " + clients);
+        }
+        if (rounds <= 0 || localEpochs <= 0 || batch <= 0 || parallelism <= 0) {
+            throw new IllegalArgumentException("rounds, local epochs, batch and parallelism must be positive: "
+                    + rounds + ", " + localEpochs + ", " + batch + ", " + parallelism);
+        }
+        if (!(lr > 0) || !Double.isFinite(lr)) {
+            throw new IllegalArgumentException("lr must be positive: " + lr);
+        }
+        if (!(alpha > 0) || !Double.isFinite(alpha)) {
+            throw new IllegalArgumentException("alpha must be positive: " + alpha);
+        }
+        if (testLimit < 0 || trainLimit < 0) {
+            throw new IllegalArgumentException("limits must be non-negative: " + testLimit + ", " + trainLimit);
+        }
+    }
+
+    /** The configuration as it is written into {@code history.json}. */
+    public Map<String, Object> describe() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("model", model);
+        m.put("partition", partition);
+        m.put("alpha", partition.equals("dirichlet") ? alpha : null);
+        m.put("clients", clients);
+        m.put("per_round", perRound);
+        m.put("rounds", rounds);
+        m.put("local_epochs", localEpochs);
+        m.put("batch", batch);
+        m.put("lr", lr);
+        m.put("seed", seed);
+        m.put("parallelism", parallelism);
+        m.put("train_limit", trainLimit);
+        m.put("test_limit", testLimit);
+        m.put("data", dataDir.toString());
+        return m;
+    }
+}

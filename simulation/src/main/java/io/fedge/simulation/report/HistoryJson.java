@@ -1,0 +1,68 @@
+package io.fedge.simulation.report;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.JsonSerializer;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.SerializerProvider;
+import com.fasterxml.jackson.databind.module.SimpleModule;
+import io.fedge.coordinator.RoundRecord;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Writes {@code {"config": {...}, "rounds": [...]}} with snake_case round fields. JSON has no
+ * NaN or infinity, so non-finite doubles, in the rounds and in the config alike, become
+ * {@code null}.
+ */
+final class HistoryJson {
+
+    private static final ObjectMapper MAPPER = new ObjectMapper()
+            .enable(SerializationFeature.INDENT_OUTPUT)
+            .registerModule(new SimpleModule("fedge-finite-doubles")
+                    .addSerializer(Double.class, new FiniteDoubleSerializer())
+                    .addSerializer(double.class, new FiniteDoubleSerializer()));
+
+    private HistoryJson() {
+    }
+
+    static void write(Path file, Map<String, Object> config, List<RoundRecord> rounds) throws IOException {
+        Map<String, Object> document = new LinkedHashMap<>();
+        document.put("config", config);
+        document.put("rounds", rounds.stream().map(HistoryJson::fields).toList());
+        MAPPER.writeValue(file.toFile(), document);
+    }
+
+    static Map<String, Object> fields(RoundRecord r) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("round", r.round());
+        m.put("succeeded", r.succeeded());
+        m.put("model_version", r.modelVersion());
+        m.put("selected", r.selected());
+        m.put("clients", r.clients());
+        m.put("failures", r.failures());
+        m.put("test_accuracy", r.testAccuracy());
+        m.put("test_loss", r.testLoss());
+        m.put("train_loss", r.trainLoss());
+        m.put("federated_accuracy", r.federatedAccuracy());
+        m.put("round_seconds", r.roundSeconds());
+        m.put("eval_seconds", r.evalSeconds());
+        m.put("bytes_up", r.bytesUp());
+        m.put("bytes_down", r.bytesDown());
+        return m;
+    }
+
+    private static final class FiniteDoubleSerializer extends JsonSerializer<Double> {
+        @Override
+        public void serialize(Double value, JsonGenerator gen, SerializerProvider serializers) throws IOException {
+            if (Double.isFinite(value)) {
+                gen.writeNumber(value);
+            } else {
+                gen.writeNull();
+            }
+        }
+    }
+}

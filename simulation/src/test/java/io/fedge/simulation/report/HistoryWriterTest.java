@@ -1,0 +1,124 @@
+package io.fedge.simulation.report;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class HistoryWriterTest {
+
+    private static final byte[] PNG_SIGNATURE = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
+
+    @TempDir
+    Path tmp;
+
+    private List<Path> writeTwoRounds(Path out) throws IOException {
+        Map<String, Object> config = new LinkedHashMap<>();
+        config.put("partition", "dirichlet");
+        config.put("alpha", 0.5);
+        config.put("rounds", 2);
+        config.put("target", Double.NaN);
+        return HistoryWriter.write(out, config, List.of(RoundRecords.FIRST, RoundRecords.FAILED), "test run");
+    }
+
+    @Test
+    void createsTheFolderAndReturnsTheThreeFiles() throws IOException {
+        Path out = tmp.resolve("runs/a");
+        List<Path> written = writeTwoRounds(out);
+        assertEquals(List.of(out.resolve("history.json"), out.resolve("history.csv"), out.resolve("accuracy.png")),
+                written);
+        for (Path p : written) {
+            assertTrue(Files.size(p) > 0, p + " is empty");
+        }
+    }
+
+    @Test
+    void jsonParsesBackWithConfigInOrderAndNaNAsNull() throws IOException {
+        writeTwoRounds(tmp);
+        JsonNode root = new ObjectMapper().readTree(tmp.resolve("history.json").toFile());
+
+        JsonNode config = root.get("config");
+        List<String> keys = new ArrayList<>();
+        config.fieldNames().forEachRemaining(keys::add);
+        assertEquals(List.of("partition", "alpha", "rounds", "target"), keys);
+        assertEquals("dirichlet", config.get("partition").asText());
+        assertEquals(0.5, config.get("alpha").asDouble());
+        assertEquals(2, config.get("rounds").asInt());
+        assertTrue(config.get("target").isNull());
+
+        JsonNode rounds = root.get("rounds");
+        assertEquals(2, rounds.size());
+        JsonNode first = rounds.get(0);
+        assertEquals(1, first.get("round").asLong());
+        assertTrue(first.get("succeeded").asBoolean());
+        assertEquals(1, first.get("model_version").asLong());
+        assertEquals(10, first.get("selected").asInt());
+        assertEquals(9, first.get("clients").asInt());
+        assertEquals(1, first.get("failures").asInt());
+        assertEquals(0.8123, first.get("test_accuracy").asDouble());
+        assertEquals(0.5432, first.get("test_loss").asDouble());
+        assertEquals(0.6789, first.get("train_loss").asDouble());
+        assertTrue(first.get("federated_accuracy").isNull());
+        assertEquals(4.567, first.get("round_seconds").asDouble());
+        assertEquals(0.25, first.get("eval_seconds").asDouble());
+        assertEquals(12_345_678L, first.get("bytes_up").asLong());
+        assertEquals(45_678_901L, first.get("bytes_down").asLong());
+        assertEquals(14, first.size());
+
+        JsonNode failed = rounds.get(1);
+        assertEquals(2, failed.get("round").asLong());
+        assertTrue(!failed.get("succeeded").asBoolean());
+        assertTrue(failed.get("test_accuracy").isNull());
+        assertTrue(failed.get("test_loss").isNull());
+        assertTrue(failed.get("train_loss").isNull());
+        assertEquals(30.0, failed.get("round_seconds").asDouble());
+        assertEquals(1_000_000L, failed.get("bytes_down").asLong());
+    }
+
+    @Test
+    void csvHasAHeaderAndOneHandCheckedLinePerRound() throws IOException {
+        writeTwoRounds(tmp);
+        List<String> lines = Files.readAllLines(tmp.resolve("history.csv"), StandardCharsets.UTF_8);
+        assertEquals(List.of(
+                "round,test_accuracy,test_loss,train_loss,round_seconds,eval_seconds,"
+                        + "bytes_up,bytes_down,clients,selected,failures,succeeded",
+                "1,0.8123,0.5432,0.6789,4.567,0.25,12345678,45678901,9,10,1,true",
+                "2,,,,30.0,0.0,0,1000000,0,10,10,false"), lines);
+    }
+
+    @Test
+    void pngIsAValidImageOfTheChartSize() throws IOException {
+        writeTwoRounds(tmp);
+        Path png = tmp.resolve("accuracy.png");
+        byte[] bytes = Files.readAllBytes(png);
+        assertTrue(bytes.length > PNG_SIGNATURE.length);
+        assertArrayEquals(PNG_SIGNATURE, Arrays.copyOf(bytes, PNG_SIGNATURE.length));
+        BufferedImage image = ImageIO.read(png.toFile());
+        assertEquals(900, image.getWidth());
+        assertEquals(500, image.getHeight());
+    }
+
+    @Test
+    void writesAnEmptyHistory() throws IOException {
+        HistoryWriter.write(tmp, Map.of(), List.of(), "nothing yet");
+        JsonNode root = new ObjectMapper().readTree(tmp.resolve("history.json").toFile());
+        assertEquals(0, root.get("rounds").size());
+        assertEquals(1, Files.readAllLines(tmp.resolve("history.csv")).size());
+        assertTrue(Files.size(tmp.resolve("accuracy.png")) > 0);
+    }
+}
