@@ -1,0 +1,2 @@
+/** Runnable programs a new user copies from. */
+package io.fedge.examples;
