@@ -5,8 +5,10 @@ import io.fedge.core.model.Evaluation;
 import io.fedge.core.model.Evaluator;
 import io.fedge.core.model.GlobalModel;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -72,9 +74,15 @@ public final class LocalTrainer {
         for (int epoch = 0; epoch < epochs; epoch++) {
             lossSum = 0;
             data.shuffle(seed + epoch);
-            for (DataSet batch : data.batchBy(batchSize)) {
-                net.fit(batch);
-                lossSum += net.score() * batch.numExamples();
+            INDArray features = data.getFeatures();
+            INDArray labels = data.getLabels();
+            int n = data.numExamples();
+            // Row ranges of the shuffled matrices are views: no per-epoch copy of the data.
+            for (int from = 0; from < n; from += batchSize) {
+                int to = Math.min(n, from + batchSize);
+                net.fit(new DataSet(features.get(NDArrayIndex.interval(from, to), NDArrayIndex.all()),
+                        labels.get(NDArrayIndex.interval(from, to), NDArrayIndex.all())));
+                lossSum += net.score() * (to - from);
             }
         }
         float[] trained = Dl4jModels.parameters(net);

@@ -19,5 +19,8 @@ public final class NativeThreads {
         Nd4j.getEnvironment().setMaxThreads(threads);
         Nd4j.getEnvironment().setMaxMasterThreads(threads);
         Nd4j.factory().blas().setMaxThreads(threads);
+        if (Boolean.getBoolean("fedge.noPeriodicGc")) {
+            Nd4j.getMemoryManager().togglePeriodicGc(false);
+        }
     }
 }
