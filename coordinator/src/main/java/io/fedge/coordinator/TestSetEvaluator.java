@@ -7,27 +7,101 @@ import io.fedge.core.model.GlobalModel;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.dataset.DataSet;
 
-/**
- * Evaluates global models on a fixed labelled test set with DL4J. Keeps one network per
- * architecture and only swaps parameters between rounds. Not thread-safe (the coordinator calls
- * it from one thread).
- */
-public final class TestSetEvaluator implements ServerEvaluator {
-    private final Evaluator evaluator;
-    private String cachedConfig;
-    private MultiLayerNetwork net;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
+/**
+ * Evaluates global models on a fixed labelled test set with DL4J, split across {@code threads}
+ * threads (the clients are idle while the coordinator evaluates, so the cores are free). Keeps
+ * one network per thread and architecture and only swaps parameters between rounds.
+ *
+ * <p>Not thread-safe: the coordinator calls it from its round thread only. {@link #close()}
+ * stops the evaluation threads.
+ */
+public final class TestSetEvaluator implements ServerEvaluator, AutoCloseable {
+    private final List<Evaluator> slices = new ArrayList<>();
+    private final List<MultiLayerNetwork> networks = new ArrayList<>();
+    private final ExecutorService pool;
+    private String cachedConfig;
+
+    /** Evaluates on one thread per core. */
     public TestSetEvaluator(DataSet testSet, int batchSize) {
-        this.evaluator = new Evaluator(testSet, batchSize);
+        this(testSet, batchSize, Runtime.getRuntime().availableProcessors());
+    }
+
+    public TestSetEvaluator(DataSet testSet, int batchSize, int threads) {
+        if (threads <= 0) {
+            throw new IllegalArgumentException("threads must be positive: " + threads);
+        }
+        int n = testSet.numExamples();
+        int parts = Math.max(1, Math.min(threads, n));
+        for (int p = 0; p < parts; p++) {
+            int from = (int) ((long) n * p / parts);
+            int to = (int) ((long) n * (p + 1) / parts);
+            slices.add(new Evaluator(slice(testSet, from, to), batchSize));
+        }
+        this.pool = Executors.newFixedThreadPool(parts, r -> {
+            Thread t = new Thread(r, "fedge-evaluate");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    private static DataSet slice(DataSet data, int from, int to) {
+        if (from == 0 && to == data.numExamples()) {
+            return data;
+        }
+        return new DataSet(
+                data.getFeatures().get(org.nd4j.linalg.indexing.NDArrayIndex.interval(from, to),
+                        org.nd4j.linalg.indexing.NDArrayIndex.all()).dup(),
+                data.getLabels().get(org.nd4j.linalg.indexing.NDArrayIndex.interval(from, to),
+                        org.nd4j.linalg.indexing.NDArrayIndex.all()).dup());
     }
 
     @Override
     public Evaluation evaluate(GlobalModel model) {
-        if (net == null || !model.configJson().equals(cachedConfig)) {
-            net = Dl4jModels.instantiate(model.configJson());
+        if (!model.configJson().equals(cachedConfig)) {
+            networks.clear();
+            for (int i = 0; i < slices.size(); i++) {
+                networks.add(Dl4jModels.instantiate(model.configJson()));
+            }
             cachedConfig = model.configJson();
         }
-        Dl4jModels.setParameters(net, model.parameters());
-        return evaluator.evaluate(net);
+        float[] params = model.parameters();
+        List<Future<Evaluation>> parts = new ArrayList<>();
+        for (int i = 0; i < slices.size(); i++) {
+            MultiLayerNetwork net = networks.get(i);
+            Evaluator slice = slices.get(i);
+            parts.add(pool.submit(() -> {
+                Dl4jModels.setParameters(net, params);
+                return slice.evaluate(net);
+            }));
+        }
+        long n = 0;
+        double correct = 0;
+        double loss = 0;
+        try {
+            for (Future<Evaluation> f : parts) {
+                Evaluation e = f.get();
+                n += e.examples();
+                correct += e.accuracy() * e.examples();
+                loss += e.loss() * e.examples();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while evaluating", e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("evaluation failed", e.getCause());
+        }
+        return new Evaluation(n, n == 0 ? 0 : correct / n, n == 0 ? 0 : loss / n);
+    }
+
+    @Override
+    public void close() {
+        pool.shutdownNow();
     }
 }

@@ -93,7 +93,7 @@ public final class Simulation {
                 .strategy(strategy)
                 .rounds(config.rounds())
                 .roundTimeout(Duration.ofMinutes(30))
-                .evaluator(new TestSetEvaluator(test.toDataSet(), 1000))
+                .evaluator(new TestSetEvaluator(test.toDataSet(), 200))
                 .seed(config.seed())
                 .addListener(listener)
                 .build()) {
