@@ -34,7 +34,7 @@ public final class IncomingTransfer {
      */
     public IncomingTransfer(TransferHeader header, long maxTotalLength, int maxChunks) {
         this.header = header;
-        if (header.getTotalLength() > maxTotalLength) {
+        if (header.getTotalLength() < 0 || header.getTotalLength() > maxTotalLength) {
             throw new FedgeException(ErrorCode.TRANSFER_TOO_LONG, "transfer " + header.getTransferId()
                     + " announces " + header.getTotalLength() + " bytes, the limit is " + maxTotalLength);
         }

@@ -77,6 +77,9 @@ final class CoordinatorCommand implements Callable<Integer> {
     @Option(names = "--out", description = "folder for checkpoints and history; default ${DEFAULT-VALUE}")
     Path out = Path.of("runs", "coordinator");
 
+    @Option(names = "--heap-probe", description = "benchmark: measure live heap after every folded update (slow)")
+    boolean heapProbe;
+
     @Override
     public Integer call() throws Exception {
         GlobalModel initial = resume != null
@@ -98,6 +101,10 @@ final class CoordinatorCommand implements Callable<Integer> {
                 .seed(seed)
                 .checkpointDir(out)
                 .addListener(new ProgressReporter(System.out, rounds, false));
+        HeapProbe probe = heapProbe ? new HeapProbe() : null;
+        if (probe != null) {
+            builder.addListener(probe);
+        }
         if (!noEval) {
             builder.evaluator(new TestSetEvaluator(
                     FashionMnist.load(data, FashionMnist.Split.TEST).toDataSet(), 1000));
@@ -108,6 +115,9 @@ final class CoordinatorCommand implements Callable<Integer> {
                     coordinator.localAddress(), initial.version(), initial.parameterCount(),
                     strategy.minAvailableClients());
             coordinator.awaitRounds(Long.MAX_VALUE, TimeUnit.DAYS);
+            if (probe != null) {
+                System.out.println(probe.report(initial.parameterBytes()));
+            }
             Map<String, Object> config = new LinkedHashMap<>();
             config.put("model", model);
             config.put("rounds", rounds);

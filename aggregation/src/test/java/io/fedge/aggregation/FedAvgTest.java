@@ -1,0 +1,229 @@
+package io.fedge.aggregation;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.fedge.core.model.Evaluation;
+import io.fedge.core.model.GlobalModel;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class FedAvgTest {
+    private static final FitInstructions FP32 = new FitInstructions(1, 32, 0.05, "fp32");
+
+    private static FedAvg fedAvg(double fraction, int minFit) {
+        return FedAvg.builder().fractionFit(fraction).minFitClients(minFit).instructions(FP32).build();
+    }
+
+    /** Clients c00 .. c(n-1), every one able to encode fp32. */
+    private static List<ClientInfo> clients(int n) {
+        List<ClientInfo> list = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            list.add(new ClientInfo(String.format("c%02d", i), 100 + i, List.of("fp32")));
+        }
+        return list;
+    }
+
+    private static List<String> ids(FitPlan plan) {
+        return plan.clients().stream().map(ClientInfo::id).toList();
+    }
+
+    private static FitResult result(String id, long examples) {
+        return new FitResult(id, examples, 0.5, Map.of(), Duration.ofSeconds(1));
+    }
+
+    /** An update delivered as one chunk. */
+    private static UpdateChunks whole(float... delta) {
+        return visitor -> visitor.visit(0, delta.clone(), delta.length);
+    }
+
+    /**
+     * An update delivered in chunks of {@code size} through one scratch buffer longer than a
+     * chunk, overwritten between chunks and poisoned past the valid length, as a decoder would.
+     */
+    private static UpdateChunks chunked(int size, float... delta) {
+        return visitor -> {
+            float[] scratch = new float[size + 2];
+            for (int from = 0; from < delta.length; from += size) {
+                int n = Math.min(size, delta.length - from);
+                java.util.Arrays.fill(scratch, 1e9f);
+                System.arraycopy(delta, from, scratch, 0, n);
+                visitor.visit(from, scratch, n);
+            }
+        };
+    }
+
+    @Test
+    void selectsMaxOfMinimumAndCeilOfFraction() {
+        List<ClientInfo> ten = clients(10);
+        assertEquals(3, fedAvg(0.3, 1).configureFit(1, ten, new Random(1)).clients().size());  // ceil(3.0)
+        assertEquals(3, fedAvg(0.25, 1).configureFit(1, ten, new Random(1)).clients().size()); // ceil(2.5)
+        assertEquals(2, fedAvg(0.1, 2).configureFit(1, ten, new Random(1)).clients().size());  // max(2, 1)
+        assertEquals(10, fedAvg(1.0, 1).configureFit(1, ten, new Random(1)).clients().size());
+        // 0.1 * 100 is 10.000000000000002 in doubles; still 10 clients, not 11.
+        assertEquals(10, fedAvg(0.1, 1).configureFit(1, clients(100), new Random(1)).clients().size());
+        // Never more than there are.
+        assertEquals(10, fedAvg(0.5, 12).configureFit(1, ten, new Random(1)).clients().size());
+        assertEquals(0, fedAvg(0.5, 2).configureFit(1, List.of(), new Random(1)).clients().size());
+    }
+
+    @Test
+    void selectsOnlyClientsThatSupportTheCodec() {
+        List<ClientInfo> mixed = new ArrayList<>();
+        Set<String> capable = new HashSet<>();
+        for (int i = 0; i < 10; i++) {
+            List<String> codecs = i % 3 == 0 ? List.of("int8") : List.of("int8", "fp32");
+            String id = "m" + i;
+            mixed.add(new ClientInfo(id, 10, codecs));
+            if (codecs.contains("fp32")) {
+                capable.add(id);
+            }
+        }
+        // 6 of the 10 can encode fp32: m1, m2, m4, m5, m7, m8.
+        assertEquals(List.of("m1", "m2", "m4", "m5", "m7", "m8"),
+                ids(fedAvg(1.0, 1).configureFit(1, mixed, new Random(4))));
+        for (long seed = 0; seed < 20; seed++) {
+            FitPlan plan = fedAvg(0.5, 1).configureFit(1, mixed, new Random(seed));
+            assertEquals(3, plan.clients().size()); // ceil(0.5 * 6 eligible)
+            assertTrue(capable.containsAll(ids(plan)), ids(plan).toString());
+        }
+    }
+
+    @Test
+    void selectionIsDeterministicPerSeedSortedAndUsesTheRandomness() {
+        List<ClientInfo> ten = new ArrayList<>(clients(10));
+        Collections.shuffle(ten, new Random(99)); // the input order must not matter for sorting
+        FedAvg strategy = fedAvg(0.3, 1);
+
+        List<String> a = ids(strategy.configureFit(1, ten, new Random(42)));
+        List<String> b = ids(strategy.configureFit(2, ten, new Random(42)));
+        assertEquals(a, b);
+
+        Set<List<String>> distinct = new HashSet<>();
+        Set<String> everSelected = new HashSet<>();
+        for (long seed = 0; seed < 50; seed++) {
+            List<String> chosen = ids(strategy.configureFit(1, ten, new Random(seed)));
+            List<String> sorted = new ArrayList<>(chosen);
+            Collections.sort(sorted);
+            assertEquals(sorted, chosen);
+            assertEquals(3, new HashSet<>(chosen).size(), "no client twice");
+            distinct.add(chosen);
+            everSelected.addAll(chosen);
+        }
+        assertTrue(distinct.size() > 10, "only " + distinct.size() + " distinct selections");
+        assertEquals(10, everSelected.size());
+    }
+
+    @Test
+    void planCarriesTheInstructions() {
+        assertSame(FP32, fedAvg(1.0, 1).configureFit(1, clients(2), new Random(0)).instructions());
+    }
+
+    @Test
+    void finishReturnsGlobalPlusExampleWeightedMeanDelta() {
+        GlobalModel global = new GlobalModel(4, "{}", new float[] {10, 10});
+        FitAggregation agg = fedAvg(1.0, 1).beginFit(5, global);
+        agg.accept(result("a", 100), whole(2, 0));
+        agg.accept(result("b", 300), whole(0, 4));
+        assertEquals(2, agg.accepted());
+
+        // mean delta = (100*[2, 0] + 300*[0, 4]) / 400 = [200/400, 1200/400] = [0.5, 3]
+        Optional<float[]> next = agg.finish(List.of());
+        assertArrayEquals(new float[] {10.5f, 13f}, next.orElseThrow(), 0f);
+        assertArrayEquals(new float[] {10, 10}, global.parameters(), 0f);
+    }
+
+    @Test
+    void chunkedUpdatesThroughAReusedBufferAggregateTheSame() {
+        GlobalModel global = new GlobalModel(0, "{}", new float[] {1, 2, 3, 4, 5});
+        FitAggregation agg = fedAvg(1.0, 1).beginFit(1, global);
+        agg.accept(result("a", 1), chunked(2, 4, 0, 0, 0, -4));
+        agg.accept(result("b", 3), chunked(3, 0, 4, 8, 0, 4));
+        // weights 1 and 3, total 4:
+        // delta = ([4, 0, 0, 0, -4] + 3*[0, 4, 8, 0, 4]) / 4 = [4, 12, 24, 0, 8] / 4 = [1, 3, 6, 0, 2]
+        assertArrayEquals(new float[] {2, 5, 9, 4, 7}, agg.finish(List.of()).orElseThrow(), 0f);
+    }
+
+    @Test
+    void failuresDoNotChangeTheMeanOfTheResults() {
+        GlobalModel global = new GlobalModel(0, "{}", new float[] {0});
+        FitAggregation agg = fedAvg(1.0, 1).beginFit(1, global);
+        agg.accept(result("a", 10), whole(6));
+        assertArrayEquals(new float[] {6},
+                agg.finish(List.of(new Failure("b", "timed out"), new Failure("c", "disconnected"))).orElseThrow(), 0f);
+    }
+
+    @Test
+    void finishWithNoResultsKeepsTheModel() {
+        FitAggregation agg = fedAvg(1.0, 1).beginFit(1, new GlobalModel(0, "{}", new float[] {1, 2}));
+        assertEquals(0, agg.accepted());
+        assertEquals(Optional.empty(), agg.finish(List.of(new Failure("a", "timed out"))));
+    }
+
+    @Test
+    void builderRefusesSettingTwice() {
+        assertThrows(IllegalStateException.class, () -> FedAvg.builder().fractionFit(0.5).fractionFit(0.5));
+        assertThrows(IllegalStateException.class, () -> FedAvg.builder().minFitClients(2).minFitClients(3));
+        assertThrows(IllegalStateException.class,
+                () -> FedAvg.builder().minAvailableClients(2).minAvailableClients(3));
+        assertThrows(IllegalStateException.class, () -> FedAvg.builder().instructions(FP32).instructions(FP32));
+    }
+
+    @Test
+    void builderRefusesBadValues() {
+        for (double f : new double[] {0, -0.1, 1.0000001, Double.NaN, Double.POSITIVE_INFINITY}) {
+            assertThrows(IllegalArgumentException.class, () -> FedAvg.builder().fractionFit(f), "fraction " + f);
+        }
+        assertThrows(IllegalArgumentException.class, () -> FedAvg.builder().minFitClients(0));
+        assertThrows(IllegalArgumentException.class, () -> FedAvg.builder().minAvailableClients(0));
+        assertThrows(IllegalStateException.class, () -> FedAvg.builder().build()); // no instructions
+        assertThrows(IllegalStateException.class,
+                () -> FedAvg.builder().minFitClients(5).minAvailableClients(4).instructions(FP32).build());
+        assertThrows(IllegalArgumentException.class, () -> FedAvg.builder().evaluateOnClients(1.5, 1, 32));
+    }
+
+    @Test
+    void builderDefaults() {
+        FedAvg defaults = FedAvg.builder().instructions(FP32).build();
+        assertEquals(1, defaults.minFitClients());
+        assertEquals(1, defaults.minAvailableClients());
+        assertEquals(10, defaults.configureFit(1, clients(10), new Random(0)).clients().size()); // fraction 1
+        assertEquals(0, defaults.configureEvaluate(1, clients(10), new Random(0)).clients().size());
+
+        FedAvg five = FedAvg.builder().minFitClients(5).instructions(FP32).build();
+        assertEquals(5, five.minAvailableClients()); // defaults to minFitClients
+        assertEquals("fedavg", five.name());
+    }
+
+    @Test
+    void evaluationOnClientsSamplesLikeFit() {
+        FedAvg strategy = FedAvg.builder().instructions(FP32).evaluateOnClients(0.25, 1, 64).build();
+        EvaluatePlan plan = strategy.configureEvaluate(1, clients(10), new Random(3));
+        assertEquals(3, plan.clients().size()); // ceil(2.5)
+        assertEquals(64, plan.batchSize());
+    }
+
+    @Test
+    void clientEvaluationsAreExampleWeighted() {
+        FedAvg strategy = fedAvg(1.0, 1);
+        // accuracy (100*0.9 + 300*0.5) / 400 = 240/400 = 0.6; loss (100*0.2 + 300*1.0) / 400 = 320/400 = 0.8
+        Evaluation e = strategy.aggregateEvaluate(1, List.of(
+                new EvaluateResult("a", 100, 0.2, 0.9),
+                new EvaluateResult("b", 300, 1.0, 0.5)), List.of()).orElseThrow();
+        assertEquals(400, e.examples());
+        assertEquals(0.6, e.accuracy(), 1e-12);
+        assertEquals(0.8, e.loss(), 1e-12);
+        assertEquals(Optional.empty(), strategy.aggregateEvaluate(1, List.of(), List.of()));
+    }
+}

@@ -1,0 +1,79 @@
+package io.fedge.compression;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.fedge.core.ErrorCode;
+import io.fedge.core.FedgeException;
+import java.nio.ByteBuffer;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class CodecRegistryTest {
+    /** A codec that only has a name; the registry never calls the rest. */
+    private record Named(String name) implements UpdateCodec {
+        @Override
+        public int maxEncodedBytes(int elements) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public byte[] encode(float[] values, int offset, int length) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public void decode(ByteBuffer encoded, float[] out, int outOffset, int length) {
+            throw new UnsupportedOperationException();
+        }
+    }
+
+    @Test
+    void defaultRegistryHoldsFp32() {
+        CodecRegistry registry = CodecRegistry.defaultRegistry();
+        assertInstanceOf(Fp32Codec.class, registry.get("fp32"));
+        assertTrue(registry.contains("fp32"));
+        assertEquals(List.of("fp32"), registry.names());
+    }
+
+    @Test
+    void unknownNameIsUnsupportedCodec() {
+        FedgeException e = assertThrows(FedgeException.class, () -> CodecRegistry.defaultRegistry().get("int8"));
+        assertEquals(ErrorCode.UNSUPPORTED_CODEC, e.code());
+        assertFalse(CodecRegistry.defaultRegistry().contains("int8"));
+        // Names are exact.
+        assertThrows(FedgeException.class, () -> CodecRegistry.defaultRegistry().get("FP32"));
+    }
+
+    @Test
+    void withAddsToACopyAndNamesComeSorted() {
+        CodecRegistry base = CodecRegistry.defaultRegistry();
+        Named zeta = new Named("zeta");
+        Named alpha = new Named("alpha");
+        CodecRegistry more = base.with(zeta).with(alpha);
+
+        assertEquals(List.of("alpha", "fp32", "zeta"), more.names());
+        assertSame(zeta, more.get("zeta"));
+        assertSame(alpha, more.get("alpha"));
+        assertEquals(List.of("fp32"), base.names());
+        assertThrows(FedgeException.class, () -> base.get("zeta"));
+    }
+
+    @Test
+    void withReplacesACodecOfTheSameName() {
+        Named replacement = new Named("fp32");
+        CodecRegistry replaced = CodecRegistry.defaultRegistry().with(replacement);
+        assertSame(replacement, replaced.get("fp32"));
+        assertEquals(List.of("fp32"), replaced.names());
+        assertInstanceOf(Fp32Codec.class, CodecRegistry.defaultRegistry().get("fp32"));
+    }
+
+    @Test
+    void withRefusesNull() {
+        assertThrows(NullPointerException.class, () -> CodecRegistry.defaultRegistry().with(null));
+    }
+}
