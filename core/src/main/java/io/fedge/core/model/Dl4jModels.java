@@ -9,9 +9,14 @@ import io.fedge.core.ErrorCode;
 import io.fedge.core.FedgeException;
 
 /**
- * Moves parameters between fedge's flat float vectors and DL4J networks. Stateless.
+ * Moves parameters between fedge's flat float vectors and DL4J networks. Stateless. Every network
+ * fedge creates comes from here, with DL4J's native layer helpers switched on ({@link Dl4jHelpers}).
  */
 public final class Dl4jModels {
+    static {
+        Dl4jHelpers.enable();
+    }
+
     private Dl4jModels() {
     }
 
