@@ -100,6 +100,7 @@ final class CoordinatorLinkHandler extends SimpleChannelInboundHandler<Envelope>
         registered = true;
         long heartbeat = Math.max(100, msg.getWelcome().getHeartbeatIntervalMs());
         client.setMaxChunkBytes(msg.getWelcome().getMaxChunkBytes());
+        client.setUpdateChunkElements(msg.getWelcome().getUpdateChunkElements());
         ctx.pipeline().addBefore(ctx.name(), "idle",
                 new IdleStateHandler(heartbeat * 4, heartbeat, 0, TimeUnit.MILLISECONDS));
         client.onRegistered();
@@ -172,7 +173,7 @@ final class CoordinatorLinkHandler extends SimpleChannelInboundHandler<Envelope>
         LocalUpdate update = client.trainer().train(model, task.getLocalEpochs(), task.getBatchSize(),
                 task.getLearningRate(), seed);
         OutgoingTransfer upload = UpdateEncoder.encode(client.nextTransferId(), update.delta(), codec,
-                client.maxChunkBytes());
+                client.maxChunkBytes(), client.updateChunkElements());
         TrainResult result = TrainResult.newBuilder()
                 .setRound(task.getRound())
                 .setModelVersion(model.version())

@@ -71,6 +71,7 @@ public final class FederatedClient implements AutoCloseable {
     private final AtomicInteger connections = new AtomicInteger();
     private final CountDownLatch terminated = new CountDownLatch(1);
     private volatile int maxChunkBytes = WireProtocol.DEFAULT_CHUNK_BYTES;
+    private volatile int updateChunkElements = Integer.MAX_VALUE;
     private volatile boolean registered;
     private volatile Channel channel;
     private boolean started;
@@ -238,6 +239,15 @@ public final class FederatedClient implements AutoCloseable {
         if (bytes > 0) {
             maxChunkBytes = Math.min(bytes, maxFrameBytes - WireProtocol.FRAME_OVERHEAD_BYTES / 2);
         }
+    }
+
+    int updateChunkElements() {
+        return updateChunkElements;
+    }
+
+    /** The coordinator's limit on parameters per update chunk; 0 means none. */
+    void setUpdateChunkElements(int elements) {
+        updateChunkElements = elements > 0 ? elements : Integer.MAX_VALUE;
     }
 
     long nextTransferId() {

@@ -14,10 +14,13 @@ final class UpdateEncoder {
     private UpdateEncoder() {
     }
 
-    /** The most values per chunk whose encoding fits in {@code maxChunkBytes}. */
-    static int elementsPerChunk(UpdateCodec codec, int maxChunkBytes, int total) {
+    /**
+     * The most values per chunk, at most {@code maxElements}, whose encoding fits in
+     * {@code maxChunkBytes}.
+     */
+    static int elementsPerChunk(UpdateCodec codec, int maxChunkBytes, int maxElements, int total) {
         int lo = 1;
-        int hi = Math.max(1, total);
+        int hi = Math.max(1, Math.min(total, maxElements));
         while (lo < hi) {
             int mid = (lo + hi + 1) >>> 1;
             if (codec.maxEncodedBytes(mid) <= maxChunkBytes) {
@@ -29,8 +32,9 @@ final class UpdateEncoder {
         return lo;
     }
 
-    static OutgoingTransfer encode(long transferId, float[] update, UpdateCodec codec, int maxChunkBytes) {
-        int perChunk = elementsPerChunk(codec, maxChunkBytes, update.length);
+    static OutgoingTransfer encode(long transferId, float[] update, UpdateCodec codec, int maxChunkBytes,
+                                   int maxElements) {
+        int perChunk = elementsPerChunk(codec, maxChunkBytes, maxElements, update.length);
         List<byte[]> chunks = new ArrayList<>();
         for (int from = 0; from < update.length; from += perChunk) {
             chunks.add(codec.encode(update, from, Math.min(perChunk, update.length - from)));

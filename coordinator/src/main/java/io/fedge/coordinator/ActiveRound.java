@@ -38,6 +38,8 @@ final class ActiveRound {
     final FitInstructions instructions;
     final UpdateCodec codec;
     final int parameterCount;
+    /** The most parameters one update chunk may encode: bounds the scratch of {@link #fold}. */
+    final int maxChunkElements;
     final long deadlineMillis;
 
     private final FitAggregation aggregation;
@@ -54,12 +56,13 @@ final class ActiveRound {
     private long examples;
 
     ActiveRound(long round, long modelVersion, FitInstructions instructions, UpdateCodec codec, int parameterCount,
-                long deadlineMillis, List<String> selected, FitAggregation aggregation, RoundListener listener) {
+                int maxChunkElements, long deadlineMillis, List<String> selected, FitAggregation aggregation, RoundListener listener) {
         this.round = round;
         this.modelVersion = modelVersion;
         this.instructions = instructions;
         this.codec = codec;
         this.parameterCount = parameterCount;
+        this.maxChunkElements = maxChunkElements;
         this.deadlineMillis = deadlineMillis;
         this.aggregation = aggregation;
         this.listener = listener;
@@ -124,8 +127,9 @@ final class ActiveRound {
                     + " parameters, the model has " + parameterCount);
         }
         int perChunk = h.getElementsPerChunk();
-        if (perChunk <= 0) {
-            throw new FedgeException(ErrorCode.MALFORMED, "elements_per_chunk must be positive: " + perChunk);
+        if (perChunk <= 0 || perChunk > maxChunkElements) {
+            throw new FedgeException(ErrorCode.MALFORMED, "elements_per_chunk must be in [1, " + maxChunkElements
+                    + "]: " + perChunk);
         }
         long chunks = (parameterCount + (long) perChunk - 1) / perChunk;
         if (h.getChunkCount() != chunks) {

@@ -136,7 +136,8 @@ final class ClientSessionHandler extends SimpleChannelInboundHandler<Envelope> {
                 .setProtocolVersion(WireProtocol.VERSION)
                 .setClientId(session.clientId())
                 .setHeartbeatIntervalMs((int) state.limits.heartbeatMillis())
-                .setMaxChunkBytes(state.limits.chunkBytes())).build());
+                .setMaxChunkBytes(state.limits.chunkBytes())
+                .setUpdateChunkElements(state.limits.updateChunkElements())).build());
         log.debug("client {} registered from {} with {} examples", session.clientId(), ctx.channel().remoteAddress(),
                 hello.getNumExamples());
     }

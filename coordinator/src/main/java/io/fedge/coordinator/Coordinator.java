@@ -69,7 +69,7 @@ public final class Coordinator implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        CoordinatorLimits limits = new CoordinatorLimits(b.maxFrameBytes, b.chunkBytes, b.maxUpdateChunks,
+        CoordinatorLimits limits = new CoordinatorLimits(b.maxFrameBytes, b.chunkBytes, b.maxUpdateChunks, b.updateChunkElements,
                 b.uploadBufferBytes, b.handshakeTimeout.toMillis(), b.idleTimeout.toMillis(),
                 b.heartbeatInterval.toMillis());
         this.state = new CoordinatorState(limits, aggregationExecutor, b.codecs);
@@ -245,6 +245,7 @@ public final class Coordinator implements AutoCloseable {
         private int chunkBytes = WireProtocol.DEFAULT_CHUNK_BYTES;
         private int maxFrameBytes = WireProtocol.DEFAULT_MAX_FRAME_BYTES;
         private int maxUpdateChunks = 1 << 16;
+        private int updateChunkElements = WireProtocol.DEFAULT_UPDATE_CHUNK_ELEMENTS;
         private long uploadBufferBytes = WireProtocol.DEFAULT_CHUNK_BYTES;
         private Duration handshakeTimeout = Duration.ofSeconds(10);
         private Duration idleTimeout = Duration.ofSeconds(60);
@@ -360,6 +361,20 @@ public final class Coordinator implements AutoCloseable {
                 throw new IllegalArgumentException("maxUpdateChunks must be positive: " + chunks);
             }
             this.maxUpdateChunks = chunks;
+            return this;
+        }
+
+        /**
+         * The most parameters one chunk of an update may encode; clients are told in their
+         * Welcome, and an update announcing more per chunk is refused. The coordinator decodes
+         * one chunk at a time, so this bounds its scratch memory per update. Default 16,384.
+         */
+        public Builder updateChunkElements(int elements) {
+            once("updateChunkElements");
+            if (elements <= 0) {
+                throw new IllegalArgumentException("updateChunkElements must be positive: " + elements);
+            }
+            this.updateChunkElements = elements;
             return this;
         }
 

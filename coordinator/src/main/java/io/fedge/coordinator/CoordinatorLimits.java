@@ -6,11 +6,13 @@ package io.fedge.coordinator;
  * @param maxFrameBytes longest frame accepted; longer ones close the connection
  * @param chunkBytes payload bytes per chunk of a model download
  * @param maxUpdateChunks most chunks one update may announce
+ * @param updateChunkElements most parameters one update chunk may encode
  * @param uploadBufferBytes bytes of verified-but-not-yet-folded uploads held at once
  * @param handshakeMillis time a new connection has to send its Hello
  * @param idleMillis time without any frame after which a connection is closed
  * @param heartbeatMillis how often clients are told to send heartbeats
  */
-record CoordinatorLimits(int maxFrameBytes, int chunkBytes, int maxUpdateChunks, long uploadBufferBytes,
+record CoordinatorLimits(int maxFrameBytes, int chunkBytes, int maxUpdateChunks, int updateChunkElements,
+                         long uploadBufferBytes,
                          long handshakeMillis, long idleMillis, long heartbeatMillis) {
 }

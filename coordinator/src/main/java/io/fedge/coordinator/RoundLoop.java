@@ -135,10 +135,13 @@ final class RoundLoop implements Runnable {
             ids.add(c.id());
         }
         long deadline = System.currentTimeMillis() + roundTimeoutMillis;
-        ActiveRound active = new ActiveRound(round, current.version(), plan.instructions(), codec,
-                current.parameterCount(), deadline, ids, strategy.beginFit(round, current), listener);
-        state.round = active;
+        // Listeners hear of the round before the strategy allocates its accumulator, so a heap
+        // probe sees the idle coordinator.
         listener.roundStarted(round, ids.size());
+        ActiveRound active = new ActiveRound(round, current.version(), plan.instructions(), codec,
+                current.parameterCount(), state.limits.updateChunkElements(), deadline, ids,
+                strategy.beginFit(round, current), listener);
+        state.round = active;
         Envelope task = Envelope.newBuilder().setTrainTask(TrainTask.newBuilder()
                 .setRound(round)
                 .setModelVersion(current.version())

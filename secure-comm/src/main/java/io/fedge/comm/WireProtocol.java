@@ -6,6 +6,11 @@ public final class WireProtocol {
     public static final int VERSION = 1;
     /** Default payload bytes per chunk of a model download or an update upload. */
     public static final int DEFAULT_CHUNK_BYTES = 1 << 20;
+    /**
+     * Parameters per update chunk the coordinator asks for by default: 64 KiB of fp32, so the
+     * coordinator's per-chunk scratch stays small next to the model.
+     */
+    public static final int DEFAULT_UPDATE_CHUNK_ELEMENTS = 1 << 14;
     /** Room for the envelope around a chunk's data. */
     public static final int FRAME_OVERHEAD_BYTES = 64 << 10;
     /** Default hard limit on one frame; larger frames close the connection. */

@@ -13,6 +13,7 @@ import io.fedge.simulation.report.HistoryWriter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -85,6 +86,9 @@ final class CoordinatorCommand implements Callable<Integer> {
         GlobalModel initial = resume != null
                 ? GlobalModel.decode(Files.readAllBytes(resume))
                 : Dl4jModels.initialModel(ModelPresets.byName(model, seed, lr));
+        long initialVersion = initial.version();
+        int parameterCount = initial.parameterCount();
+        long modelBytes = initial.parameterBytes();
         int selected = perRound == null ? minClients : perRound;
         FedAvg strategy = FedAvg.builder()
                 .fractionFit(fraction)
@@ -92,31 +96,17 @@ final class CoordinatorCommand implements Callable<Integer> {
                 .minAvailableClients(Math.max(minClients, selected))
                 .instructions(new FitInstructions(localEpochs, batch, lr, Fp32Codec.NAME))
                 .build();
-        Coordinator.Builder builder = Coordinator.builder()
-                .bind(new InetSocketAddress(host, port))
-                .initialModel(initial)
-                .strategy(strategy)
-                .rounds(rounds)
-                .roundTimeout(Duration.ofSeconds(roundTimeoutSeconds))
-                .seed(seed)
-                .checkpointDir(out)
-                .addListener(new ProgressReporter(System.out, rounds, false));
         HeapProbe probe = heapProbe ? new HeapProbe() : null;
-        if (probe != null) {
-            builder.addListener(probe);
-        }
-        if (!noEval) {
-            builder.evaluator(new TestSetEvaluator(
-                    FashionMnist.load(data, FashionMnist.Split.TEST).toDataSet(), 1000));
-        }
-        try (Coordinator coordinator = builder.build()) {
+        // Built in a method of its own so that nothing here keeps the initial model alive once
+        // the federation has moved on (the heap probe would count it).
+        try (Coordinator coordinator = newCoordinator(initial, strategy, probe)) {
+            initial = null;
             coordinator.start();
             System.out.printf("coordinator on %s, model version %d with %d parameters; waiting for %d clients%n",
-                    coordinator.localAddress(), initial.version(), initial.parameterCount(),
-                    strategy.minAvailableClients());
+                    coordinator.localAddress(), initialVersion, parameterCount, strategy.minAvailableClients());
             coordinator.awaitRounds(Long.MAX_VALUE, TimeUnit.DAYS);
             if (probe != null) {
-                System.out.println(probe.report(initial.parameterBytes()));
+                System.out.println(probe.report(modelBytes));
             }
             Map<String, Object> config = new LinkedHashMap<>();
             config.put("model", model);
@@ -132,5 +122,25 @@ final class CoordinatorCommand implements Callable<Integer> {
             System.out.println("wrote " + out.resolve("global-model.fgm"));
         }
         return 0;
+    }
+
+    private Coordinator newCoordinator(GlobalModel initial, FedAvg strategy, HeapProbe probe) throws IOException {
+        Coordinator.Builder builder = Coordinator.builder()
+                .bind(new InetSocketAddress(host, port))
+                .initialModel(initial)
+                .strategy(strategy)
+                .rounds(rounds)
+                .roundTimeout(Duration.ofSeconds(roundTimeoutSeconds))
+                .seed(seed)
+                .checkpointDir(out)
+                .addListener(new ProgressReporter(System.out, rounds, false));
+        if (probe != null) {
+            builder.addListener(probe);
+        }
+        if (!noEval) {
+            builder.evaluator(new TestSetEvaluator(
+                    FashionMnist.load(data, FashionMnist.Split.TEST).toDataSet(), 1000));
+        }
+        return builder.build();
     }
 }

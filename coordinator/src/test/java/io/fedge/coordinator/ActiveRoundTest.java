@@ -1,0 +1,137 @@
+package io.fedge.coordinator;
+
+import com.google.protobuf.ByteString;
+import io.fedge.aggregation.FitAggregation;
+import io.fedge.aggregation.FitInstructions;
+import io.fedge.aggregation.FitResult;
+import io.fedge.aggregation.UpdateChunks;
+import io.fedge.comm.proto.TrainResult;
+import io.fedge.comm.proto.TransferHeader;
+import io.fedge.compression.Fp32Codec;
+import io.fedge.core.ErrorCode;
+import io.fedge.core.FedgeException;
+import org.junit.jupiter.api.Test;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ActiveRoundTest {
+    private static final int PARAMS = 10;
+    private static final int MAX_CHUNK_ELEMENTS = 4;
+
+    /** Records what reaches the strategy, chunk by chunk. */
+    private static final class RecordingAggregation implements FitAggregation {
+        final List<float[]> folded = new ArrayList<>();
+
+        @Override
+        public void accept(FitResult result, UpdateChunks delta) {
+            float[] whole = new float[PARAMS];
+            delta.forEach((offset, values, length) -> System.arraycopy(values, 0, whole, offset, length));
+            folded.add(whole);
+        }
+
+        @Override
+        public int accepted() {
+            return folded.size();
+        }
+
+        @Override
+        public Optional<float[]> finish(List<io.fedge.aggregation.Failure> failures) {
+            return Optional.empty();
+        }
+    }
+
+    private final RecordingAggregation aggregation = new RecordingAggregation();
+    private final ActiveRound round = new ActiveRound(3, 5, new FitInstructions(1, 32, 0.1, Fp32Codec.NAME),
+            new Fp32Codec(), PARAMS, MAX_CHUNK_ELEMENTS, Long.MAX_VALUE, List.of("a", "b"), aggregation,
+            new RoundListener() { });
+
+    private long nextTransferId = 1;
+
+    /** An announcement with a transfer id of its own: the round refuses any transfer id twice. */
+    private TrainResult result(long round, long version, int perChunk, int chunks) {
+        return result(nextTransferId++, round, version, perChunk, chunks);
+    }
+
+    private static TrainResult result(long transferId, long round, long version, int perChunk, int chunks) {
+        return TrainResult.newBuilder()
+                .setRound(round).setModelVersion(version).setNumExamples(10).setLoss(0.5)
+                .setCodec(Fp32Codec.NAME)
+                .setUpdate(TransferHeader.newBuilder().setTransferId(transferId).setTotalLength(4L * PARAMS)
+                        .setChunkCount(chunks).setElementsPerChunk(perChunk).setElementCount(PARAMS)
+                        .setSha256(ByteString.copyFrom(new byte[32])))
+                .build();
+    }
+
+    private static ErrorCode refusal(Runnable r) {
+        return assertThrows(FedgeException.class, r::run).code();
+    }
+
+    private static List<ByteString> fp32Chunks(float[] values, int perChunk) {
+        List<ByteString> chunks = new ArrayList<>();
+        for (int from = 0; from < values.length; from += perChunk) {
+            int n = Math.min(perChunk, values.length - from);
+            ByteBuffer b = ByteBuffer.allocate(4 * n).order(ByteOrder.LITTLE_ENDIAN);
+            for (int i = 0; i < n; i++) {
+                b.putFloat(values[from + i]);
+            }
+            chunks.add(ByteString.copyFrom(b.array()));
+        }
+        return chunks;
+    }
+
+    @Test
+    void refusesAnnouncementsThatDoNotFitTheRound() {
+        assertEquals(ErrorCode.WRONG_ROUND, refusal(() -> round.announce("a", result(4, 5, 4, 3))));
+        assertEquals(ErrorCode.STALE_MODEL, refusal(() -> round.announce("a", result(3, 4, 4, 3))));
+        assertEquals(ErrorCode.UNEXPECTED_MESSAGE, refusal(() -> round.announce("zed", result(3, 5, 4, 3))));
+        // 10 parameters at 4 a chunk are 3 chunks, not 2.
+        assertEquals(ErrorCode.MALFORMED, refusal(() -> round.announce("a", result(3, 5, 4, 2))));
+    }
+
+    @Test
+    void refusesChunksLargerThanTheCoordinatorAskedFor() {
+        // One chunk of all 10 parameters would make the coordinator decode 10 at once; it allows 4.
+        FedgeException e = assertThrows(FedgeException.class, () -> round.announce("a", result(3, 5, 10, 1)));
+        assertEquals(ErrorCode.MALFORMED, e.code());
+        assertTrue(e.getMessage().contains("[1, 4]"), e.getMessage());
+    }
+
+    @Test
+    void aRefusedAnnouncementLeavesTheClientFreeToAnnounceAgainUnderANewTransferId() {
+        assertEquals(ErrorCode.MALFORMED, refusal(() -> round.announce("a", result(7, 3, 5, 10, 1))));
+        // The same transfer id again is a replay, even with a valid header.
+        assertEquals(ErrorCode.DUPLICATE_RESULT, refusal(() -> round.announce("a", result(7, 3, 5, 4, 3))));
+        round.announce("a", result(8, 3, 5, 4, 3));
+        assertEquals(ErrorCode.DUPLICATE_RESULT, refusal(() -> round.announce("a", result(9, 3, 5, 4, 3))));
+    }
+
+    @Test
+    void foldsTheDecodedUpdateChunkByChunk() {
+        float[] update = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+        TrainResult r = result(3, 5, 4, 3);
+        round.announce("b", r);
+        round.uploaded("b");
+        round.fold("b", r, fp32Chunks(update, 4));
+        assertEquals(1, aggregation.accepted());
+        assertArrayEquals(update, aggregation.folded.get(0));
+    }
+
+    @Test
+    void aNonFiniteValueInTheLastChunkKeepsTheWholeUpdateOut() {
+        float[] update = {1, 2, 3, 4, 5, 6, 7, 8, 9, Float.NaN};
+        TrainResult r = result(3, 5, 4, 3);
+        round.announce("b", r);
+        round.uploaded("b");
+        assertEquals(ErrorCode.NON_FINITE, refusal(() -> round.fold("b", r, fp32Chunks(update, 4))));
+        assertEquals(0, aggregation.accepted());
+    }
+}
