@@ -13,7 +13,7 @@ import java.util.Random;
  * Federated Averaging (McMahan et al. 2017): each round a fraction of the clients trains locally
  * and the next global model is the current one plus the example-count-weighted mean of their
  * updates. Updates are folded into a {@link WeightedMean} as they are accepted, so the strategy
- * holds one float per parameter whatever the number of clients.
+ * holds one double per parameter whatever the number of clients.
  *
  * <pre>{@code
  * Strategy fedAvg = FedAvg.builder()

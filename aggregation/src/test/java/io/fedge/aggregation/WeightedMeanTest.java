@@ -139,8 +139,9 @@ class WeightedMeanTest {
     }
 
     /**
-     * The float running mean against the exact weighted mean computed in doubles: 100 updates of
-     * realistic size (deltas around 1e-3 with outliers), weights from 50 to 1,500 examples.
+     * The streaming mean against the weighted mean computed in one pass by a second path: 100
+     * updates of realistic size (deltas around 1e-3 with outliers), weights from 50 to 1,500
+     * examples, folded in chunks.
      */
     @Test
     void hundredUpdatesStayWithinFloatRoundingOfTheExactMean() {
@@ -179,5 +180,33 @@ class WeightedMeanTest {
         }
         // After rounding to the float32 parameter most elements are bit-identical to the exact mean.
         assertTrue(differing < n / 4, differing + " of " + n + " elements differ from the exactly rounded mean");
+    }
+
+    /** The same updates folded in another order give the same bits: seeded runs are repeatable. */
+    @Test
+    void theResultDoesNotDependOnTheOrderOfUpdates() {
+        int n = 2_000;
+        java.util.Random rng = new java.util.Random(7);
+        float[][] updates = new float[100][n];
+        double[] weights = new double[100];
+        for (int k = 0; k < 100; k++) {
+            for (int i = 0; i < n; i++) {
+                updates[k][i] = (float) (rng.nextGaussian() * Math.pow(10, -1 - rng.nextInt(6)));
+            }
+            weights[k] = 50 + rng.nextInt(1_451);
+        }
+        WeightedMean forward = new WeightedMean(n);
+        WeightedMean shuffled = new WeightedMean(n);
+        java.util.List<Integer> order = new java.util.ArrayList<>();
+        for (int k = 0; k < 100; k++) {
+            order.add(k);
+            addInChunks(forward, weights[k], updates[k], 300);
+        }
+        java.util.Collections.shuffle(order, rng);
+        for (int k : order) {
+            addInChunks(shuffled, weights[k], updates[k], 300);
+        }
+        float[] base = new float[n];
+        assertArrayEquals(forward.addMeanTo(base), shuffled.addMeanTo(base), 0f);
     }
 }

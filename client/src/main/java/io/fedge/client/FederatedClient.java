@@ -53,6 +53,7 @@ public final class FederatedClient implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(FederatedClient.class);
 
     private final InetSocketAddress coordinator;
+    private final io.netty.handler.ssl.SslContext tls;
     private final String clientId;
     private final LocalTrainer trainer;
     private final CodecRegistry codecs;
@@ -79,6 +80,7 @@ public final class FederatedClient implements AutoCloseable {
 
     private FederatedClient(Builder b) {
         this.coordinator = b.coordinator;
+        this.tls = b.tls;
         this.clientId = b.clientId;
         this.trainer = b.trainer;
         this.codecs = b.codecs;
@@ -231,6 +233,15 @@ public final class FederatedClient implements AutoCloseable {
         return maxModelBytes;
     }
 
+    /** The TLS context, or null for plain TCP. */
+    io.netty.handler.ssl.SslContext tls() {
+        return tls;
+    }
+
+    InetSocketAddress coordinatorAddress() {
+        return coordinator;
+    }
+
     int maxChunkBytes() {
         return maxChunkBytes;
     }
@@ -292,6 +303,7 @@ public final class FederatedClient implements AutoCloseable {
         private LocalTrainer trainer;
         private CodecRegistry codecs = CodecRegistry.defaultRegistry();
         private EventLoopGroup group;
+        private io.netty.handler.ssl.SslContext tls;
         private Executor trainingExecutor;
         private Duration initialBackoff = Duration.ofMillis(200);
         private Duration maxBackoff = Duration.ofSeconds(30);
@@ -322,6 +334,21 @@ public final class FederatedClient implements AutoCloseable {
                 throw new IllegalArgumentException("port must be in 1-65535: " + port);
             }
             return coordinator(InetSocketAddress.createUnresolved(Objects.requireNonNull(host, "host"), port));
+        }
+
+        /**
+         * Speaks TLS with this context (from {@link io.fedge.comm.tls.TlsContexts#client}): the
+         * coordinator's certificate must come from the context's CA and name the host dialled,
+         * and the client presents its own certificate, whose common name must be the client id.
+         * Without it the client speaks plain TCP.
+         */
+        public Builder tls(io.netty.handler.ssl.SslContext context) {
+            once("tls");
+            this.tls = Objects.requireNonNull(context, "context");
+            if (!context.isClient()) {
+                throw new IllegalArgumentException("tls needs a client context");
+            }
+            return this;
         }
 
         /** This device's id: 1-128 letters, digits or {@code ._:@-}. Required. */

@@ -1,5 +1,9 @@
 package io.fedge.coordinator;
 
+import io.fedge.comm.tls.TlsContexts;
+import io.netty.handler.ssl.SslHandler;
+import java.util.Optional;
+
 import io.fedge.comm.IncomingTransfer;
 import io.fedge.comm.ProtocolErrors;
 import io.fedge.comm.WireProtocol;
@@ -125,6 +129,16 @@ final class ClientSessionHandler extends SimpleChannelInboundHandler<Envelope> {
             refuseAndClose(ctx, new FedgeException(ErrorCode.MALFORMED, "client id must be 1-128 characters of "
                     + "letters, digits and ._:@-"));
             return;
+        }
+        if (state.tls != null) {
+            SslHandler tls = ctx.pipeline().get(SslHandler.class);
+            Optional<String> certified = tls == null ? Optional.empty() : TlsContexts.peerCommonName(tls);
+            if (certified.isEmpty() || !certified.get().equals(hello.getClientId())) {
+                refuseAndClose(ctx, new FedgeException(ErrorCode.UNAUTHENTICATED, "Hello claims client id '"
+                        + hello.getClientId() + "' but the certificate is for "
+                        + certified.map(id -> "'" + id + "'").orElse("nobody")));
+                return;
+            }
         }
         if (handshakeTimer != null) {
             handshakeTimer.cancel(false);

@@ -72,7 +72,7 @@ public final class Coordinator implements AutoCloseable {
         CoordinatorLimits limits = new CoordinatorLimits(b.maxFrameBytes, b.chunkBytes, b.maxUpdateChunks, b.updateChunkElements,
                 b.uploadBufferBytes, b.handshakeTimeout.toMillis(), b.idleTimeout.toMillis(),
                 b.heartbeatInterval.toMillis());
-        this.state = new CoordinatorState(limits, aggregationExecutor, b.codecs);
+        this.state = new CoordinatorState(limits, aggregationExecutor, b.codecs, b.tls);
         RoundListener fanOut = fanOut(List.copyOf(b.listeners));
         this.loop = new RoundLoop(state, b.strategy, b.initialModel, b.rounds, b.roundTimeout.toMillis(), b.evaluator,
                 fanOut, history, b.seed, b.checkpointDir);
@@ -251,6 +251,7 @@ public final class Coordinator implements AutoCloseable {
         private Duration idleTimeout = Duration.ofSeconds(60);
         private Duration heartbeatInterval = Duration.ofSeconds(10);
         private int ioThreads = Math.min(2, Runtime.getRuntime().availableProcessors());
+        private io.netty.handler.ssl.SslContext tls;
         private final java.util.Set<String> set = new java.util.HashSet<>();
 
         private Builder() {
@@ -351,6 +352,20 @@ public final class Coordinator implements AutoCloseable {
                 throw new IllegalArgumentException("maxFrameBytes must be positive: " + bytes);
             }
             this.maxFrameBytes = bytes;
+            return this;
+        }
+
+        /**
+         * Requires mutual TLS with this context (from {@link io.fedge.comm.tls.TlsContexts#server}):
+         * every client presents a certificate from the fedge CA, not revoked, whose common name
+         * is the id it registers as. Without it the coordinator speaks plain TCP.
+         */
+        public Builder tls(io.netty.handler.ssl.SslContext context) {
+            once("tls");
+            this.tls = Objects.requireNonNull(context, "context");
+            if (!context.isServer()) {
+                throw new IllegalArgumentException("tls needs a server context");
+            }
             return this;
         }
 

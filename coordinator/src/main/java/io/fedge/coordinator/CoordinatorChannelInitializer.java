@@ -9,7 +9,7 @@ import io.netty.handler.timeout.IdleStateHandler;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Builds a client connection's pipeline: traffic counting, framing with the frame limit,
+ * Builds a client connection's pipeline: traffic counting, TLS if configured, framing with the frame limit,
  * protobuf, idle detection, then the session handler. Builds nothing else.
  */
 final class CoordinatorChannelInitializer extends ChannelInitializer<SocketChannel> {
@@ -23,6 +23,9 @@ final class CoordinatorChannelInitializer extends ChannelInitializer<SocketChann
     protected void initChannel(SocketChannel ch) {
         ChannelPipeline p = ch.pipeline();
         p.addLast("traffic", state.traffic);
+        if (state.tls != null) {
+            p.addLast("tls", state.tls.newHandler(ch.alloc()));
+        }
         FramingPipeline.addCodecs(p, state.limits.maxFrameBytes());
         p.addLast("idle", new IdleStateHandler(state.limits.idleMillis(), 0, 0, TimeUnit.MILLISECONDS));
         p.addLast("session", new ClientSessionHandler(state));

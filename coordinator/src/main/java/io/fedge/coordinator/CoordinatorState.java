@@ -16,11 +16,15 @@ final class CoordinatorState {
     final UploadGate uploadGate;
     final ExecutorService aggregationExecutor;
     final CodecRegistry codecs;
+    /** The server's TLS context, or null for plain TCP. */
+    final io.netty.handler.ssl.SslContext tls;
     volatile ActiveRound round;
     volatile ActiveEvaluation evaluation;
 
-    CoordinatorState(CoordinatorLimits limits, ExecutorService aggregationExecutor, CodecRegistry codecs) {
+    CoordinatorState(CoordinatorLimits limits, ExecutorService aggregationExecutor, CodecRegistry codecs,
+                     io.netty.handler.ssl.SslContext tls) {
         this.limits = limits;
+        this.tls = tls;
         this.uploadGate = new UploadGate(limits.uploadBufferBytes());
         this.aggregationExecutor = aggregationExecutor;
         this.codecs = codecs;

@@ -41,5 +41,7 @@ public enum ErrorCode {
     /** A Hello for a client id that already has a live session. */
     ALREADY_CONNECTED,
     /** A failure on this side that the peer did not cause. */
-    INTERNAL
+    INTERNAL,
+    /** A peer whose certificate does not vouch for the identity it claims. */
+    UNAUTHENTICATED
 }

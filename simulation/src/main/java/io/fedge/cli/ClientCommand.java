@@ -44,6 +44,9 @@ final class ClientCommand implements Callable<Integer> {
     @Option(names = "--data", description = "Fashion-MNIST folder; default ${DEFAULT-VALUE}")
     Path data = FashionMnist.DEFAULT_DIR;
 
+    @picocli.CommandLine.Mixin
+    TransportSecurity security = new TransportSecurity();
+
     @Override
     public Integer call() throws Exception {
         if (index < 0 || index >= clients) {
@@ -58,11 +61,15 @@ final class ClientCommand implements Callable<Integer> {
         LabeledImages train = FashionMnist.load(data, FashionMnist.Split.TRAIN);
         int[][] parts = PartitionSchemes.byName(partition, alpha).partition(train.labels(), clients, new Random(seed));
         String clientId = id != null ? id : String.format("client-%03d", index);
-        try (FederatedClient client = FederatedClient.builder()
+        FederatedClient.Builder builder = FederatedClient.builder()
                 .coordinator(host, port)
                 .clientId(clientId)
-                .data(train.toDataSet(parts[index]))
-                .build()) {
+                .data(train.toDataSet(parts[index]));
+        io.netty.handler.ssl.SslContext tls = security.client(clientId);
+        if (tls != null) {
+            builder.tls(tls);
+        }
+        try (FederatedClient client = builder.build()) {
             client.start();
             System.out.printf("%s: %d local examples, connecting to %s%n", clientId, parts[index].length, coordinator);
             client.awaitTermination(Long.MAX_VALUE, TimeUnit.DAYS);

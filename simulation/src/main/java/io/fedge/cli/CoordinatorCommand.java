@@ -78,6 +78,9 @@ final class CoordinatorCommand implements Callable<Integer> {
     @Option(names = "--out", description = "folder for checkpoints and history; default ${DEFAULT-VALUE}")
     Path out = Path.of("runs", "coordinator");
 
+    @picocli.CommandLine.Mixin
+    TransportSecurity security = new TransportSecurity();
+
     @Option(names = "--heap-probe", description = "benchmark: measure live heap after every folded update (slow)")
     boolean heapProbe;
 
@@ -102,8 +105,9 @@ final class CoordinatorCommand implements Callable<Integer> {
         try (Coordinator coordinator = newCoordinator(initial, strategy, probe)) {
             initial = null;
             coordinator.start();
-            System.out.printf("coordinator on %s, model version %d with %d parameters; waiting for %d clients%n",
-                    coordinator.localAddress(), initialVersion, parameterCount, strategy.minAvailableClients());
+            System.out.printf("coordinator on %s (%s), model version %d with %d parameters; waiting for %d clients%n",
+                    coordinator.localAddress(), security.insecure ? "plain TCP" : "mutual TLS 1.3",
+                    initialVersion, parameterCount, strategy.minAvailableClients());
             coordinator.awaitRounds(Long.MAX_VALUE, TimeUnit.DAYS);
             if (probe != null) {
                 System.out.println(probe.report(modelBytes));
@@ -136,6 +140,10 @@ final class CoordinatorCommand implements Callable<Integer> {
                 .addListener(new ProgressReporter(System.out, rounds, false));
         if (probe != null) {
             builder.addListener(probe);
+        }
+        io.netty.handler.ssl.SslContext tls = security.server();
+        if (tls != null) {
+            builder.tls(tls);
         }
         if (!noEval) {
             builder.evaluator(new TestSetEvaluator(

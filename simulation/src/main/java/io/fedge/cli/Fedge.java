@@ -8,7 +8,8 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "fedge", mixinStandardHelpOptions = true, version = "fedge 0.1.0",
         description = "Federated learning for fleets of edge devices, on the JVM.",
-        subcommands = {SimulateCommand.class, CoordinatorCommand.class, ClientCommand.class, SwarmCommand.class, BenchTrainCommand.class,
+        subcommands = {SimulateCommand.class, CoordinatorCommand.class, ClientCommand.class, SwarmCommand.class, CertsCommand.class,
+                BenchTrainCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Fedge implements Runnable {
     @CommandLine.Spec

@@ -58,6 +58,10 @@ final class SimulateCommand implements Callable<Integer> {
     @Option(names = "--parallel", description = "clients trained at once; default: the number of cores (${DEFAULT-VALUE})")
     int parallel = Runtime.getRuntime().availableProcessors();
 
+    @Option(names = "--tls", description = "mutual TLS 1.3 between the clients and the coordinator, with "
+            + "certificates from a throwaway certificate authority (as a deployment would run)")
+    boolean tls;
+
     @Option(names = "--train-limit", description = "use a seeded random subset of this many training examples; 0 = all")
     int trainLimit;
 
@@ -71,10 +75,10 @@ final class SimulateCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         SimulationConfig config = new SimulationConfig(model, partition, alpha, clients,
                 perRound == null ? clients : perRound, rounds, localEpochs, batch, lr, seed, data, out,
-                parallel, testLimit, trainLimit);
+                parallel, testLimit, trainLimit, tls);
         System.out.printf(Locale.ROOT, "fedge simulate: %s, %s partition, %d clients (%d per round), %d rounds, "
-                        + "E=%d B=%d lr=%s, seed %d, %d training at once%n", model, partition, clients,
-                config.perRound(), rounds, localEpochs, batch, lr, seed, parallel);
+                        + "E=%d B=%d lr=%s, seed %d, %d training at once%s%n", model, partition, clients,
+                config.perRound(), rounds, localEpochs, batch, lr, seed, parallel, tls ? ", mutual TLS" : "");
         SimulationResult result = new Simulation(config,
                 new ProgressReporter(System.out, rounds, !noProgress && System.console() != null)).run();
         System.out.printf(Locale.ROOT, "final test accuracy %.4f, mean of last 5 rounds %.4f, %.1f s for %d rounds "

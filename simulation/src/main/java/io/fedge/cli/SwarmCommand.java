@@ -39,6 +39,9 @@ final class SwarmCommand implements Callable<Integer> {
     @Option(names = "--data", description = "Fashion-MNIST folder; default ${DEFAULT-VALUE}")
     Path data = FashionMnist.DEFAULT_DIR;
 
+    @picocli.CommandLine.Mixin
+    TransportSecurity security = new TransportSecurity();
+
     @Override
     public Integer call() throws Exception {
         if (clients <= 0 || examples <= 0 || (long) clients * examples > 60_000) {
@@ -57,14 +60,19 @@ final class SwarmCommand implements Callable<Integer> {
                 for (int i = 0; i < examples; i++) {
                     idx[i] = k * examples + i;
                 }
-                FederatedClient c = FederatedClient.builder()
+                String id = String.format("swarm-%04d", k);
+                FederatedClient.Builder b = FederatedClient.builder()
                         .coordinator(host, port)
-                        .clientId(String.format("swarm-%04d", k))
+                        .clientId(id)
                         .data(train.toDataSet(idx))
                         .eventLoopGroup(io)
                         .trainingExecutor(trainers)
-                        .seed(k)
-                        .build();
+                        .seed(k);
+                io.netty.handler.ssl.SslContext tls = security.client(id);
+                if (tls != null) {
+                    b.tls(tls);
+                }
+                FederatedClient c = b.build();
                 all.add(c);
                 c.start();
             }

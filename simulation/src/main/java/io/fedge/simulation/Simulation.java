@@ -42,6 +42,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * pool of {@code parallelism} training threads.
  */
 public final class Simulation {
+    private static final String CLIENT_ID = "client-%03d";
     private final SimulationConfig config;
     private final RoundListener listener;
 
@@ -87,7 +88,7 @@ public final class Simulation {
             return t;
         });
         List<FederatedClient> clients = new ArrayList<>();
-        try (Coordinator coordinator = Coordinator.builder()
+        Coordinator.Builder builder = Coordinator.builder()
                 .bind(new InetSocketAddress("127.0.0.1", 0))
                 .initialModel(initial)
                 .strategy(strategy)
@@ -95,19 +96,27 @@ public final class Simulation {
                 .roundTimeout(Duration.ofMinutes(30))
                 .evaluator(new TestSetEvaluator(test.toDataSet(), 200))
                 .seed(config.seed())
-                .addListener(listener)
-                .build()) {
+                .addListener(listener);
+        ThrowawayPki pki = config.tls() ? ThrowawayPki.create(parts.length, CLIENT_ID) : null;
+        if (pki != null) {
+            builder.tls(pki.server());
+        }
+        try (Coordinator coordinator = builder.build()) {
             coordinator.start();
             for (int k = 0; k < parts.length; k++) {
                 DataSet local = train.toDataSet(mapIndices(parts[k], pool));
-                FederatedClient client = FederatedClient.builder()
+                String id = String.format(CLIENT_ID, k);
+                FederatedClient.Builder b = FederatedClient.builder()
                         .coordinator(coordinator.localAddress())
-                        .clientId(String.format("client-%03d", k))
+                        .clientId(id)
                         .data(local)
                         .eventLoopGroup(clientIo)
                         .trainingExecutor(trainers)
-                        .seed(config.seed() * 1_000_003L + k)
-                        .build();
+                        .seed(config.seed() * 1_000_003L + k);
+                if (pki != null) {
+                    b.tls(pki.client(id));
+                }
+                FederatedClient client = b.build();
                 clients.add(client);
                 client.start();
             }
@@ -124,6 +133,9 @@ public final class Simulation {
             }
             trainers.shutdownNow();
             clientIo.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            if (pki != null) {
+                pki.delete();
+            }
         }
     }
 

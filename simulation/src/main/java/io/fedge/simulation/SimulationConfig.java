@@ -27,10 +27,11 @@ import java.util.Objects;
  * @param parallelism how many clients train at once
  * @param testLimit evaluate on at most this many test examples (0: all)
  * @param trainLimit use at most this many training examples, a seeded random subset (0: all)
+ * @param tls run the clients and the coordinator over mutual TLS with throwaway certificates
  */
 public record SimulationConfig(String model, String partition, double alpha, int clients, int perRound, int rounds,
                                int localEpochs, int batch, double lr, long seed, Path dataDir, Path outDir,
-                               int parallelism, int testLimit, int trainLimit) {
+                               int parallelism, int testLimit, int trainLimit, boolean tls) {
     public SimulationConfig {
         Objects.requireNonNull(model, "model");
         Objects.requireNonNull(partition, "partition");

@@ -1,0 +1,126 @@
+package io.fedge.comm.tls;
+
+import java.io.IOException;
+import java.math.BigInteger;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.cert.X509CRL;
+import java.security.cert.X509CRLEntry;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * The files of a fedge deployment's public key infrastructure, in one folder, as
+ * {@code fedge certs} writes them:
+ *
+ * <pre>
+ * ca.crt  ca.key  ca.crl           the authority, its key (keep it off the coordinator) and its revocation list
+ * server.crt  server.key           the coordinator's certificate
+ * clients/ID.crt  clients/ID.key   one per client id
+ * </pre>
+ *
+ * A coordinator needs {@code ca.crt}, {@code ca.crl}, {@code server.crt} and {@code server.key};
+ * a client needs {@code ca.crt} and its own pair. Not thread-safe: one process manages the
+ * folder at a time.
+ */
+public final class CertificateDirectory {
+    /** How long a revocation list stays valid; {@code fedge certs} signs a new one on every change. */
+    public static final Duration CRL_VALIDITY = Duration.ofDays(3650);
+
+    private final Path dir;
+
+    public CertificateDirectory(Path dir) {
+        this.dir = Objects.requireNonNull(dir, "dir");
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    public Path caCertificate() {
+        return dir.resolve("ca.crt");
+    }
+
+    public Path caKey() {
+        return dir.resolve("ca.key");
+    }
+
+    public Path revocationList() {
+        return dir.resolve("ca.crl");
+    }
+
+    public Path serverCertificate() {
+        return dir.resolve("server.crt");
+    }
+
+    public Path serverKey() {
+        return dir.resolve("server.key");
+    }
+
+    public Path clientCertificate(String clientId) {
+        return dir.resolve("clients").resolve(clientId + ".crt");
+    }
+
+    public Path clientKey(String clientId) {
+        return dir.resolve("clients").resolve(clientId + ".key");
+    }
+
+    /**
+     * Creates a new authority here with an empty revocation list.
+     *
+     * @throws IOException if the folder already holds an authority, or cannot be written
+     */
+    public CertificateAuthority createAuthority(String name, Duration validity, Clock clock) throws IOException {
+        if (Files.exists(caCertificate()) || Files.exists(caKey())) {
+            throw new IOException(dir + " already holds a certificate authority");
+        }
+        CertificateAuthority ca = CertificateAuthority.create(name, validity, clock);
+        ca.credentials().save(caCertificate(), caKey());
+        PemFiles.writeCrl(revocationList(), ca.revocationList(Set.of(), null, CRL_VALIDITY));
+        return ca;
+    }
+
+    /** The authority kept here (needs {@code ca.key}). */
+    public CertificateAuthority authority(Clock clock) throws IOException {
+        return CertificateAuthority.of(Credentials.load(caCertificate(), caKey()), clock);
+    }
+
+    /** Issues and writes the coordinator's certificate for {@code names}. */
+    public Credentials issueServer(CertificateAuthority ca, List<String> names, Duration validity) throws IOException {
+        Credentials c = ca.issueServer(names, validity);
+        c.save(serverCertificate(), serverKey());
+        return c;
+    }
+
+    /** Issues and writes a client's certificate. */
+    public Credentials issueClient(CertificateAuthority ca, String clientId, Duration validity) throws IOException {
+        Credentials c = ca.issueClient(clientId, validity);
+        c.save(clientCertificate(clientId), clientKey(clientId));
+        return c;
+    }
+
+    /**
+     * Adds the client's certificate to the revocation list and writes the new list; a running
+     * coordinator picks it up at the next handshake.
+     *
+     * @return the revoked certificate's serial number
+     */
+    public BigInteger revokeClient(CertificateAuthority ca, String clientId) throws IOException {
+        X509Certificate cert = PemFiles.readCertificate(clientCertificate(clientId));
+        X509CRL previous = Files.exists(revocationList()) ? PemFiles.readCrl(revocationList()) : null;
+        Set<BigInteger> serials = new HashSet<>();
+        if (previous != null && previous.getRevokedCertificates() != null) {
+            for (X509CRLEntry e : previous.getRevokedCertificates()) {
+                serials.add(e.getSerialNumber());
+            }
+        }
+        serials.add(cert.getSerialNumber());
+        PemFiles.writeCrl(revocationList(), ca.revocationList(serials, previous, CRL_VALIDITY));
+        return cert.getSerialNumber();
+    }
+}

@@ -1,0 +1,89 @@
+package io.fedge.comm.tls;
+
+import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslProvider;
+import org.bouncycastle.asn1.x500.RDN;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x500.style.BCStyle;
+import org.bouncycastle.asn1.x500.style.IETFUtils;
+
+import java.io.IOException;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.util.Optional;
+import javax.net.ssl.SSLPeerUnverifiedException;
+
+/**
+ * Netty TLS contexts for fedge's mutual TLS: TLS 1.3 only, the coordinator requires a client
+ * certificate issued by the fedge CA and not revoked, and the client checks that the
+ * coordinator's certificate comes from the same CA and names the host it dialled. Netty's
+ * OpenSSL engine (BoringSSL, from {@code netty-tcnative}) is used when it is on the class path,
+ * the JDK's engine otherwise.
+ */
+public final class TlsContexts {
+    /** The only protocol fedge speaks. */
+    public static final String PROTOCOL = "TLSv1.3";
+
+    private TlsContexts() {
+    }
+
+    /** The provider Netty picks: OpenSSL when available, else the JDK. */
+    public static SslProvider provider() {
+        return SslContext.defaultServerProvider();
+    }
+
+    /**
+     * The coordinator's context from {@code dir}: {@code server.crt}, {@code server.key},
+     * {@code ca.crt} and {@code ca.crl} (re-read when it changes).
+     */
+    public static SslContext server(CertificateDirectory dir, SslProvider provider) throws IOException {
+        Credentials server = Credentials.load(dir.serverCertificate(), dir.serverKey());
+        X509Certificate ca = PemFiles.readCertificate(dir.caCertificate());
+        return SslContextBuilder.forServer(server.key(), server.certificate())
+                .sslProvider(provider)
+                .protocols(PROTOCOL)
+                .clientAuth(ClientAuth.REQUIRE)
+                .trustManager(new RevocationCheckingTrustManager(ca, dir.revocationList(), Clock.systemUTC()))
+                .build();
+    }
+
+    /** A client's context from {@code dir}: {@code ca.crt} and {@code clients/ID.crt}, {@code .key}. */
+    public static SslContext client(CertificateDirectory dir, String clientId, SslProvider provider) throws IOException {
+        Credentials client = Credentials.load(dir.clientCertificate(clientId), dir.clientKey(clientId));
+        X509Certificate ca = PemFiles.readCertificate(dir.caCertificate());
+        return client(client, ca, provider);
+    }
+
+    /** A client's context from credentials in memory (a simulation's). */
+    public static SslContext client(Credentials client, X509Certificate ca, SslProvider provider) throws IOException {
+        return SslContextBuilder.forClient()
+                .sslProvider(provider)
+                .protocols(PROTOCOL)
+                .keyManager(client.key(), client.certificate())
+                .trustManager(ca)
+                .endpointIdentificationAlgorithm("HTTPS")
+                .build();
+    }
+
+    /**
+     * The common name of the certificate the peer on {@code tls}'s connection presented: a
+     * client's id. Empty before the handshake or without a client certificate.
+     */
+    public static Optional<String> peerCommonName(SslHandler tls) {
+        try {
+            Certificate[] chain = tls.engine().getSession().getPeerCertificates();
+            if (chain.length == 0 || !(chain[0] instanceof X509Certificate leaf)) {
+                return Optional.empty();
+            }
+            RDN[] cn = X500Name.getInstance(leaf.getSubjectX500Principal().getEncoded()).getRDNs(BCStyle.CN);
+            return cn.length == 0 ? Optional.empty()
+                    : Optional.of(IETFUtils.valueToString(cn[0].getFirst().getValue()));
+        } catch (SSLPeerUnverifiedException e) {
+            return Optional.empty();
+        }
+    }
+}

@@ -1,0 +1,142 @@
+package io.fedge.cli;
+
+import io.fedge.comm.tls.CertificateAuthority;
+import io.fedge.comm.tls.CertificateDirectory;
+import io.fedge.comm.tls.Credentials;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.math.BigInteger;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code fedge certs}: fedge's own certificate authority, for mutual TLS between the coordinator
+ * and its clients.
+ */
+@Command(name = "certs", mixinStandardHelpOptions = true,
+        description = {"Create a certificate authority and issue the coordinator's and the clients' certificates; "
+                + "revoke clients. The coordinator re-reads the revocation list at every handshake."},
+        subcommands = {CertsCommand.Init.class, CertsCommand.Server.class, CertsCommand.Client.class,
+                CertsCommand.Revoke.class})
+final class CertsCommand implements Runnable {
+    @Override
+    public void run() {
+        System.out.println("fedge certs: choose init, server, client or revoke (fedge certs --help)");
+    }
+
+    static final class Folder {
+        @Option(names = "--dir", description = "certificate folder; default ${DEFAULT-VALUE}")
+        Path dir = Path.of("certs");
+
+        CertificateDirectory directory() {
+            return new CertificateDirectory(dir);
+        }
+    }
+
+    private static void printIssued(String what, Path file, Credentials c) {
+        System.out.printf("%s: %s (serial %s, valid until %s)%n", what, file,
+                c.certificate().getSerialNumber().toString(16), c.certificate().getNotAfter().toInstant());
+    }
+
+    @Command(name = "init", mixinStandardHelpOptions = true,
+            description = "Create the authority (ca.crt, ca.key, empty ca.crl) and the coordinator's certificate.")
+    static final class Init implements Callable<Integer> {
+        @picocli.CommandLine.Mixin
+        Folder folder = new Folder();
+
+        @Option(names = "--name", description = "the authority's name; default ${DEFAULT-VALUE}")
+        String name = "fedge-ca";
+
+        @Option(names = "--days", description = "the authority's validity in days; default ${DEFAULT-VALUE}")
+        int days = 3650;
+
+        @Option(names = "--names", split = ",", description = "the coordinator's host names and IP addresses, as "
+                + "clients dial them; default ${DEFAULT-VALUE}")
+        List<String> names = List.of("localhost", "127.0.0.1");
+
+        @Option(names = "--server-days", description = "the coordinator certificate's validity; default ${DEFAULT-VALUE}")
+        int serverDays = 825;
+
+        @Override
+        public Integer call() throws Exception {
+            CertificateDirectory dir = folder.directory();
+            CertificateAuthority ca = dir.createAuthority(name, Duration.ofDays(days), Clock.systemUTC());
+            printIssued("authority", dir.caCertificate(), ca.credentials());
+            printIssued("coordinator " + names, dir.serverCertificate(),
+                    dir.issueServer(ca, names, Duration.ofDays(serverDays)));
+            System.out.println("keep " + dir.caKey() + " away from the coordinator and the devices");
+            return 0;
+        }
+    }
+
+    @Command(name = "server", mixinStandardHelpOptions = true,
+            description = "Issue a new certificate for the coordinator (server.crt, server.key).")
+    static final class Server implements Callable<Integer> {
+        @picocli.CommandLine.Mixin
+        Folder folder = new Folder();
+
+        @Option(names = "--names", split = ",", required = true, description = "host names and IP addresses")
+        List<String> names;
+
+        @Option(names = "--days", description = "validity in days; default ${DEFAULT-VALUE}")
+        int days = 825;
+
+        @Override
+        public Integer call() throws Exception {
+            CertificateDirectory dir = folder.directory();
+            CertificateAuthority ca = dir.authority(Clock.systemUTC());
+            printIssued("coordinator " + names, dir.serverCertificate(), dir.issueServer(ca, names, Duration.ofDays(days)));
+            return 0;
+        }
+    }
+
+    @Command(name = "client", mixinStandardHelpOptions = true,
+            description = "Issue client certificates (clients/ID.crt, clients/ID.key); the id is the certificate's "
+                    + "common name and the only id the client may register as.")
+    static final class Client implements Callable<Integer> {
+        @picocli.CommandLine.Mixin
+        Folder folder = new Folder();
+
+        @Option(names = "--id", required = true, description = "client id; repeat for several")
+        List<String> ids;
+
+        @Option(names = "--days", description = "validity in days; default ${DEFAULT-VALUE}")
+        int days = 365;
+
+        @Override
+        public Integer call() throws Exception {
+            CertificateDirectory dir = folder.directory();
+            CertificateAuthority ca = dir.authority(Clock.systemUTC());
+            for (String id : ids) {
+                printIssued("client " + id, dir.clientCertificate(id), dir.issueClient(ca, id, Duration.ofDays(days)));
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "revoke", mixinStandardHelpOptions = true,
+            description = "Add clients' certificates to the revocation list (ca.crl); a running coordinator refuses "
+                    + "them from their next handshake on.")
+    static final class Revoke implements Callable<Integer> {
+        @picocli.CommandLine.Mixin
+        Folder folder = new Folder();
+
+        @Option(names = "--id", required = true, description = "client id; repeat for several")
+        List<String> ids;
+
+        @Override
+        public Integer call() throws Exception {
+            CertificateDirectory dir = folder.directory();
+            CertificateAuthority ca = dir.authority(Clock.systemUTC());
+            for (String id : ids) {
+                BigInteger serial = dir.revokeClient(ca, id);
+                System.out.printf("revoked client %s (serial %s) in %s%n", id, serial.toString(16), dir.revocationList());
+            }
+            return 0;
+        }
+    }
+}

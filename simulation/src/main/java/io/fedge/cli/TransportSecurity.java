@@ -1,0 +1,72 @@
+package io.fedge.cli;
+
+import io.fedge.comm.tls.CertificateDirectory;
+import io.fedge.comm.tls.TlsContexts;
+import io.netty.handler.ssl.SslContext;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The {@code --certs} and {@code --insecure} options that {@code fedge coordinator},
+ * {@code fedge client} and {@code fedge swarm} share: mutual TLS from a folder made by
+ * {@code fedge certs}, on unless {@code --insecure} says otherwise.
+ */
+final class TransportSecurity {
+    @Option(names = "--certs", description = "folder made by 'fedge certs' (ca.crt, ca.crl, server.crt/.key, "
+            + "clients/ID.crt/.key); default ${DEFAULT-VALUE}")
+    Path certs = Path.of("certs");
+
+    @Option(names = "--insecure", description = "plain TCP without TLS or client authentication: for local "
+            + "experiments only")
+    boolean insecure;
+
+    private boolean warned;
+
+    /** The coordinator's TLS context, or null with {@code --insecure}. */
+    SslContext server() throws IOException {
+        if (warnIfInsecure()) {
+            return null;
+        }
+        CertificateDirectory dir = directory(List.of("ca.crt", "ca.crl", "server.crt", "server.key"));
+        return TlsContexts.server(dir, TlsContexts.provider());
+    }
+
+    /** A client's TLS context, or null with {@code --insecure}. */
+    SslContext client(String clientId) throws IOException {
+        if (warnIfInsecure()) {
+            return null;
+        }
+        CertificateDirectory dir = directory(List.of("ca.crt", "clients/" + clientId + ".crt",
+                "clients/" + clientId + ".key"));
+        return TlsContexts.client(dir, clientId, TlsContexts.provider());
+    }
+
+    private boolean warnIfInsecure() {
+        if (insecure && !warned) {
+            warned = true;
+            System.err.println("""
+                    **********************************************************************
+                    WARNING: --insecure: no TLS, no client authentication. Anyone on the
+                    network can read the updates, impersonate clients and poison the model.
+                    Use it for local experiments only.
+                    **********************************************************************""");
+        }
+        return insecure;
+    }
+
+    private CertificateDirectory directory(List<String> needed) {
+        for (String f : needed) {
+            if (!Files.isRegularFile(certs.resolve(f))) {
+                throw new IllegalArgumentException("no " + certs.resolve(f) + ": create the certificates with\n"
+                        + "  ./fedge certs init --dir " + certs + " --names HOST[,ADDRESS...]\n"
+                        + "  ./fedge certs client --dir " + certs + " --id CLIENT_ID\n"
+                        + "or pass --insecure for a local experiment without TLS");
+            }
+        }
+        return new CertificateDirectory(certs);
+    }
+}

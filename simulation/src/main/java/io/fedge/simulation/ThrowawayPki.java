@@ -1,0 +1,58 @@
+package io.fedge.simulation;
+
+import io.fedge.comm.tls.CertificateAuthority;
+import io.fedge.comm.tls.CertificateDirectory;
+import io.fedge.comm.tls.TlsContexts;
+import io.netty.handler.ssl.SslContext;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * A certificate authority, a coordinator certificate for 127.0.0.1 and one certificate per
+ * virtual client, in a temporary folder, for a simulation that runs over mutual TLS the way a
+ * deployment does. Deleted when the simulation ends.
+ */
+final class ThrowawayPki {
+    private final CertificateDirectory dir;
+
+    private ThrowawayPki(CertificateDirectory dir) {
+        this.dir = dir;
+    }
+
+    /** Issues certificates for clients {@code String.format(idFormat, k)}, k in [0, clients). */
+    static ThrowawayPki create(int clients, String idFormat) throws IOException {
+        CertificateDirectory dir = new CertificateDirectory(Files.createTempDirectory("fedge-sim-pki"));
+        CertificateAuthority ca = dir.createAuthority("fedge-simulation-ca", Duration.ofDays(1), Clock.systemUTC());
+        dir.issueServer(ca, List.of("127.0.0.1", "localhost"), Duration.ofDays(1));
+        for (int k = 0; k < clients; k++) {
+            dir.issueClient(ca, String.format(idFormat, k), Duration.ofDays(1));
+        }
+        return new ThrowawayPki(dir);
+    }
+
+    SslContext server() throws IOException {
+        return TlsContexts.server(dir, TlsContexts.provider());
+    }
+
+    SslContext client(String id) throws IOException {
+        return TlsContexts.client(dir, id, TlsContexts.provider());
+    }
+
+    void delete() {
+        try (Stream<Path> files = Files.walk(dir.dir())) {
+            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete " + dir.dir(), e);
+        }
+    }
+}
