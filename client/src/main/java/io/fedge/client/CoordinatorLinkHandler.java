@@ -1,5 +1,7 @@
 package io.fedge.client;
 
+import io.fedge.comm.signing.ModelSigner;
+
 import io.fedge.comm.IncomingTransfer;
 import io.fedge.comm.OutgoingTransfer;
 import io.fedge.comm.ProtocolErrors;
@@ -48,6 +50,8 @@ final class CoordinatorLinkHandler extends SimpleChannelInboundHandler<Envelope>
     /** The task whose model is being downloaded (TrainTask or EvaluateTask). */
     private Envelope pendingTask;
     private IncomingTransfer modelDownload;
+    /** The transfer id of the last model refused for its signature; its chunks are dropped quietly. */
+    private long refusedModelTransfer = -1;
     /** An update announced and waiting for UploadReady. */
     private OutgoingTransfer pendingUpload;
 
@@ -71,8 +75,9 @@ final class CoordinatorLinkHandler extends SimpleChannelInboundHandler<Envelope>
             switch (msg.getBodyCase()) {
                 case WELCOME -> onWelcome(ctx, msg);
                 case HEARTBEAT -> { }
-                case TRAIN_TASK -> startDownload(msg, msg.getTrainTask().getModel());
-                case EVALUATE_TASK -> startDownload(msg, msg.getEvaluateTask().getModel());
+                case TRAIN_TASK -> startDownload(ctx, msg, msg.getTrainTask().getRound(), msg.getTrainTask().getModel());
+                case EVALUATE_TASK -> startDownload(ctx, msg, msg.getEvaluateTask().getRound(),
+                        msg.getEvaluateTask().getModel());
                 case CHUNK -> onChunk(ctx, msg.getChunk());
                 case UPLOAD_READY -> onUploadReady(ctx, msg.getUploadReady().getTransferId());
                 case ERROR -> onError(msg.getError());
@@ -106,9 +111,22 @@ final class CoordinatorLinkHandler extends SimpleChannelInboundHandler<Envelope>
         client.onRegistered();
     }
 
-    private void startDownload(Envelope task, TransferHeader header) {
+    private void startDownload(ChannelHandlerContext ctx, Envelope task, long round, TransferHeader header) {
         if (!registered) {
             throw new FedgeException(ErrorCode.UNEXPECTED_MESSAGE, "task before Welcome");
+        }
+        if (client.trustedModelKey() != null) {
+            // Before a byte of the model is accepted: the chunks are then checked against the signed digest.
+            try {
+                ModelSigner.verify(header, client.trustedModelKey());
+            } catch (FedgeException e) {
+                log.warn("client {}: refusing the task of round {}: {}", client.clientId(), round, e.getMessage());
+                pendingTask = null;
+                modelDownload = null;
+                refusedModelTransfer = header.getTransferId();
+                ctx.writeAndFlush(ProtocolErrors.toEnvelope(e, round, header.getTransferId()));
+                return;
+            }
         }
         // A new task supersedes whatever was pending: the coordinator has moved on.
         pendingTask = task;
@@ -116,6 +134,9 @@ final class CoordinatorLinkHandler extends SimpleChannelInboundHandler<Envelope>
     }
 
     private void onChunk(ChannelHandlerContext ctx, Chunk chunk) {
+        if (modelDownload == null && chunk.getTransferId() == refusedModelTransfer) {
+            return; // the rest of a model this client refused
+        }
         if (modelDownload == null) {
             throw new FedgeException(ErrorCode.UNEXPECTED_MESSAGE, "chunk of transfer " + chunk.getTransferId()
                     + " without a task");

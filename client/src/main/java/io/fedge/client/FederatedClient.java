@@ -54,6 +54,7 @@ public final class FederatedClient implements AutoCloseable {
 
     private final InetSocketAddress coordinator;
     private final io.netty.handler.ssl.SslContext tls;
+    private final java.security.PublicKey trustedModelKey;
     private final String clientId;
     private final LocalTrainer trainer;
     private final CodecRegistry codecs;
@@ -81,6 +82,7 @@ public final class FederatedClient implements AutoCloseable {
     private FederatedClient(Builder b) {
         this.coordinator = b.coordinator;
         this.tls = b.tls;
+        this.trustedModelKey = b.trustedModelKey;
         this.clientId = b.clientId;
         this.trainer = b.trainer;
         this.codecs = b.codecs;
@@ -233,6 +235,11 @@ public final class FederatedClient implements AutoCloseable {
         return maxModelBytes;
     }
 
+    /** The pinned model-signing key, or null to accept unsigned models. */
+    java.security.PublicKey trustedModelKey() {
+        return trustedModelKey;
+    }
+
     /** The TLS context, or null for plain TCP. */
     io.netty.handler.ssl.SslContext tls() {
         return tls;
@@ -304,6 +311,7 @@ public final class FederatedClient implements AutoCloseable {
         private CodecRegistry codecs = CodecRegistry.defaultRegistry();
         private EventLoopGroup group;
         private io.netty.handler.ssl.SslContext tls;
+        private java.security.PublicKey trustedModelKey;
         private Executor trainingExecutor;
         private Duration initialBackoff = Duration.ofMillis(200);
         private Duration maxBackoff = Duration.ofSeconds(30);
@@ -348,6 +356,17 @@ public final class FederatedClient implements AutoCloseable {
             if (!context.isClient()) {
                 throw new IllegalArgumentException("tls needs a client context");
             }
+            return this;
+        }
+
+        /**
+         * Pins the coordinator's Ed25519 model-signing public key: every model must carry a
+         * signature that verifies with it, or the client refuses the task before training and
+         * closes the connection. Without it the client accepts unsigned models.
+         */
+        public Builder trustedModelKey(java.security.PublicKey key) {
+            once("trustedModelKey");
+            this.trustedModelKey = Objects.requireNonNull(key, "key");
             return this;
         }
 

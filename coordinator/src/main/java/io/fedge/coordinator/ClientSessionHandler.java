@@ -107,7 +107,7 @@ final class ClientSessionHandler extends SimpleChannelInboundHandler<Envelope> {
                 }
                 evaluation.accept(session.clientId(), msg.getEvaluateResult());
             }
-            case ERROR -> log.info("{} reports {}: {}", who(), msg.getError().getCode(), msg.getError().getMessage());
+            case ERROR -> onClientError(msg.getError());
             case BYE -> ctx.close();
             case BODY_NOT_SET -> throw new FedgeException(ErrorCode.UNKNOWN_MESSAGE,
                     "envelope carries no message this coordinator knows");
@@ -255,6 +255,27 @@ final class ClientSessionHandler extends SimpleChannelInboundHandler<Envelope> {
         state.uploadGate.release(u.ticket);
         if (session != null && !u.round.isUploaded(session.clientId())) {
             u.round.clientFailed(session.clientId(), reason);
+        }
+    }
+
+    /**
+     * A client's Error is logged; one that names the current round (a task the client refuses,
+     * for example a model whose signature fails) counts as that client's failure at once, so the
+     * round does not wait for its deadline.
+     */
+    private void onClientError(io.fedge.comm.proto.Error error) {
+        log.info("{} reports {}: {}", who(), error.getCode(), error.getMessage());
+        if (session == null || error.getRound() == 0) {
+            return;
+        }
+        String reason = "client refused the task: " + error.getCode() + ": " + error.getMessage();
+        ActiveRound round = state.round;
+        if (round != null && round.round == error.getRound()) {
+            round.clientFailed(session.clientId(), reason);
+        }
+        ActiveEvaluation evaluation = state.evaluation;
+        if (evaluation != null && evaluation.round == error.getRound()) {
+            evaluation.clientFailed(session.clientId(), reason);
         }
     }
 

@@ -72,7 +72,7 @@ public final class Coordinator implements AutoCloseable {
         CoordinatorLimits limits = new CoordinatorLimits(b.maxFrameBytes, b.chunkBytes, b.maxUpdateChunks, b.updateChunkElements,
                 b.uploadBufferBytes, b.handshakeTimeout.toMillis(), b.idleTimeout.toMillis(),
                 b.heartbeatInterval.toMillis());
-        this.state = new CoordinatorState(limits, aggregationExecutor, b.codecs, b.tls);
+        this.state = new CoordinatorState(limits, aggregationExecutor, b.codecs, b.tls, b.modelSigningKey);
         RoundListener fanOut = fanOut(List.copyOf(b.listeners));
         this.loop = new RoundLoop(state, b.strategy, b.initialModel, b.rounds, b.roundTimeout.toMillis(), b.evaluator,
                 fanOut, history, b.seed, b.checkpointDir);
@@ -252,6 +252,7 @@ public final class Coordinator implements AutoCloseable {
         private Duration heartbeatInterval = Duration.ofSeconds(10);
         private int ioThreads = Math.min(2, Runtime.getRuntime().availableProcessors());
         private io.netty.handler.ssl.SslContext tls;
+        private java.security.PrivateKey modelSigningKey;
         private final java.util.Set<String> set = new java.util.HashSet<>();
 
         private Builder() {
@@ -366,6 +367,23 @@ public final class Coordinator implements AutoCloseable {
             if (!context.isServer()) {
                 throw new IllegalArgumentException("tls needs a server context");
             }
+            return this;
+        }
+
+        /**
+         * Signs every model this coordinator publishes with this Ed25519 key, so clients that
+         * pin the matching public key ({@code FederatedClient.Builder#trustedModelKey}) can tell
+         * its models from anyone else's. Without it models go out unsigned.
+         *
+         * @throws IllegalArgumentException if the key is not an Ed25519 key
+         */
+        public Builder modelSigningKey(java.security.PrivateKey key) {
+            once("modelSigningKey");
+            Objects.requireNonNull(key, "key");
+            if (!"EdDSA".equals(key.getAlgorithm()) && !"Ed25519".equals(key.getAlgorithm())) {
+                throw new IllegalArgumentException("modelSigningKey must be an Ed25519 key, not " + key.getAlgorithm());
+            }
+            this.modelSigningKey = key;
             return this;
         }
 

@@ -18,13 +18,16 @@ final class CoordinatorState {
     final CodecRegistry codecs;
     /** The server's TLS context, or null for plain TCP. */
     final io.netty.handler.ssl.SslContext tls;
+    /** Signs every published model (Ed25519), or null to publish unsigned models. */
+    final java.security.PrivateKey modelSigningKey;
     volatile ActiveRound round;
     volatile ActiveEvaluation evaluation;
 
     CoordinatorState(CoordinatorLimits limits, ExecutorService aggregationExecutor, CodecRegistry codecs,
-                     io.netty.handler.ssl.SslContext tls) {
+                     io.netty.handler.ssl.SslContext tls, java.security.PrivateKey modelSigningKey) {
         this.limits = limits;
         this.tls = tls;
+        this.modelSigningKey = modelSigningKey;
         this.uploadGate = new UploadGate(limits.uploadBufferBytes());
         this.aggregationExecutor = aggregationExecutor;
         this.codecs = codecs;

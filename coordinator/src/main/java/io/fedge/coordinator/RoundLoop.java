@@ -1,5 +1,9 @@
 package io.fedge.coordinator;
 
+import io.fedge.comm.signing.ModelSigner;
+
+import io.fedge.comm.proto.TransferHeader;
+
 import io.fedge.aggregation.ClientInfo;
 import io.fedge.aggregation.EvaluatePlan;
 import io.fedge.aggregation.EvaluateResult;
@@ -50,6 +54,8 @@ final class RoundLoop implements Runnable {
     private final Path checkpointDir;
     private volatile GlobalModel model;
     private OutgoingTransfer broadcast;
+    /** The broadcast's header, signed when the coordinator has a model-signing key. */
+    private TransferHeader broadcastHeader;
     private volatile boolean stopping;
 
     RoundLoop(CoordinatorState state, Strategy strategy, GlobalModel initial, int rounds, long roundTimeoutMillis,
@@ -150,7 +156,7 @@ final class RoundLoop implements Runnable {
                 .setLearningRate(plan.instructions().learningRate())
                 .setCodec(codec.name())
                 .setDeadlineUnixMs(deadline)
-                .setModel(broadcast.header())
+                .setModel(broadcastHeader)
                 .setSeed(rng.nextLong())).build();
         for (String id : ids) {
             Optional<Channel> ch = state.registry.get(id).map(ClientSession::channel).filter(Channel::isActive);
@@ -201,7 +207,7 @@ final class RoundLoop implements Runnable {
                 .setModelVersion(current.version())
                 .setBatchSize(plan.batchSize())
                 .setDeadlineUnixMs(deadline)
-                .setModel(broadcast.header())).build();
+                .setModel(broadcastHeader)).build();
         for (String id : ids) {
             Optional<Channel> ch = state.registry.get(id).map(ClientSession::channel).filter(Channel::isActive);
             if (ch.isEmpty()) {
@@ -229,7 +235,11 @@ final class RoundLoop implements Runnable {
     }
 
     private OutgoingTransfer encode(GlobalModel m) {
-        return OutgoingTransfer.ofBytes(MODEL_TRANSFER_BIT | m.version(), m.encode(), state.limits.chunkBytes());
+        OutgoingTransfer t = OutgoingTransfer.ofBytes(MODEL_TRANSFER_BIT | m.version(), m.encode(),
+                state.limits.chunkBytes());
+        broadcastHeader = state.modelSigningKey == null ? t.header()
+                : ModelSigner.sign(t.header(), state.modelSigningKey);
+        return t;
     }
 
     /** Writes the model next to the old checkpoint and renames it over, so a crash never leaves half a file. */

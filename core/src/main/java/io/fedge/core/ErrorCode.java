@@ -43,5 +43,7 @@ public enum ErrorCode {
     /** A failure on this side that the peer did not cause. */
     INTERNAL,
     /** A peer whose certificate does not vouch for the identity it claims. */
-    UNAUTHENTICATED
+    UNAUTHENTICATED,
+    /** A model whose signature is missing or does not verify with the pinned coordinator key. */
+    BAD_SIGNATURE
 }

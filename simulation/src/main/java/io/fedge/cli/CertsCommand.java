@@ -43,7 +43,8 @@ final class CertsCommand implements Runnable {
     }
 
     @Command(name = "init", mixinStandardHelpOptions = true,
-            description = "Create the authority (ca.crt, ca.key, empty ca.crl) and the coordinator's certificate.")
+            description = "Create the authority (ca.crt, ca.key, empty ca.crl), the coordinator's certificate and "
+                    + "its Ed25519 model-signing key (model-signing.key, model-signing.pub).")
     static final class Init implements Callable<Integer> {
         @picocli.CommandLine.Mixin
         Folder folder = new Folder();
@@ -68,6 +69,9 @@ final class CertsCommand implements Runnable {
             printIssued("authority", dir.caCertificate(), ca.credentials());
             printIssued("coordinator " + names, dir.serverCertificate(),
                     dir.issueServer(ca, names, Duration.ofDays(serverDays)));
+            dir.createModelSigningKey();
+            System.out.printf("model signing: %s (coordinator), %s (clients pin it)%n", dir.modelSigningKey(),
+                    dir.modelVerifyingKey());
             System.out.println("keep " + dir.caKey() + " away from the coordinator and the devices");
             return 0;
         }

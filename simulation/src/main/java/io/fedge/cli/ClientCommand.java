@@ -67,7 +67,7 @@ final class ClientCommand implements Callable<Integer> {
                 .data(train.toDataSet(parts[index]));
         io.netty.handler.ssl.SslContext tls = security.client(clientId);
         if (tls != null) {
-            builder.tls(tls);
+            builder.tls(tls).trustedModelKey(security.pinnedModelKey());
         }
         try (FederatedClient client = builder.build()) {
             client.start();

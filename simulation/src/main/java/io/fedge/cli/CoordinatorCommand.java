@@ -143,7 +143,7 @@ final class CoordinatorCommand implements Callable<Integer> {
         }
         io.netty.handler.ssl.SslContext tls = security.server();
         if (tls != null) {
-            builder.tls(tls);
+            builder.tls(tls).modelSigningKey(security.modelSigningKey());
         }
         if (!noEval) {
             builder.evaluator(new TestSetEvaluator(

@@ -70,7 +70,7 @@ final class SwarmCommand implements Callable<Integer> {
                         .seed(k);
                 io.netty.handler.ssl.SslContext tls = security.client(id);
                 if (tls != null) {
-                    b.tls(tls);
+                    b.tls(tls).trustedModelKey(security.pinnedModelKey());
                 }
                 FederatedClient c = b.build();
                 all.add(c);

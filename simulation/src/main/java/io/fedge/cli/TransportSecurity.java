@@ -35,6 +35,16 @@ final class TransportSecurity {
         return TlsContexts.server(dir, TlsContexts.provider());
     }
 
+    /** The coordinator's model-signing key ({@code model-signing.key}), or null with {@code --insecure}. */
+    java.security.PrivateKey modelSigningKey() throws IOException {
+        return insecure ? null : directory(List.of("model-signing.key")).loadModelSigningKey();
+    }
+
+    /** The coordinator's public model key a client pins ({@code model-signing.pub}), or null with {@code --insecure}. */
+    java.security.PublicKey pinnedModelKey() throws IOException {
+        return insecure ? null : directory(List.of("model-signing.pub")).loadModelVerifyingKey();
+    }
+
     /** A client's TLS context, or null with {@code --insecure}. */
     SslContext client(String clientId) throws IOException {
         if (warnIfInsecure()) {

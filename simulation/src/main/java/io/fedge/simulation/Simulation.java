@@ -99,8 +99,9 @@ public final class Simulation {
                 .addListener(listener);
         ThrowawayPki pki = config.tls() ? ThrowawayPki.create(parts.length, CLIENT_ID) : null;
         if (pki != null) {
-            builder.tls(pki.server());
+            builder.tls(pki.server()).modelSigningKey(pki.modelSigningKey());
         }
+        java.security.PublicKey pinned = pki == null ? null : pki.modelVerifyingKey();
         try (Coordinator coordinator = builder.build()) {
             coordinator.start();
             for (int k = 0; k < parts.length; k++) {
@@ -114,7 +115,7 @@ public final class Simulation {
                         .trainingExecutor(trainers)
                         .seed(config.seed() * 1_000_003L + k);
                 if (pki != null) {
-                    b.tls(pki.client(id));
+                    b.tls(pki.client(id)).trustedModelKey(pinned);
                 }
                 FederatedClient client = b.build();
                 clients.add(client);

@@ -16,8 +16,8 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * A certificate authority, a coordinator certificate for 127.0.0.1 and one certificate per
- * virtual client, in a temporary folder, for a simulation that runs over mutual TLS the way a
+ * A certificate authority, a coordinator certificate for 127.0.0.1, a model-signing key and one
+ * certificate per virtual client, in a temporary folder, for a simulation that runs over mutual TLS the way a
  * deployment does. Deleted when the simulation ends.
  */
 final class ThrowawayPki {
@@ -32,6 +32,7 @@ final class ThrowawayPki {
         CertificateDirectory dir = new CertificateDirectory(Files.createTempDirectory("fedge-sim-pki"));
         CertificateAuthority ca = dir.createAuthority("fedge-simulation-ca", Duration.ofDays(1), Clock.systemUTC());
         dir.issueServer(ca, List.of("127.0.0.1", "localhost"), Duration.ofDays(1));
+        dir.createModelSigningKey();
         for (int k = 0; k < clients; k++) {
             dir.issueClient(ca, String.format(idFormat, k), Duration.ofDays(1));
         }
@@ -40,6 +41,14 @@ final class ThrowawayPki {
 
     SslContext server() throws IOException {
         return TlsContexts.server(dir, TlsContexts.provider());
+    }
+
+    java.security.PrivateKey modelSigningKey() throws IOException {
+        return dir.loadModelSigningKey();
+    }
+
+    java.security.PublicKey modelVerifyingKey() throws IOException {
+        return dir.loadModelVerifyingKey();
     }
 
     SslContext client(String id) throws IOException {

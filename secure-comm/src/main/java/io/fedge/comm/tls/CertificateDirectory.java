@@ -1,7 +1,12 @@
 package io.fedge.comm.tls;
 
 import java.io.IOException;
+import io.fedge.comm.signing.ModelSigner;
+
 import java.math.BigInteger;
+import java.security.KeyPair;
+import java.security.PrivateKey;
+import java.security.PublicKey;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.X509CRL;
@@ -22,10 +27,12 @@ import java.util.Set;
  * ca.crt  ca.key  ca.crl           the authority, its key (keep it off the coordinator) and its revocation list
  * server.crt  server.key           the coordinator's certificate
  * clients/ID.crt  clients/ID.key   one per client id
+ * model-signing.key  .pub          the coordinator's Ed25519 key for signing models, and what clients pin
  * </pre>
  *
- * A coordinator needs {@code ca.crt}, {@code ca.crl}, {@code server.crt} and {@code server.key};
- * a client needs {@code ca.crt} and its own pair. Not thread-safe: one process manages the
+ * A coordinator needs {@code ca.crt}, {@code ca.crl}, {@code server.crt}, {@code server.key} and
+ * {@code model-signing.key}; a client needs {@code ca.crt}, {@code model-signing.pub} and its own
+ * pair. Not thread-safe: one process manages the
  * folder at a time.
  */
 public final class CertificateDirectory {
@@ -60,6 +67,34 @@ public final class CertificateDirectory {
 
     public Path serverKey() {
         return dir.resolve("server.key");
+    }
+
+    public Path modelSigningKey() {
+        return dir.resolve("model-signing.key");
+    }
+
+    public Path modelVerifyingKey() {
+        return dir.resolve("model-signing.pub");
+    }
+
+    /** Creates the coordinator's Ed25519 model-signing key pair here. */
+    public void createModelSigningKey() throws IOException {
+        if (Files.exists(modelSigningKey())) {
+            throw new IOException(modelSigningKey() + " already exists");
+        }
+        KeyPair keys = ModelSigner.newKeyPair();
+        PemFiles.writePrivateKey(modelSigningKey(), keys.getPrivate());
+        PemFiles.writePublicKey(modelVerifyingKey(), keys.getPublic());
+    }
+
+    /** The coordinator's model-signing key. */
+    public PrivateKey loadModelSigningKey() throws IOException {
+        return PemFiles.readPrivateKey(modelSigningKey());
+    }
+
+    /** The public key clients pin to check models. */
+    public PublicKey loadModelVerifyingKey() throws IOException {
+        return PemFiles.readPublicKey(modelVerifyingKey());
     }
 
     public Path clientCertificate(String clientId) {

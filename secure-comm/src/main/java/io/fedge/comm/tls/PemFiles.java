@@ -1,6 +1,7 @@
 package io.fedge.comm.tls;
 
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.bouncycastle.cert.X509CRLHolder;
 import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.cert.jcajce.JcaX509CRLConverter;
@@ -21,6 +22,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
+import java.security.PublicKey;
 import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
 
@@ -40,6 +42,18 @@ final class PemFiles {
     /** Writes the key unencrypted in PKCS#8 ({@code BEGIN PRIVATE KEY}), which every TLS stack reads. */
     static void writePrivateKey(Path file, PrivateKey key) throws IOException {
         write(file, new JcaPKCS8Generator(key, null).generate(), true);
+    }
+
+    static void writePublicKey(Path file, PublicKey key) throws IOException {
+        write(file, key, false);
+    }
+
+    static PublicKey readPublicKey(Path file) throws IOException {
+        Object o = readObject(file);
+        if (!(o instanceof SubjectPublicKeyInfo info)) {
+            throw new IOException(file + " holds no public key");
+        }
+        return new JcaPEMKeyConverter().getPublicKey(info);
     }
 
     static void writeCrl(Path file, X509CRL crl) throws IOException {
