@@ -3,7 +3,7 @@ package io.fedge.coordinator;
 import io.fedge.comm.FramingPipeline;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
-import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.Channel;
 import io.netty.handler.timeout.IdleStateHandler;
 
 import java.util.concurrent.TimeUnit;
@@ -12,7 +12,7 @@ import java.util.concurrent.TimeUnit;
  * Builds a client connection's pipeline: traffic counting, TLS if configured, framing with the frame limit,
  * protobuf, idle detection, then the session handler. Builds nothing else.
  */
-final class CoordinatorChannelInitializer extends ChannelInitializer<SocketChannel> {
+final class CoordinatorChannelInitializer extends ChannelInitializer<Channel> {
     private final CoordinatorState state;
 
     CoordinatorChannelInitializer(CoordinatorState state) {
@@ -20,7 +20,7 @@ final class CoordinatorChannelInitializer extends ChannelInitializer<SocketChann
     }
 
     @Override
-    protected void initChannel(SocketChannel ch) {
+    protected void initChannel(Channel ch) {
         ChannelPipeline p = ch.pipeline();
         p.addLast("traffic", state.traffic);
         if (state.tls != null) {
