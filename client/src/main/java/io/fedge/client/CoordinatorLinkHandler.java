@@ -1,5 +1,8 @@
 package io.fedge.client;
 
+import com.google.protobuf.ByteString;
+import io.fedge.comm.crypto.UpdateSealer;
+
 import io.fedge.comm.signing.ModelSigner;
 
 import io.fedge.comm.IncomingTransfer;
@@ -193,18 +196,25 @@ final class CoordinatorLinkHandler extends SimpleChannelInboundHandler<Envelope>
         long seed = task.getSeed() * 0x9E3779B97F4A7C15L + client.clientId().hashCode();
         LocalUpdate update = client.trainer().train(model, task.getLocalEpochs(), task.getBatchSize(),
                 task.getLearningRate(), seed);
-        OutgoingTransfer upload = UpdateEncoder.encode(client.nextTransferId(), update.delta(), codec,
-                client.maxChunkBytes(), client.updateChunkElements());
-        TrainResult result = TrainResult.newBuilder()
+        long transferId = client.nextTransferId();
+        UpdateSealer.Sealing sealing = task.getUpdatePublicKey().isEmpty() ? null
+                : UpdateSealer.seal(UpdateSealer.publicKey(task.getUpdatePublicKey().toByteArray()), task.getRound(),
+                        client.clientId(), transferId);
+        OutgoingTransfer upload = UpdateEncoder.encode(transferId, update.delta(), codec,
+                client.maxChunkBytes(), client.updateChunkElements(), sealing);
+        TrainResult.Builder result = TrainResult.newBuilder()
                 .setRound(task.getRound())
                 .setModelVersion(model.version())
                 .setNumExamples(update.numExamples())
                 .setLoss(update.meanLoss())
                 .setDurationMs(update.durationMillis())
                 .setCodec(codec.name())
-                .setUpdate(upload.header())
-                .build();
-        ctx.executor().execute(() -> announce(ctx, result, upload));
+                .setUpdate(upload.header());
+        if (sealing != null) {
+            result.setEphemeralPublicKey(ByteString.copyFrom(sealing.ephemeralPublicKey()));
+        }
+        TrainResult announced = result.build();
+        ctx.executor().execute(() -> announce(ctx, announced, upload));
     }
 
     private void announce(ChannelHandlerContext ctx, TrainResult result, OutgoingTransfer upload) {

@@ -1,6 +1,7 @@
 package io.fedge.client;
 
 import io.fedge.comm.OutgoingTransfer;
+import io.fedge.comm.crypto.UpdateSealer;
 import io.fedge.compression.UpdateCodec;
 
 import java.util.ArrayList;
@@ -19,11 +20,15 @@ final class UpdateEncoder {
      * {@code maxChunkBytes}.
      */
     static int elementsPerChunk(UpdateCodec codec, int maxChunkBytes, int maxElements, int total) {
+        return elementsPerChunk(codec, maxChunkBytes, maxElements, total, 0);
+    }
+
+    private static int elementsPerChunk(UpdateCodec codec, int maxChunkBytes, int maxElements, int total, int overhead) {
         int lo = 1;
         int hi = Math.max(1, Math.min(total, maxElements));
         while (lo < hi) {
             int mid = (lo + hi + 1) >>> 1;
-            if (codec.maxEncodedBytes(mid) <= maxChunkBytes) {
+            if ((long) codec.maxEncodedBytes(mid) + overhead <= maxChunkBytes) {
                 lo = mid;
             } else {
                 hi = mid - 1;
@@ -34,10 +39,21 @@ final class UpdateEncoder {
 
     static OutgoingTransfer encode(long transferId, float[] update, UpdateCodec codec, int maxChunkBytes,
                                    int maxElements) {
-        int perChunk = elementsPerChunk(codec, maxChunkBytes, maxElements, update.length);
+        return encode(transferId, update, codec, maxChunkBytes, maxElements, null);
+    }
+
+    /**
+     * Encodes the update chunk by chunk and, with a {@code sealing}, seals each encoded chunk to
+     * the aggregator (AES-256-GCM, 16 bytes more per chunk).
+     */
+    static OutgoingTransfer encode(long transferId, float[] update, UpdateCodec codec, int maxChunkBytes,
+                                   int maxElements, UpdateSealer.Sealing sealing) {
+        int overhead = sealing == null ? 0 : UpdateSealer.TAG_BYTES;
+        int perChunk = elementsPerChunk(codec, maxChunkBytes, maxElements, update.length, overhead);
         List<byte[]> chunks = new ArrayList<>();
-        for (int from = 0; from < update.length; from += perChunk) {
-            chunks.add(codec.encode(update, from, Math.min(perChunk, update.length - from)));
+        for (int from = 0, seq = 0; from < update.length; from += perChunk, seq++) {
+            byte[] encoded = codec.encode(update, from, Math.min(perChunk, update.length - from));
+            chunks.add(sealing == null ? encoded : sealing.seal(seq, encoded));
         }
         return OutgoingTransfer.ofEncodedChunks(transferId, chunks, perChunk, update.length);
     }

@@ -1,5 +1,9 @@
 package io.fedge.coordinator;
 
+import com.google.protobuf.UnsafeByteOperations;
+
+import io.fedge.comm.crypto.UpdateSealer;
+
 import com.google.protobuf.ByteString;
 import io.fedge.aggregation.Failure;
 import io.fedge.aggregation.FitAggregation;
@@ -43,6 +47,10 @@ final class ActiveRound {
     final long deadlineMillis;
 
     private final FitAggregation aggregation;
+    /** This round's key pair for sealed updates, or null when updates travel unsealed. */
+    private final java.security.KeyPair updateKeys;
+    /** Per client, how to open its announced sealed update. */
+    private final Map<String, UpdateSealer.Opening> openings = new HashMap<>();
     private final RoundListener listener;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition settled = lock.newCondition();
@@ -56,7 +64,9 @@ final class ActiveRound {
     private long examples;
 
     ActiveRound(long round, long modelVersion, FitInstructions instructions, UpdateCodec codec, int parameterCount,
-                int maxChunkElements, long deadlineMillis, List<String> selected, FitAggregation aggregation, RoundListener listener) {
+                int maxChunkElements, long deadlineMillis, List<String> selected, FitAggregation aggregation,
+                RoundListener listener, java.security.KeyPair updateKeys) {
+        this.updateKeys = updateKeys;
         this.round = round;
         this.modelVersion = modelVersion;
         this.instructions = instructions;
@@ -109,6 +119,17 @@ final class ActiveRound {
                         + "', round " + round + " asked for '" + codec.name() + "'");
             }
             checkShape(h);
+            UpdateSealer.Opening opening = null;
+            if (updateKeys != null) {
+                if (result.getEphemeralPublicKey().isEmpty()) {
+                    throw new FedgeException(ErrorCode.MALFORMED, "round " + round
+                            + " requires updates sealed to its key, and this one is not");
+                }
+                opening = UpdateSealer.open(updateKeys, result.getEphemeralPublicKey().toByteArray(), round,
+                        clientId, h.getTransferId());
+            } else if (!result.getEphemeralPublicKey().isEmpty()) {
+                throw new FedgeException(ErrorCode.MALFORMED, "round " + round + " published no key to seal updates to");
+            }
             if (result.getNumExamples() <= 0) {
                 throw new FedgeException(ErrorCode.MALFORMED, "update reports " + result.getNumExamples() + " examples");
             }
@@ -116,6 +137,9 @@ final class ActiveRound {
                 throw new FedgeException(ErrorCode.NON_FINITE, "update reports a training loss of " + result.getLoss());
             }
             status.put(clientId, Status.ANNOUNCED);
+            if (opening != null) {
+                openings.put(clientId, opening);
+            }
         } finally {
             lock.unlock();
         }
@@ -137,8 +161,9 @@ final class ActiveRound {
                     + parameterCount + " parameters at " + perChunk + " per chunk");
         }
         long maxBytes = 0;
+        int sealing = updateKeys == null ? 0 : UpdateSealer.TAG_BYTES;
         for (long c = 0; c < chunks; c++) {
-            maxBytes += codec.maxEncodedBytes((int) Math.min(perChunk, parameterCount - c * perChunk));
+            maxBytes += codec.maxEncodedBytes((int) Math.min(perChunk, parameterCount - c * perChunk)) + sealing;
         }
         if (h.getTotalLength() > maxBytes) {
             throw new FedgeException(ErrorCode.TRANSFER_TOO_LONG, "update announces " + h.getTotalLength()
@@ -159,7 +184,32 @@ final class ActiveRound {
     }
 
     /**
-     * Decodes, checks and folds in a verified upload. Runs on the aggregation thread. An update
+     * Opens chunk {@code seq} of the client's announced update as it arrives, on the connection's
+     * event loop, so each chunk is decrypted once and the staged update holds plaintext; returns
+     * {@code data} itself in a round without sealing.
+     *
+     * @throws FedgeException with {@link ErrorCode#DECRYPTION_FAILED} if its tag fails, which
+     *     refuses the whole update
+     */
+    ByteString openChunk(String clientId, int seq, ByteString data) {
+        if (updateKeys == null) {
+            return data;
+        }
+        UpdateSealer.Opening opening;
+        lock.lock();
+        try {
+            opening = openings.get(clientId);
+        } finally {
+            lock.unlock();
+        }
+        if (opening == null) {
+            throw new FedgeException(ErrorCode.UNEXPECTED_MESSAGE, clientId + " announced no sealed update");
+        }
+        return UnsafeByteOperations.unsafeWrap(opening.open(seq, data.asReadOnlyByteBuffer()));
+    }
+
+    /**
+     * Decodes, checks and folds in a verified upload (opened, if it was sealed). Runs on the aggregation thread. An update
      * holding a non-finite value or of the wrong shape is refused before any of it is folded.
      *
      * @throws FedgeException if the update is refused; the client is then marked failed
@@ -175,6 +225,12 @@ final class ActiveRound {
         }
         int perChunk = result.getUpdate().getElementsPerChunk();
         float[] scratch = new float[Math.min(perChunk, parameterCount)];
+        lock.lock();
+        try {
+            openings.remove(clientId);
+        } finally {
+            lock.unlock();
+        }
         UpdateChunks delta = visitor -> {
             for (int c = 0; c < chunks.size(); c++) {
                 int offset = c * perChunk;

@@ -211,7 +211,8 @@ final class ClientSessionHandler extends SimpleChannelInboundHandler<Envelope> {
         Upload u = upload;
         boolean complete;
         try {
-            complete = u.transfer.accept(chunk);
+            String id = session.clientId();
+            complete = u.transfer.accept(chunk, data -> u.round.openChunk(id, chunk.getSeq(), data));
         } catch (FedgeException e) {
             dropUpload(e.getMessage());
             refusedTransferId = chunk.getTransferId();

@@ -72,7 +72,8 @@ public final class Coordinator implements AutoCloseable {
         CoordinatorLimits limits = new CoordinatorLimits(b.maxFrameBytes, b.chunkBytes, b.maxUpdateChunks, b.updateChunkElements,
                 b.uploadBufferBytes, b.handshakeTimeout.toMillis(), b.idleTimeout.toMillis(),
                 b.heartbeatInterval.toMillis());
-        this.state = new CoordinatorState(limits, aggregationExecutor, b.codecs, b.tls, b.modelSigningKey);
+        this.state = new CoordinatorState(limits, aggregationExecutor, b.codecs, b.tls, b.modelSigningKey,
+                b.sealUpdates);
         RoundListener fanOut = fanOut(List.copyOf(b.listeners));
         this.loop = new RoundLoop(state, b.strategy, b.initialModel, b.rounds, b.roundTimeout.toMillis(), b.evaluator,
                 fanOut, history, b.seed, b.checkpointDir);
@@ -253,6 +254,7 @@ public final class Coordinator implements AutoCloseable {
         private int ioThreads = Math.min(2, Runtime.getRuntime().availableProcessors());
         private io.netty.handler.ssl.SslContext tls;
         private java.security.PrivateKey modelSigningKey;
+        private boolean sealUpdates = true;
         private final java.util.Set<String> set = new java.util.HashSet<>();
 
         private Builder() {
@@ -384,6 +386,17 @@ public final class Coordinator implements AutoCloseable {
                 throw new IllegalArgumentException("modelSigningKey must be an Ed25519 key, not " + key.getAlgorithm());
             }
             this.modelSigningKey = key;
+            return this;
+        }
+
+        /**
+         * Whether every round publishes an X25519 key and requires updates sealed to it end to
+         * end (AES-256-GCM per chunk), so that a relay terminating TLS sees only ciphertext.
+         * Default true; false accepts plain updates and refuses sealed ones.
+         */
+        public Builder sealUpdates(boolean seal) {
+            once("sealUpdates");
+            this.sealUpdates = seal;
             return this;
         }
 

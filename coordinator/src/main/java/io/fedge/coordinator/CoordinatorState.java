@@ -20,11 +20,15 @@ final class CoordinatorState {
     final io.netty.handler.ssl.SslContext tls;
     /** Signs every published model (Ed25519), or null to publish unsigned models. */
     final java.security.PrivateKey modelSigningKey;
+    /** Whether rounds publish a key and require updates sealed to it. */
+    final boolean sealUpdates;
     volatile ActiveRound round;
     volatile ActiveEvaluation evaluation;
 
     CoordinatorState(CoordinatorLimits limits, ExecutorService aggregationExecutor, CodecRegistry codecs,
-                     io.netty.handler.ssl.SslContext tls, java.security.PrivateKey modelSigningKey) {
+                     io.netty.handler.ssl.SslContext tls, java.security.PrivateKey modelSigningKey,
+                     boolean sealUpdates) {
+        this.sealUpdates = sealUpdates;
         this.limits = limits;
         this.tls = tls;
         this.modelSigningKey = modelSigningKey;

@@ -144,11 +144,17 @@ final class RoundLoop implements Runnable {
         // Listeners hear of the round before the strategy allocates its accumulator, so a heap
         // probe sees the idle coordinator.
         listener.roundStarted(round, ids.size());
+        // A key pair per round: updates are sealed to it end to end, and it dies with the round.
+        java.security.KeyPair roundKeys = state.sealUpdates ? io.fedge.comm.crypto.UpdateSealer.newKeyPair() : null;
         ActiveRound active = new ActiveRound(round, current.version(), plan.instructions(), codec,
                 current.parameterCount(), state.limits.updateChunkElements(), deadline, ids,
-                strategy.beginFit(round, current), listener);
+                strategy.beginFit(round, current), listener, roundKeys);
         state.round = active;
-        Envelope task = Envelope.newBuilder().setTrainTask(TrainTask.newBuilder()
+        TrainTask.Builder taskBody = TrainTask.newBuilder();
+        if (roundKeys != null) {
+            taskBody.setUpdatePublicKey(com.google.protobuf.ByteString.copyFrom(roundKeys.getPublic().getEncoded()));
+        }
+        Envelope task = Envelope.newBuilder().setTrainTask(taskBody
                 .setRound(round)
                 .setModelVersion(current.version())
                 .setLocalEpochs(plan.instructions().localEpochs())

@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -52,7 +53,7 @@ class ActiveRoundTest {
     private final RecordingAggregation aggregation = new RecordingAggregation();
     private final ActiveRound round = new ActiveRound(3, 5, new FitInstructions(1, 32, 0.1, Fp32Codec.NAME),
             new Fp32Codec(), PARAMS, MAX_CHUNK_ELEMENTS, Long.MAX_VALUE, List.of("a", "b"), aggregation,
-            new RoundListener() { });
+            new RoundListener() { }, null);
 
     private long nextTransferId = 1;
 
@@ -133,5 +134,54 @@ class ActiveRoundTest {
         round.uploaded("b");
         assertEquals(ErrorCode.NON_FINITE, refusal(() -> round.fold("b", r, fp32Chunks(update, 4))));
         assertEquals(0, aggregation.accepted());
+    }
+
+    @Test
+    void aSealedUpdateIsOpenedAndFoldedAndATamperedOneIsRefusedWhole() {
+        java.security.KeyPair keys = io.fedge.comm.crypto.UpdateSealer.newKeyPair();
+        RecordingAggregation sealedAggregation = new RecordingAggregation();
+        ActiveRound sealed = new ActiveRound(3, 5, new FitInstructions(1, 32, 0.1, Fp32Codec.NAME), new Fp32Codec(),
+                PARAMS, MAX_CHUNK_ELEMENTS, Long.MAX_VALUE, List.of("a", "b"), sealedAggregation,
+                new RoundListener() { }, keys);
+        float[] update = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+
+        // Unsealed announcements are refused in a round that publishes a key.
+        assertEquals(ErrorCode.MALFORMED, refusal(() -> sealed.announce("a", result(3, 5, 4, 3))));
+
+        for (String id : List.of("a", "b")) {
+            long transferId = 100 + id.charAt(0);
+            io.fedge.comm.crypto.UpdateSealer.Sealing s = io.fedge.comm.crypto.UpdateSealer.seal(keys.getPublic(), 3, id,
+                    transferId);
+            List<ByteString> chunks = new ArrayList<>();
+            List<ByteString> plain = fp32Chunks(update, 4);
+            for (int seq = 0; seq < plain.size(); seq++) {
+                chunks.add(ByteString.copyFrom(s.seal(seq, plain.get(seq).toByteArray())));
+            }
+            if (id.equals("b")) { // a relay flips one bit of the last chunk
+                byte[] last = chunks.get(2).toByteArray();
+                last[0] ^= 1;
+                chunks.set(2, ByteString.copyFrom(last));
+            }
+            TrainResult base = result(transferId, 3, 5, 4, 3);
+            TrainResult r = base.toBuilder().setUpdate(base.getUpdate().toBuilder().setTotalLength(4L * PARAMS + 3 * 16))
+                    .setEphemeralPublicKey(ByteString.copyFrom(s.ephemeralPublicKey())).build();
+            sealed.announce(id, r);
+            sealed.uploaded(id);
+            List<ByteString> opened = new ArrayList<>();
+            if (id.equals("a")) {
+                for (int seq = 0; seq < chunks.size(); seq++) {
+                    opened.add(sealed.openChunk(id, seq, chunks.get(seq)));
+                }
+                sealed.fold(id, r, opened);
+            } else {
+                opened.add(sealed.openChunk(id, 0, chunks.get(0)));
+                opened.add(sealed.openChunk(id, 1, chunks.get(1)));
+                assertEquals(ErrorCode.DECRYPTION_FAILED, refusal(() -> sealed.openChunk(id, 2, chunks.get(2))));
+                // Chunk 1 opened where chunk 0 belongs fails as well: chunks cannot be reordered.
+                assertEquals(ErrorCode.DECRYPTION_FAILED, refusal(() -> sealed.openChunk(id, 0, chunks.get(1))));
+            }
+        }
+        assertEquals(1, sealedAggregation.accepted(), "only the intact update");
+        assertArrayEquals(update, sealedAggregation.folded.get(0));
     }
 }

@@ -45,5 +45,7 @@ public enum ErrorCode {
     /** A peer whose certificate does not vouch for the identity it claims. */
     UNAUTHENTICATED,
     /** A model whose signature is missing or does not verify with the pinned coordinator key. */
-    BAD_SIGNATURE
+    BAD_SIGNATURE,
+    /** A sealed update chunk whose AES-GCM tag does not verify: the whole update is refused. */
+    DECRYPTION_FAILED
 }

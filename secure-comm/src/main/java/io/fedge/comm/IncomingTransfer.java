@@ -70,6 +70,19 @@ public final class IncomingTransfer {
      *     announced length, or completes a transfer whose length or digest is wrong
      */
     public boolean accept(Chunk chunk) {
+        return accept(chunk, java.util.function.UnaryOperator.identity());
+    }
+
+    /**
+     * Takes the next chunk and keeps what {@code transform} makes of its data (for example the
+     * opened plaintext of a sealed chunk); the length and digest checks cover the data as received.
+     *
+     * @return true if this was the last announced chunk and the transfer verified
+     * @throws FedgeException if the chunk belongs elsewhere, is out of order, overruns the
+     *     announced length, completes a transfer whose length or digest is wrong, or if
+     *     {@code transform} refuses it
+     */
+    public boolean accept(Chunk chunk, java.util.function.UnaryOperator<ByteString> transform) {
         if (chunk.getTransferId() != header.getTransferId()) {
             throw new FedgeException(ErrorCode.UNEXPECTED_MESSAGE, "chunk of transfer " + chunk.getTransferId()
                     + " while receiving transfer " + header.getTransferId());
@@ -88,7 +101,7 @@ public final class IncomingTransfer {
             sha.update(b);
         }
         received += data.size();
-        chunks.add(data);
+        chunks.add(transform.apply(data));
         if (chunks.size() < header.getChunkCount()) {
             return false;
         }

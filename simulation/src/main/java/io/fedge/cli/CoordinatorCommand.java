@@ -141,6 +141,7 @@ final class CoordinatorCommand implements Callable<Integer> {
         if (probe != null) {
             builder.addListener(probe);
         }
+        builder.sealUpdates(!security.insecure);
         io.netty.handler.ssl.SslContext tls = security.server();
         if (tls != null) {
             builder.tls(tls).modelSigningKey(security.modelSigningKey());

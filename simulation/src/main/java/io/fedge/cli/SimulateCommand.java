@@ -58,8 +58,8 @@ final class SimulateCommand implements Callable<Integer> {
     @Option(names = "--parallel", description = "clients trained at once; default: the number of cores (${DEFAULT-VALUE})")
     int parallel = Runtime.getRuntime().availableProcessors();
 
-    @Option(names = "--tls", description = "mutual TLS 1.3 between the clients and the coordinator, with "
-            + "certificates from a throwaway certificate authority (as a deployment would run)")
+    @Option(names = "--tls", description = "run secured as a deployment does: mutual TLS 1.3 with certificates "
+            + "from a throwaway authority, signed models, updates sealed end to end")
     boolean tls;
 
     @Option(names = "--train-limit", description = "use a seeded random subset of this many training examples; 0 = all")

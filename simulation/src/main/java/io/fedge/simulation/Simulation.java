@@ -96,6 +96,7 @@ public final class Simulation {
                 .roundTimeout(Duration.ofMinutes(30))
                 .evaluator(new TestSetEvaluator(test.toDataSet(), 200))
                 .seed(config.seed())
+                .sealUpdates(config.tls())
                 .addListener(listener);
         ThrowawayPki pki = config.tls() ? ThrowawayPki.create(parts.length, CLIENT_ID) : null;
         if (pki != null) {

@@ -27,7 +27,8 @@ import java.util.Objects;
  * @param parallelism how many clients train at once
  * @param testLimit evaluate on at most this many test examples (0: all)
  * @param trainLimit use at most this many training examples, a seeded random subset (0: all)
- * @param tls run the clients and the coordinator over mutual TLS with throwaway certificates
+ * @param tls run the clients and the coordinator over mutual TLS with throwaway certificates, signed
+ *     models and updates sealed end to end; false runs plain TCP, unsigned and unsealed
  */
 public record SimulationConfig(String model, String partition, double alpha, int clients, int perRound, int rounds,
                                int localEpochs, int batch, double lr, long seed, Path dataDir, Path outDir,

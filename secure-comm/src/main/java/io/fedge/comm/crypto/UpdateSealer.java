@@ -1,0 +1,196 @@
+package io.fedge.comm.crypto;
+
+import io.fedge.core.ErrorCode;
+import io.fedge.core.FedgeException;
+import org.bouncycastle.crypto.digests.SHA256Digest;
+import org.bouncycastle.crypto.generators.HKDFBytesGenerator;
+import org.bouncycastle.crypto.params.HKDFParameters;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.security.spec.X509EncodedKeySpec;
+import javax.crypto.Cipher;
+import javax.crypto.KeyAgreement;
+import javax.crypto.spec.GCMParameterSpec;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * End-to-end sealing of update chunks to the aggregator, so that a relay or gateway that
+ * terminates TLS sees only ciphertext.
+ *
+ * <p>Each round the coordinator publishes an X25519 public key. For each upload the client makes an
+ * ephemeral X25519 key pair, agrees a secret with the round key, and derives a 256-bit AES key with
+ * HKDF-SHA256 (Bouncy Castle; the JDK 17 has none): salt {@code fedge-update-v1}, info = the
+ * ephemeral key, the round key, the round, the transfer id and the client id. Every chunk is sealed
+ * with AES-256-GCM under a nonce of the transfer id (8 bytes) and the chunk's sequence number
+ * (4 bytes), never reused under one key, with the round, the sequence number and the client id as
+ * associated data, so a chunk cannot be moved to another position, round or client. A chunk whose
+ * tag fails is refused, and with it the whole update.
+ *
+ * <p>{@link Sealing} and {@link Opening} are not thread-safe; make one per transfer.
+ */
+public final class UpdateSealer {
+    /** Bytes GCM adds to every chunk. */
+    public static final int TAG_BYTES = 16;
+
+    private static final byte[] SALT = "fedge-update-v1".getBytes(StandardCharsets.US_ASCII);
+
+    private UpdateSealer() {
+    }
+
+    /** A fresh X25519 key pair: the aggregator's for one round, or a client's for one upload. */
+    public static KeyPair newKeyPair() {
+        try {
+            return KeyPairGenerator.getInstance("X25519").generateKeyPair();
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("no X25519 in this JDK", e);
+        }
+    }
+
+    /** Reads an X.509-encoded X25519 public key. */
+    public static PublicKey publicKey(byte[] encoded) {
+        try {
+            return KeyFactory.getInstance("X25519").generatePublic(new X509EncodedKeySpec(encoded));
+        } catch (GeneralSecurityException | IllegalArgumentException e) {
+            throw new FedgeException(ErrorCode.MALFORMED, "not an X25519 public key: " + e.getMessage());
+        }
+    }
+
+    /** The client's side of one upload: seals chunks to the round's aggregator key. */
+    public static Sealing seal(PublicKey aggregatorKey, long round, String clientId, long transferId) {
+        KeyPair ephemeral = newKeyPair();
+        byte[] key = deriveKey(ephemeral.getPrivate(), aggregatorKey, ephemeral.getPublic().getEncoded(),
+                aggregatorKey.getEncoded(), round, clientId, transferId);
+        return new Sealing(ephemeral.getPublic().getEncoded(), new SecretKeySpec(key, "AES"), round, clientId, transferId);
+    }
+
+    /**
+     * The aggregator's side of one upload.
+     *
+     * @throws FedgeException with {@link ErrorCode#MALFORMED} if the ephemeral key is not an X25519 key
+     */
+    public static Opening open(KeyPair aggregatorKeys, byte[] ephemeralPublicKey, long round, String clientId,
+                               long transferId) {
+        PublicKey ephemeral = publicKey(ephemeralPublicKey);
+        byte[] key = deriveKey(aggregatorKeys.getPrivate(), ephemeral, ephemeralPublicKey,
+                aggregatorKeys.getPublic().getEncoded(), round, clientId, transferId);
+        return new Opening(new SecretKeySpec(key, "AES"), round, clientId, transferId);
+    }
+
+    private static byte[] deriveKey(PrivateKey mine, PublicKey theirs, byte[] ephemeralEncoded, byte[] aggregatorEncoded,
+                                    long round, String clientId, long transferId) {
+        byte[] shared;
+        try {
+            KeyAgreement agreement = KeyAgreement.getInstance("X25519");
+            agreement.init(mine);
+            agreement.doPhase(theirs, true);
+            shared = agreement.generateSecret();
+        } catch (GeneralSecurityException e) {
+            throw new FedgeException(ErrorCode.MALFORMED, "X25519 agreement failed: " + e.getMessage());
+        }
+        ByteArrayOutputStream info = new ByteArrayOutputStream();
+        info.writeBytes(ephemeralEncoded);
+        info.writeBytes(aggregatorEncoded);
+        info.writeBytes(ByteBuffer.allocate(16).putLong(round).putLong(transferId).array());
+        info.writeBytes(clientId.getBytes(StandardCharsets.UTF_8));
+        HKDFBytesGenerator hkdf = new HKDFBytesGenerator(new SHA256Digest());
+        hkdf.init(new HKDFParameters(shared, SALT, info.toByteArray()));
+        byte[] key = new byte[32];
+        hkdf.generateBytes(key, 0, key.length);
+        return key;
+    }
+
+    private static GCMParameterSpec nonce(long transferId, int seq) {
+        return new GCMParameterSpec(TAG_BYTES * 8, ByteBuffer.allocate(12).putLong(transferId).putInt(seq).array());
+    }
+
+    private static byte[] associatedData(long round, int seq, String clientId) {
+        byte[] id = clientId.getBytes(StandardCharsets.UTF_8);
+        return ByteBuffer.allocate(12 + id.length).putLong(round).putInt(seq).put(id).array();
+    }
+
+    /** Seals one upload's chunks. */
+    public static final class Sealing {
+        private final byte[] ephemeralPublicKey;
+        private final SecretKeySpec key;
+        private final long round;
+        private final String clientId;
+        private final long transferId;
+        private final Cipher cipher;
+
+        private Sealing(byte[] ephemeralPublicKey, SecretKeySpec key, long round, String clientId, long transferId) {
+            this.ephemeralPublicKey = ephemeralPublicKey;
+            this.key = key;
+            this.round = round;
+            this.clientId = clientId;
+            this.transferId = transferId;
+            try {
+                this.cipher = Cipher.getInstance("AES/GCM/NoPadding");
+            } catch (GeneralSecurityException e) {
+                throw new IllegalStateException("no AES-GCM in this JDK", e);
+            }
+        }
+
+        /** The ephemeral public key the aggregator needs, X.509-encoded. */
+        public byte[] ephemeralPublicKey() {
+            return ephemeralPublicKey.clone();
+        }
+
+        /** Chunk {@code seq} sealed: ciphertext followed by the 16-byte tag. */
+        public byte[] seal(int seq, byte[] plaintext) {
+            try {
+                cipher.init(Cipher.ENCRYPT_MODE, key, nonce(transferId, seq));
+                cipher.updateAAD(associatedData(round, seq, clientId));
+                return cipher.doFinal(plaintext);
+            } catch (GeneralSecurityException e) {
+                throw new IllegalStateException("AES-GCM sealing failed", e);
+            }
+        }
+    }
+
+    /** Opens one upload's chunks. */
+    public static final class Opening {
+        private final SecretKeySpec key;
+        private final long round;
+        private final String clientId;
+        private final long transferId;
+        private final Cipher cipher;
+
+        private Opening(SecretKeySpec key, long round, String clientId, long transferId) {
+            this.key = key;
+            this.round = round;
+            this.clientId = clientId;
+            this.transferId = transferId;
+            try {
+                this.cipher = Cipher.getInstance("AES/GCM/NoPadding");
+            } catch (GeneralSecurityException e) {
+                throw new IllegalStateException("no AES-GCM in this JDK", e);
+            }
+        }
+
+        /**
+         * Chunk {@code seq} opened.
+         *
+         * @throws FedgeException with {@link ErrorCode#DECRYPTION_FAILED} if its tag does not verify
+         */
+        public ByteBuffer open(int seq, ByteBuffer sealed) {
+            try {
+                cipher.init(Cipher.DECRYPT_MODE, key, nonce(transferId, seq));
+                cipher.updateAAD(associatedData(round, seq, clientId));
+                ByteBuffer out = ByteBuffer.allocate(Math.max(0, sealed.remaining() - TAG_BYTES));
+                cipher.doFinal(sealed, out);
+                return out.flip();
+            } catch (GeneralSecurityException e) {
+                throw new FedgeException(ErrorCode.DECRYPTION_FAILED, "update chunk " + seq + " of transfer "
+                        + transferId + " does not decrypt: " + e.getClass().getSimpleName());
+            }
+        }
+    }
+}
