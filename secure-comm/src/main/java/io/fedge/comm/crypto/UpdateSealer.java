@@ -116,17 +116,15 @@ public final class UpdateSealer {
         return ByteBuffer.allocate(12 + id.length).putLong(round).putInt(seq).put(id).array();
     }
 
-    /** Seals one upload's chunks. */
-    public static final class Sealing {
-        private final byte[] ephemeralPublicKey;
-        private final SecretKeySpec key;
-        private final long round;
-        private final String clientId;
-        private final long transferId;
-        private final Cipher cipher;
+    /** One transfer's AES-GCM key and the context every chunk is bound to. */
+    private abstract static class ChunkCipher {
+        final SecretKeySpec key;
+        final long round;
+        final String clientId;
+        final long transferId;
+        final Cipher cipher;
 
-        private Sealing(byte[] ephemeralPublicKey, SecretKeySpec key, long round, String clientId, long transferId) {
-            this.ephemeralPublicKey = ephemeralPublicKey;
+        ChunkCipher(SecretKeySpec key, long round, String clientId, long transferId) {
             this.key = key;
             this.round = round;
             this.clientId = clientId;
@@ -136,6 +134,21 @@ public final class UpdateSealer {
             } catch (GeneralSecurityException e) {
                 throw new IllegalStateException("no AES-GCM in this JDK", e);
             }
+        }
+
+        final void init(int mode, int seq) throws GeneralSecurityException {
+            cipher.init(mode, key, nonce(transferId, seq));
+            cipher.updateAAD(associatedData(round, seq, clientId));
+        }
+    }
+
+    /** Seals one upload's chunks. */
+    public static final class Sealing extends ChunkCipher {
+        private final byte[] ephemeralPublicKey;
+
+        private Sealing(byte[] ephemeralPublicKey, SecretKeySpec key, long round, String clientId, long transferId) {
+            super(key, round, clientId, transferId);
+            this.ephemeralPublicKey = ephemeralPublicKey;
         }
 
         /** The ephemeral public key the aggregator needs, X.509-encoded. */
@@ -146,8 +159,7 @@ public final class UpdateSealer {
         /** Chunk {@code seq} sealed: ciphertext followed by the 16-byte tag. */
         public byte[] seal(int seq, byte[] plaintext) {
             try {
-                cipher.init(Cipher.ENCRYPT_MODE, key, nonce(transferId, seq));
-                cipher.updateAAD(associatedData(round, seq, clientId));
+                init(Cipher.ENCRYPT_MODE, seq);
                 return cipher.doFinal(plaintext);
             } catch (GeneralSecurityException e) {
                 throw new IllegalStateException("AES-GCM sealing failed", e);
@@ -156,23 +168,9 @@ public final class UpdateSealer {
     }
 
     /** Opens one upload's chunks. */
-    public static final class Opening {
-        private final SecretKeySpec key;
-        private final long round;
-        private final String clientId;
-        private final long transferId;
-        private final Cipher cipher;
-
+    public static final class Opening extends ChunkCipher {
         private Opening(SecretKeySpec key, long round, String clientId, long transferId) {
-            this.key = key;
-            this.round = round;
-            this.clientId = clientId;
-            this.transferId = transferId;
-            try {
-                this.cipher = Cipher.getInstance("AES/GCM/NoPadding");
-            } catch (GeneralSecurityException e) {
-                throw new IllegalStateException("no AES-GCM in this JDK", e);
-            }
+            super(key, round, clientId, transferId);
         }
 
         /**
@@ -182,8 +180,7 @@ public final class UpdateSealer {
          */
         public ByteBuffer open(int seq, ByteBuffer sealed) {
             try {
-                cipher.init(Cipher.DECRYPT_MODE, key, nonce(transferId, seq));
-                cipher.updateAAD(associatedData(round, seq, clientId));
+                init(Cipher.DECRYPT_MODE, seq);
                 ByteBuffer out = ByteBuffer.allocate(Math.max(0, sealed.remaining() - TAG_BYTES));
                 cipher.doFinal(sealed, out);
                 return out.flip();
