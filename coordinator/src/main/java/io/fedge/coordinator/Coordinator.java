@@ -71,7 +71,7 @@ public final class Coordinator implements AutoCloseable {
         });
         CoordinatorLimits limits = new CoordinatorLimits(b.maxFrameBytes, b.chunkBytes, b.maxUpdateChunks, b.updateChunkElements,
                 b.uploadBufferBytes, b.handshakeTimeout.toMillis(), b.idleTimeout.toMillis(),
-                b.heartbeatInterval.toMillis());
+                b.heartbeatInterval.toMillis(), b.messagesPerSecond, b.messageBurst);
         this.state = new CoordinatorState(limits, aggregationExecutor, b.codecs, b.tls, b.modelSigningKey,
                 b.sealUpdates);
         RoundListener fanOut = fanOut(List.copyOf(b.listeners));
@@ -255,6 +255,8 @@ public final class Coordinator implements AutoCloseable {
         private io.netty.handler.ssl.SslContext tls;
         private java.security.PrivateKey modelSigningKey;
         private boolean sealUpdates = true;
+        private double messagesPerSecond = 500;
+        private int messageBurst = 2_000;
         private final java.util.Set<String> set = new java.util.HashSet<>();
 
         private Builder() {
@@ -441,6 +443,21 @@ public final class Coordinator implements AutoCloseable {
         public Builder handshakeTimeout(Duration timeout) {
             once("handshakeTimeout");
             this.handshakeTimeout = positive(timeout, "handshakeTimeout");
+            return this;
+        }
+
+        /**
+         * Per-connection message rate limit: a bucket of {@code burst} messages refilled at
+         * {@code perSecond}; a client that empties it is sent {@code RATE_LIMITED} and
+         * disconnected. Default 500 per second, bursts of 2,000 (an update of 2,000 chunks).
+         */
+        public Builder messageRateLimit(double perSecond, int burst) {
+            once("messageRateLimit");
+            if (!(perSecond > 0) || burst < 1) {
+                throw new IllegalArgumentException("need perSecond > 0 and burst >= 1: " + perSecond + ", " + burst);
+            }
+            this.messagesPerSecond = perSecond;
+            this.messageBurst = burst;
             return this;
         }
 

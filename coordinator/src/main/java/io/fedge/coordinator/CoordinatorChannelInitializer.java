@@ -10,7 +10,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Builds a client connection's pipeline: traffic counting, TLS if configured, framing with the frame limit,
- * protobuf, idle detection, then the session handler. Builds nothing else.
+ * protobuf, idle detection, the per-connection message rate limit, then the session handler. Builds nothing else.
  */
 final class CoordinatorChannelInitializer extends ChannelInitializer<Channel> {
     private final CoordinatorState state;
@@ -28,6 +28,8 @@ final class CoordinatorChannelInitializer extends ChannelInitializer<Channel> {
         }
         FramingPipeline.addCodecs(p, state.limits.maxFrameBytes());
         p.addLast("idle", new IdleStateHandler(state.limits.idleMillis(), 0, 0, TimeUnit.MILLISECONDS));
+        p.addLast("rateLimit", new MessageRateLimiter(state.limits.messagesPerSecond(), state.limits.messageBurst(),
+                System::nanoTime));
         p.addLast("session", new ClientSessionHandler(state));
     }
 }

@@ -11,8 +11,11 @@ package io.fedge.coordinator;
  * @param handshakeMillis time a new connection has to send its Hello
  * @param idleMillis time without any frame after which a connection is closed
  * @param heartbeatMillis how often clients are told to send heartbeats
+ * @param messagesPerSecond the rate at which one connection's message budget refills
+ * @param messageBurst the most messages one connection may send at once
  */
 record CoordinatorLimits(int maxFrameBytes, int chunkBytes, int maxUpdateChunks, int updateChunkElements,
                          long uploadBufferBytes,
-                         long handshakeMillis, long idleMillis, long heartbeatMillis) {
+                         long handshakeMillis, long idleMillis, long heartbeatMillis,
+                         double messagesPerSecond, int messageBurst) {
 }

@@ -47,5 +47,7 @@ public enum ErrorCode {
     /** A model whose signature is missing or does not verify with the pinned coordinator key. */
     BAD_SIGNATURE,
     /** A sealed update chunk whose AES-GCM tag does not verify: the whole update is refused. */
-    DECRYPTION_FAILED
+    DECRYPTION_FAILED,
+    /** A peer sending messages faster than this side allows; the connection is closed. */
+    RATE_LIMITED
 }
