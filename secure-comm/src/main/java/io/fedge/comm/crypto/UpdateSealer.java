@@ -2,9 +2,6 @@ package io.fedge.comm.crypto;
 
 import io.fedge.core.ErrorCode;
 import io.fedge.core.FedgeException;
-import org.bouncycastle.crypto.digests.SHA256Digest;
-import org.bouncycastle.crypto.generators.HKDFBytesGenerator;
-import org.bouncycastle.crypto.params.HKDFParameters;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
@@ -17,7 +14,6 @@ import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.spec.X509EncodedKeySpec;
 import javax.crypto.Cipher;
-import javax.crypto.KeyAgreement;
 import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -86,25 +82,13 @@ public final class UpdateSealer {
 
     private static byte[] deriveKey(PrivateKey mine, PublicKey theirs, byte[] ephemeralEncoded, byte[] aggregatorEncoded,
                                     long round, String clientId, long transferId) {
-        byte[] shared;
-        try {
-            KeyAgreement agreement = KeyAgreement.getInstance("X25519");
-            agreement.init(mine);
-            agreement.doPhase(theirs, true);
-            shared = agreement.generateSecret();
-        } catch (GeneralSecurityException e) {
-            throw new FedgeException(ErrorCode.MALFORMED, "X25519 agreement failed: " + e.getMessage());
-        }
+        byte[] shared = KeyDerivation.x25519(mine, theirs);
         ByteArrayOutputStream info = new ByteArrayOutputStream();
         info.writeBytes(ephemeralEncoded);
         info.writeBytes(aggregatorEncoded);
         info.writeBytes(ByteBuffer.allocate(16).putLong(round).putLong(transferId).array());
         info.writeBytes(clientId.getBytes(StandardCharsets.UTF_8));
-        HKDFBytesGenerator hkdf = new HKDFBytesGenerator(new SHA256Digest());
-        hkdf.init(new HKDFParameters(shared, SALT, info.toByteArray()));
-        byte[] key = new byte[32];
-        hkdf.generateBytes(key, 0, key.length);
-        return key;
+        return KeyDerivation.hkdf(shared, SALT, info.toByteArray(), 32);
     }
 
     private static GCMParameterSpec nonce(long transferId, int seq) {

@@ -1,16 +1,13 @@
 package io.fedge.comm.secagg;
 
-import org.bouncycastle.crypto.digests.SHA256Digest;
-import org.bouncycastle.crypto.generators.HKDFBytesGenerator;
-import org.bouncycastle.crypto.params.HKDFParameters;
+import io.fedge.comm.crypto.KeyDerivation;
+
 
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.util.Collection;
 import java.util.Map;
-import javax.crypto.KeyAgreement;
 
 /**
  * The mask arithmetic of secure aggregation (Bonawitz et al. 2017): each client adds to its
@@ -32,23 +29,11 @@ public final class PairwiseMasks {
 
     /** The seed {@code a} and {@code b} share: X25519, then HKDF-SHA256 bound to both ids (in sorted order). */
     public static byte[] pairSeed(PrivateKey mine, PublicKey theirs, String myId, String theirId, long round) {
-        byte[] shared;
-        try {
-            KeyAgreement ka = KeyAgreement.getInstance("X25519");
-            ka.init(mine);
-            ka.doPhase(theirs, true);
-            shared = ka.generateSecret();
-        } catch (GeneralSecurityException e) {
-            throw new IllegalArgumentException("X25519 agreement failed", e);
-        }
+        byte[] shared = KeyDerivation.x25519(mine, theirs);
         String first = myId.compareTo(theirId) < 0 ? myId : theirId;
         String second = first.equals(myId) ? theirId : myId;
         byte[] info = (round + "\0" + first + "\0" + second).getBytes(StandardCharsets.UTF_8);
-        HKDFBytesGenerator hkdf = new HKDFBytesGenerator(new SHA256Digest());
-        hkdf.init(new HKDFParameters(shared, SALT, info));
-        byte[] seed = new byte[32];
-        hkdf.generateBytes(seed, 0, 32);
-        return seed;
+        return KeyDerivation.hkdf(shared, SALT, info, 32);
     }
 
     /** +1 if {@code me} adds the pair's mask, -1 if it subtracts it. */
