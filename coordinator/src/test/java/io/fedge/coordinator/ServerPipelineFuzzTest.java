@@ -31,7 +31,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -71,7 +70,50 @@ class ServerPipelineFuzzTest {
         }
     }
 
-    private final ExecutorService aggregationThread = Executors.newSingleThreadExecutor();
+    /**
+     * Folds run inline, on the test's thread: an EmbeddedChannel is not thread-safe, and a fold
+     * that refuses an update writes its Error to the channel. (Netty hands such writes to the
+     * event loop on a real channel.)
+     */
+    private static final class InlineExecutor extends java.util.concurrent.AbstractExecutorService {
+        private volatile boolean shutdown;
+
+        @Override
+        public void execute(Runnable task) {
+            if (shutdown) {
+                throw new java.util.concurrent.RejectedExecutionException("shut down");
+            }
+            task.run();
+        }
+
+        @Override
+        public void shutdown() {
+            shutdown = true;
+        }
+
+        @Override
+        public List<Runnable> shutdownNow() {
+            shutdown = true;
+            return List.of();
+        }
+
+        @Override
+        public boolean isShutdown() {
+            return shutdown;
+        }
+
+        @Override
+        public boolean isTerminated() {
+            return shutdown;
+        }
+
+        @Override
+        public boolean awaitTermination(long timeout, TimeUnit unit) {
+            return true;
+        }
+    }
+
+    private final ExecutorService aggregationThread = new InlineExecutor();
     private final CoordinatorState state = new CoordinatorState(
             new CoordinatorLimits(64 << 10, 32 << 10, 64, PER_CHUNK, 1 << 20, 10_000, 60_000, 10_000, 500, 2_000),
             aggregationThread, CodecRegistry.defaultRegistry(), null, null, false);
