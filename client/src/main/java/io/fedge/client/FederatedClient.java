@@ -9,18 +9,20 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.netty.handler.ssl.SslContext;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
+import java.security.PublicKey;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Random;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -53,8 +55,8 @@ public final class FederatedClient implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(FederatedClient.class);
 
     private final InetSocketAddress coordinator;
-    private final io.netty.handler.ssl.SslContext tls;
-    private final java.security.PublicKey trustedModelKey;
+    private final SslContext tls;
+    private final PublicKey trustedModelKey;
     private final String clientId;
     private final LocalTrainer trainer;
     private final CodecRegistry codecs;
@@ -236,12 +238,12 @@ public final class FederatedClient implements AutoCloseable {
     }
 
     /** The pinned model-signing key, or null to accept unsigned models. */
-    java.security.PublicKey trustedModelKey() {
+    PublicKey trustedModelKey() {
         return trustedModelKey;
     }
 
     /** The TLS context, or null for plain TCP. */
-    io.netty.handler.ssl.SslContext tls() {
+    SslContext tls() {
         return tls;
     }
 
@@ -310,8 +312,8 @@ public final class FederatedClient implements AutoCloseable {
         private LocalTrainer trainer;
         private CodecRegistry codecs = CodecRegistry.defaultRegistry();
         private EventLoopGroup group;
-        private io.netty.handler.ssl.SslContext tls;
-        private java.security.PublicKey trustedModelKey;
+        private SslContext tls;
+        private PublicKey trustedModelKey;
         private Executor trainingExecutor;
         private Duration initialBackoff = Duration.ofMillis(200);
         private Duration maxBackoff = Duration.ofSeconds(30);
@@ -350,7 +352,7 @@ public final class FederatedClient implements AutoCloseable {
          * and the client presents its own certificate, whose common name must be the client id.
          * Without it the client speaks plain TCP.
          */
-        public Builder tls(io.netty.handler.ssl.SslContext context) {
+        public Builder tls(SslContext context) {
             once("tls");
             this.tls = Objects.requireNonNull(context, "context");
             if (!context.isClient()) {
@@ -364,7 +366,7 @@ public final class FederatedClient implements AutoCloseable {
          * signature that verifies with it, or the client refuses the task before training and
          * closes the connection. Without it the client accepts unsigned models.
          */
-        public Builder trustedModelKey(java.security.PublicKey key) {
+        public Builder trustedModelKey(PublicKey key) {
             once("trustedModelKey");
             this.trustedModelKey = Objects.requireNonNull(key, "key");
             return this;

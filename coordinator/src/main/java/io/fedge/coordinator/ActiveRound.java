@@ -1,21 +1,20 @@
 package io.fedge.coordinator;
 
-import com.google.protobuf.UnsafeByteOperations;
-
-import io.fedge.comm.crypto.UpdateSealer;
-
 import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import io.fedge.aggregation.Failure;
 import io.fedge.aggregation.FitAggregation;
 import io.fedge.aggregation.FitInstructions;
 import io.fedge.aggregation.FitResult;
 import io.fedge.aggregation.UpdateChunks;
+import io.fedge.comm.crypto.UpdateSealer;
 import io.fedge.comm.proto.TrainResult;
 import io.fedge.comm.proto.TransferHeader;
 import io.fedge.compression.UpdateCodec;
 import io.fedge.core.ErrorCode;
 import io.fedge.core.FedgeException;
 
+import java.security.KeyPair;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -48,7 +47,7 @@ final class ActiveRound {
 
     private final FitAggregation aggregation;
     /** This round's key pair for sealed updates, or null when updates travel unsealed. */
-    private final java.security.KeyPair updateKeys;
+    private final KeyPair updateKeys;
     /** Per client, how to open its announced sealed update. */
     private final Map<String, UpdateSealer.Opening> openings = new HashMap<>();
     private final RoundListener listener;
@@ -65,7 +64,7 @@ final class ActiveRound {
 
     ActiveRound(long round, long modelVersion, FitInstructions instructions, UpdateCodec codec, int parameterCount,
                 int maxChunkElements, long deadlineMillis, List<String> selected, FitAggregation aggregation,
-                RoundListener listener, java.security.KeyPair updateKeys) {
+                RoundListener listener, KeyPair updateKeys) {
         this.updateKeys = updateKeys;
         this.round = round;
         this.modelVersion = modelVersion;

@@ -10,11 +10,13 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
+import io.netty.handler.ssl.SslContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.security.PrivateKey;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -252,8 +254,8 @@ public final class Coordinator implements AutoCloseable {
         private Duration idleTimeout = Duration.ofSeconds(60);
         private Duration heartbeatInterval = Duration.ofSeconds(10);
         private int ioThreads = Math.min(2, Runtime.getRuntime().availableProcessors());
-        private io.netty.handler.ssl.SslContext tls;
-        private java.security.PrivateKey modelSigningKey;
+        private SslContext tls;
+        private PrivateKey modelSigningKey;
         private boolean sealUpdates = true;
         private double messagesPerSecond = 500;
         private int messageBurst = 2_000;
@@ -365,7 +367,7 @@ public final class Coordinator implements AutoCloseable {
          * every client presents a certificate from the fedge CA, not revoked, whose common name
          * is the id it registers as. Without it the coordinator speaks plain TCP.
          */
-        public Builder tls(io.netty.handler.ssl.SslContext context) {
+        public Builder tls(SslContext context) {
             once("tls");
             this.tls = Objects.requireNonNull(context, "context");
             if (!context.isServer()) {
@@ -381,7 +383,7 @@ public final class Coordinator implements AutoCloseable {
          *
          * @throws IllegalArgumentException if the key is not an Ed25519 key
          */
-        public Builder modelSigningKey(java.security.PrivateKey key) {
+        public Builder modelSigningKey(PrivateKey key) {
             once("modelSigningKey");
             Objects.requireNonNull(key, "key");
             if (!"EdDSA".equals(key.getAlgorithm()) && !"Ed25519".equals(key.getAlgorithm())) {

@@ -1,7 +1,9 @@
 package io.fedge.coordinator;
 
 import io.fedge.compression.CodecRegistry;
+import io.netty.handler.ssl.SslContext;
 
+import java.security.PrivateKey;
 import java.util.concurrent.ExecutorService;
 
 /**
@@ -17,16 +19,16 @@ final class CoordinatorState {
     final ExecutorService aggregationExecutor;
     final CodecRegistry codecs;
     /** The server's TLS context, or null for plain TCP. */
-    final io.netty.handler.ssl.SslContext tls;
+    final SslContext tls;
     /** Signs every published model (Ed25519), or null to publish unsigned models. */
-    final java.security.PrivateKey modelSigningKey;
+    final PrivateKey modelSigningKey;
     /** Whether rounds publish a key and require updates sealed to it. */
     final boolean sealUpdates;
     volatile ActiveRound round;
     volatile ActiveEvaluation evaluation;
 
     CoordinatorState(CoordinatorLimits limits, ExecutorService aggregationExecutor, CodecRegistry codecs,
-                     io.netty.handler.ssl.SslContext tls, java.security.PrivateKey modelSigningKey,
+                     SslContext tls, PrivateKey modelSigningKey,
                      boolean sealUpdates) {
         this.sealUpdates = sealUpdates;
         this.limits = limits;

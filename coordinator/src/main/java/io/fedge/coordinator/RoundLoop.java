@@ -1,9 +1,6 @@
 package io.fedge.coordinator;
 
-import io.fedge.comm.signing.ModelSigner;
-
-import io.fedge.comm.proto.TransferHeader;
-
+import com.google.protobuf.ByteString;
 import io.fedge.aggregation.ClientInfo;
 import io.fedge.aggregation.EvaluatePlan;
 import io.fedge.aggregation.EvaluateResult;
@@ -11,9 +8,12 @@ import io.fedge.aggregation.Failure;
 import io.fedge.aggregation.FitPlan;
 import io.fedge.aggregation.Strategy;
 import io.fedge.comm.OutgoingTransfer;
+import io.fedge.comm.crypto.UpdateSealer;
 import io.fedge.comm.proto.Envelope;
 import io.fedge.comm.proto.EvaluateTask;
 import io.fedge.comm.proto.TrainTask;
+import io.fedge.comm.proto.TransferHeader;
+import io.fedge.comm.signing.ModelSigner;
 import io.fedge.compression.UpdateCodec;
 import io.fedge.core.FedgeException;
 import io.fedge.core.model.Evaluation;
@@ -26,6 +26,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.security.KeyPair;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -145,14 +146,14 @@ final class RoundLoop implements Runnable {
         // probe sees the idle coordinator.
         listener.roundStarted(round, ids.size());
         // A key pair per round: updates are sealed to it end to end, and it dies with the round.
-        java.security.KeyPair roundKeys = state.sealUpdates ? io.fedge.comm.crypto.UpdateSealer.newKeyPair() : null;
+        KeyPair roundKeys = state.sealUpdates ? UpdateSealer.newKeyPair() : null;
         ActiveRound active = new ActiveRound(round, current.version(), plan.instructions(), codec,
                 current.parameterCount(), state.limits.updateChunkElements(), deadline, ids,
                 strategy.beginFit(round, current), listener, roundKeys);
         state.round = active;
         TrainTask.Builder taskBody = TrainTask.newBuilder();
         if (roundKeys != null) {
-            taskBody.setUpdatePublicKey(com.google.protobuf.ByteString.copyFrom(roundKeys.getPublic().getEncoded()));
+            taskBody.setUpdatePublicKey(ByteString.copyFrom(roundKeys.getPublic().getEncoded()));
         }
         Envelope task = Envelope.newBuilder().setTrainTask(taskBody
                 .setRound(round)

@@ -5,6 +5,7 @@ import io.fedge.aggregation.FitAggregation;
 import io.fedge.aggregation.FitInstructions;
 import io.fedge.aggregation.FitResult;
 import io.fedge.aggregation.UpdateChunks;
+import io.fedge.comm.crypto.UpdateSealer;
 import io.fedge.comm.proto.TrainResult;
 import io.fedge.comm.proto.TransferHeader;
 import io.fedge.compression.Fp32Codec;
@@ -14,10 +15,10 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.security.KeyPair;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -138,7 +139,7 @@ class ActiveRoundTest {
 
     @Test
     void aSealedUpdateIsOpenedAndFoldedAndATamperedOneIsRefusedWhole() {
-        java.security.KeyPair keys = io.fedge.comm.crypto.UpdateSealer.newKeyPair();
+        KeyPair keys = UpdateSealer.newKeyPair();
         RecordingAggregation sealedAggregation = new RecordingAggregation();
         ActiveRound sealed = new ActiveRound(3, 5, new FitInstructions(1, 32, 0.1, Fp32Codec.NAME), new Fp32Codec(),
                 PARAMS, MAX_CHUNK_ELEMENTS, Long.MAX_VALUE, List.of("a", "b"), sealedAggregation,
@@ -150,7 +151,7 @@ class ActiveRoundTest {
 
         for (String id : List.of("a", "b")) {
             long transferId = 100 + id.charAt(0);
-            io.fedge.comm.crypto.UpdateSealer.Sealing s = io.fedge.comm.crypto.UpdateSealer.seal(keys.getPublic(), 3, id,
+            UpdateSealer.Sealing s = UpdateSealer.seal(keys.getPublic(), 3, id,
                     transferId);
             List<ByteString> chunks = new ArrayList<>();
             List<ByteString> plain = fp32Chunks(update, 4);

@@ -30,7 +30,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
+import java.util.concurrent.AbstractExecutorService;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -75,13 +77,13 @@ class ServerPipelineFuzzTest {
      * that refuses an update writes its Error to the channel. (Netty hands such writes to the
      * event loop on a real channel.)
      */
-    private static final class InlineExecutor extends java.util.concurrent.AbstractExecutorService {
+    private static final class InlineExecutor extends AbstractExecutorService {
         private volatile boolean shutdown;
 
         @Override
         public void execute(Runnable task) {
             if (shutdown) {
-                throw new java.util.concurrent.RejectedExecutionException("shut down");
+                throw new RejectedExecutionException("shut down");
             }
             task.run();
         }

@@ -11,6 +11,7 @@ import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.function.UnaryOperator;
 
 /**
  * Receives the chunks of one announced transfer and checks them as they arrive: the transfer id,
@@ -70,7 +71,7 @@ public final class IncomingTransfer {
      *     announced length, or completes a transfer whose length or digest is wrong
      */
     public boolean accept(Chunk chunk) {
-        return accept(chunk, java.util.function.UnaryOperator.identity());
+        return accept(chunk, UnaryOperator.identity());
     }
 
     /**
@@ -82,7 +83,7 @@ public final class IncomingTransfer {
      *     announced length, completes a transfer whose length or digest is wrong, or if
      *     {@code transform} refuses it
      */
-    public boolean accept(Chunk chunk, java.util.function.UnaryOperator<ByteString> transform) {
+    public boolean accept(Chunk chunk, UnaryOperator<ByteString> transform) {
         if (chunk.getTransferId() != header.getTransferId()) {
             throw new FedgeException(ErrorCode.UNEXPECTED_MESSAGE, "chunk of transfer " + chunk.getTransferId()
                     + " while receiving transfer " + header.getTransferId());

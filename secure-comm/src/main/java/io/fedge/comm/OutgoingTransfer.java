@@ -12,6 +12,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.util.AbstractReferenceCounted;
 import io.netty.util.ReferenceCounted;
 
+import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
@@ -71,7 +72,7 @@ public final class OutgoingTransfer extends AbstractReferenceCounted {
         List<ByteBuf> frames = new ArrayList<>(chunks.size());
         for (int seq = 0; seq < chunks.size(); seq++) {
             ByteString data = chunks.get(seq);
-            for (java.nio.ByteBuffer b : data.asReadOnlyByteBufferList()) {
+            for (ByteBuffer b : data.asReadOnlyByteBufferList()) {
                 sha.update(b);
             }
             total += data.size();

@@ -4,6 +4,7 @@ import io.fedge.client.FederatedClient;
 import io.fedge.core.data.FashionMnist;
 import io.fedge.core.data.LabeledImages;
 import io.fedge.simulation.partition.PartitionSchemes;
+import io.netty.handler.ssl.SslContext;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -65,7 +66,7 @@ final class ClientCommand implements Callable<Integer> {
                 .coordinator(host, port)
                 .clientId(clientId)
                 .data(train.toDataSet(parts[index]));
-        io.netty.handler.ssl.SslContext tls = security.client(clientId);
+        SslContext tls = security.client(clientId);
         if (tls != null) {
             builder.tls(tls).trustedModelKey(security.pinnedModelKey());
         }

@@ -10,6 +10,7 @@ import io.fedge.core.model.Dl4jModels;
 import io.fedge.core.model.GlobalModel;
 import io.fedge.core.model.ModelPresets;
 import io.fedge.simulation.report.HistoryWriter;
+import io.netty.handler.ssl.SslContext;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -142,7 +143,7 @@ final class CoordinatorCommand implements Callable<Integer> {
             builder.addListener(probe);
         }
         builder.sealUpdates(!security.insecure);
-        io.netty.handler.ssl.SslContext tls = security.server();
+        SslContext tls = security.server();
         if (tls != null) {
             builder.tls(tls).modelSigningKey(security.modelSigningKey());
         }

@@ -5,6 +5,7 @@ import io.fedge.comm.Transports;
 import io.fedge.core.data.FashionMnist;
 import io.fedge.core.data.LabeledImages;
 import io.netty.channel.EventLoopGroup;
+import io.netty.handler.ssl.SslContext;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -68,7 +69,7 @@ final class SwarmCommand implements Callable<Integer> {
                         .eventLoopGroup(io)
                         .trainingExecutor(trainers)
                         .seed(k);
-                io.netty.handler.ssl.SslContext tls = security.client(id);
+                SslContext tls = security.client(id);
                 if (tls != null) {
                     b.tls(tls).trustedModelKey(security.pinnedModelKey());
                 }

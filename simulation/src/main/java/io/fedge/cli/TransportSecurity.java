@@ -8,6 +8,8 @@ import picocli.CommandLine.Option;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.PrivateKey;
+import java.security.PublicKey;
 import java.util.List;
 
 /**
@@ -36,12 +38,12 @@ final class TransportSecurity {
     }
 
     /** The coordinator's model-signing key ({@code model-signing.key}), or null with {@code --insecure}. */
-    java.security.PrivateKey modelSigningKey() throws IOException {
+    PrivateKey modelSigningKey() throws IOException {
         return insecure ? null : directory(List.of("model-signing.key")).loadModelSigningKey();
     }
 
     /** The coordinator's public model key a client pins ({@code model-signing.pub}), or null with {@code --insecure}. */
-    java.security.PublicKey pinnedModelKey() throws IOException {
+    PublicKey pinnedModelKey() throws IOException {
         return insecure ? null : directory(List.of("model-signing.pub")).loadModelVerifyingKey();
     }
 

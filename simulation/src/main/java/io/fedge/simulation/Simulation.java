@@ -24,6 +24,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.PublicKey;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -102,7 +103,7 @@ public final class Simulation {
         if (pki != null) {
             builder.tls(pki.server()).modelSigningKey(pki.modelSigningKey());
         }
-        java.security.PublicKey pinned = pki == null ? null : pki.modelVerifyingKey();
+        PublicKey pinned = pki == null ? null : pki.modelVerifyingKey();
         try (Coordinator coordinator = builder.build()) {
             coordinator.start();
             for (int k = 0; k < parts.length; k++) {

@@ -9,6 +9,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.PrivateKey;
+import java.security.PublicKey;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Comparator;
@@ -43,11 +45,11 @@ final class ThrowawayPki {
         return TlsContexts.server(dir, TlsContexts.provider());
     }
 
-    java.security.PrivateKey modelSigningKey() throws IOException {
+    PrivateKey modelSigningKey() throws IOException {
         return dir.loadModelSigningKey();
     }
 
-    java.security.PublicKey modelVerifyingKey() throws IOException {
+    PublicKey modelVerifyingKey() throws IOException {
         return dir.loadModelVerifyingKey();
     }
 

@@ -28,6 +28,7 @@ import java.math.BigInteger;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
+import java.security.PrivateKey;
 import java.security.SecureRandom;
 import java.security.cert.X509CRL;
 import java.security.cert.X509CRLEntry;
@@ -238,7 +239,7 @@ public final class CertificateAuthority {
         return signer(c.key());
     }
 
-    private static ContentSigner signer(java.security.PrivateKey key) {
+    private static ContentSigner signer(PrivateKey key) {
         try {
             return new JcaContentSignerBuilder(SIGNATURE).build(key);
         } catch (OperatorCreationException e) {
