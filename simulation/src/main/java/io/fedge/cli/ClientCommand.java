@@ -4,7 +4,6 @@ import io.fedge.client.FederatedClient;
 import io.fedge.core.data.FashionMnist;
 import io.fedge.core.data.LabeledImages;
 import io.fedge.simulation.partition.PartitionSchemes;
-import io.netty.handler.ssl.SslContext;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -21,8 +20,8 @@ import java.util.concurrent.TimeUnit;
                 + "(as fedge simulate would split it), connect to the coordinator, train whenever selected, "
                 + "and exit when the coordinator ends the federation."})
 final class ClientCommand implements Callable<Integer> {
-    @Option(names = "--coordinator", description = "host:port of the coordinator; default ${DEFAULT-VALUE}")
-    String coordinator = "127.0.0.1:7070";
+    @picocli.CommandLine.Mixin
+    CoordinatorAddress coordinator = new CoordinatorAddress();
 
     @Option(names = "--id", description = "this client's id; default client-<index>")
     String id;
@@ -53,23 +52,14 @@ final class ClientCommand implements Callable<Integer> {
         if (index < 0 || index >= clients) {
             throw new IllegalArgumentException("--index must be in [0, " + clients + "): " + index);
         }
-        int colon = coordinator.lastIndexOf(':');
-        if (colon <= 0) {
-            throw new IllegalArgumentException("--coordinator must be host:port: " + coordinator);
-        }
-        String host = coordinator.substring(0, colon);
-        int port = Integer.parseInt(coordinator.substring(colon + 1));
         LabeledImages train = FashionMnist.load(data, FashionMnist.Split.TRAIN);
         int[][] parts = PartitionSchemes.byName(partition, alpha).partition(train.labels(), clients, new Random(seed));
         String clientId = id != null ? id : String.format("client-%03d", index);
         FederatedClient.Builder builder = FederatedClient.builder()
-                .coordinator(host, port)
                 .clientId(clientId)
                 .data(train.toDataSet(parts[index]));
-        SslContext tls = security.client(clientId);
-        if (tls != null) {
-            builder.tls(tls).trustedModelKey(security.pinnedModelKey());
-        }
+        coordinator.applyTo(builder);
+        security.applyTo(builder, clientId);
         try (FederatedClient client = builder.build()) {
             client.start();
             System.out.printf("%s: %d local examples, connecting to %s%n", clientId, parts[index].length, coordinator);

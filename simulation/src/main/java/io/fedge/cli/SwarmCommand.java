@@ -5,7 +5,6 @@ import io.fedge.comm.Transports;
 import io.fedge.core.data.FashionMnist;
 import io.fedge.core.data.LabeledImages;
 import io.netty.channel.EventLoopGroup;
-import io.netty.handler.ssl.SslContext;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -25,8 +24,8 @@ import java.util.concurrent.TimeUnit;
         description = {"Run many clients in one process against a coordinator, each with a small slice of "
                 + "Fashion-MNIST; for load tests and memory benchmarks of the coordinator."})
 final class SwarmCommand implements Callable<Integer> {
-    @Option(names = "--coordinator", description = "host:port; default ${DEFAULT-VALUE}")
-    String coordinator = "127.0.0.1:7070";
+    @picocli.CommandLine.Mixin
+    CoordinatorAddress coordinator = new CoordinatorAddress();
 
     @Option(names = "--clients", description = "clients to run; default ${DEFAULT-VALUE}")
     int clients = 100;
@@ -48,9 +47,6 @@ final class SwarmCommand implements Callable<Integer> {
         if (clients <= 0 || examples <= 0 || (long) clients * examples > 60_000) {
             throw new IllegalArgumentException("need clients * examples <= 60000: " + clients + " * " + examples);
         }
-        int colon = coordinator.lastIndexOf(':');
-        String host = coordinator.substring(0, colon);
-        int port = Integer.parseInt(coordinator.substring(colon + 1));
         LabeledImages train = FashionMnist.load(data, FashionMnist.Split.TRAIN);
         EventLoopGroup io = Transports.eventLoopGroup(1, "fedge-swarm-io");
         ExecutorService trainers = Executors.newFixedThreadPool(parallel);
@@ -63,16 +59,13 @@ final class SwarmCommand implements Callable<Integer> {
                 }
                 String id = String.format("swarm-%04d", k);
                 FederatedClient.Builder b = FederatedClient.builder()
-                        .coordinator(host, port)
                         .clientId(id)
                         .data(train.toDataSet(idx))
                         .eventLoopGroup(io)
                         .trainingExecutor(trainers)
                         .seed(k);
-                SslContext tls = security.client(id);
-                if (tls != null) {
-                    b.tls(tls).trustedModelKey(security.pinnedModelKey());
-                }
+                coordinator.applyTo(b);
+                security.applyTo(b, id);
                 FederatedClient c = b.build();
                 all.add(c);
                 c.start();

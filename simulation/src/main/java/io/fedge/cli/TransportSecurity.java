@@ -1,5 +1,6 @@
 package io.fedge.cli;
 
+import io.fedge.client.FederatedClient;
 import io.fedge.comm.tls.CertificateDirectory;
 import io.fedge.comm.tls.TlsContexts;
 import io.netty.handler.ssl.SslContext;
@@ -45,6 +46,15 @@ final class TransportSecurity {
     /** The coordinator's public model key a client pins ({@code model-signing.pub}), or null with {@code --insecure}. */
     PublicKey pinnedModelKey() throws IOException {
         return insecure ? null : directory(List.of("model-signing.pub")).loadModelVerifyingKey();
+    }
+
+    /**
+     * Sets up {@code builder} for client {@code clientId}: its TLS context and the coordinator's
+     * pinned model key; nothing with {@code --insecure}.
+     */
+    FederatedClient.Builder applyTo(FederatedClient.Builder builder, String clientId) throws IOException {
+        SslContext tls = client(clientId);
+        return tls == null ? builder : builder.tls(tls).trustedModelKey(pinnedModelKey());
     }
 
     /** A client's TLS context, or null with {@code --insecure}. */
