@@ -49,5 +49,7 @@ public enum ErrorCode {
     /** A sealed update chunk whose AES-GCM tag does not verify: the whole update is refused. */
     DECRYPTION_FAILED,
     /** A peer sending messages faster than this side allows; the connection is closed. */
-    RATE_LIMITED
+    RATE_LIMITED,
+    /** A secure-aggregation round that could not go on safely (too few clients left, a share that does not reconstruct). */
+    SECURE_AGGREGATION_ABORTED
 }

@@ -1,5 +1,8 @@
 package io.fedge.comm.secagg;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.security.GeneralSecurityException;
 import javax.crypto.Cipher;
 import javax.crypto.spec.IvParameterSpec;
@@ -13,8 +16,12 @@ import javax.crypto.spec.SecretKeySpec;
  * <p>Not thread-safe.
  */
 public final class MaskStream {
+    private static final VarHandle LONG_BE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
+
     private final Cipher ctr;
     private final SecretKeySpec key;
+    private byte[] zeros = new byte[0];
+    private byte[] stream = new byte[0];
 
     public MaskStream(byte[] seed) {
         if (seed.length != 32) {
@@ -30,6 +37,16 @@ public final class MaskStream {
 
     /** The mask words for parameters {@code [offset, offset + n)}. */
     public long[] words(long offset, int n) {
+        long[] out = new long[n];
+        addTo(out, 0, offset, n, 1);
+        return out;
+    }
+
+    /**
+     * Adds {@code sign} times the mask words of parameters {@code [offset, offset + n)} to
+     * {@code target[from..from+n)}, wrapping modulo 2^64.
+     */
+    public void addTo(long[] target, int from, long offset, int n, long sign) {
         // Each 16-byte AES block holds two words: start at the block holding word `offset`.
         long block = offset >>> 1;
         byte[] iv = new byte[16];
@@ -37,21 +54,19 @@ public final class MaskStream {
             iv[15 - i] = (byte) (block >>> (8 * i));
         }
         int skip = (int) (offset & 1);
+        int bytes = 8 * (n + skip);
+        if (zeros.length < bytes) {
+            zeros = new byte[bytes];
+            stream = new byte[bytes];
+        }
         try {
             ctr.init(Cipher.ENCRYPT_MODE, key, new IvParameterSpec(iv));
-            byte[] stream = ctr.doFinal(new byte[8 * (n + skip)]);
-            long[] out = new long[n];
-            for (int i = 0; i < n; i++) {
-                int at = 8 * (i + skip);
-                long w = 0;
-                for (int b = 0; b < 8; b++) {
-                    w = (w << 8) | (stream[at + b] & 0xffL);
-                }
-                out[i] = w;
-            }
-            return out;
+            ctr.doFinal(zeros, 0, bytes, stream, 0);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("AES-CTR failed", e);
+        }
+        for (int i = 0; i < n; i++) {
+            target[from + i] += sign * (long) LONG_BE.get(stream, 8 * (i + skip));
         }
     }
 }

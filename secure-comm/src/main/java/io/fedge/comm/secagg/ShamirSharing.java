@@ -41,19 +41,37 @@ public final class ShamirSharing {
      * for x = 1..{@code shares}.
      */
     public static List<Share> split(byte[] secret, int threshold, int shares, SecureRandom random) {
-        if (threshold < 1 || threshold > shares) {
-            throw new IllegalArgumentException("need 1 <= threshold <= shares: " + threshold + ", " + shares);
+        int[] xs = new int[shares];
+        for (int i = 0; i < shares; i++) {
+            xs[i] = i + 1;
+        }
+        return split(secret, threshold, xs, random);
+    }
+
+    /**
+     * Splits {@code secret} (at most 64 bytes, read as an unsigned big-endian number) into one share
+     * for each of the distinct positive points {@code xs}.
+     */
+    public static List<Share> split(byte[] secret, int threshold, int[] xs, SecureRandom random) {
+        if (threshold < 1 || threshold > xs.length) {
+            throw new IllegalArgumentException("need 1 <= threshold <= shares: " + threshold + ", " + xs.length);
         }
         if (secret.length > 64) {
             throw new IllegalArgumentException("secrets up to 64 bytes: " + secret.length);
+        }
+        Set<Integer> distinct = new HashSet<>();
+        for (int x : xs) {
+            if (x <= 0 || !distinct.add(x)) {
+                throw new IllegalArgumentException("share points must be distinct and positive: " + x);
+            }
         }
         BigInteger[] coefficients = new BigInteger[threshold];
         coefficients[0] = new BigInteger(1, secret);
         for (int i = 1; i < threshold; i++) {
             coefficients[i] = new BigInteger(PRIME.bitLength() + 64, random).mod(PRIME);
         }
-        List<Share> out = new ArrayList<>(shares);
-        for (int x = 1; x <= shares; x++) {
+        List<Share> out = new ArrayList<>(xs.length);
+        for (int x : xs) {
             BigInteger bx = BigInteger.valueOf(x);
             BigInteger y = BigInteger.ZERO;
             for (int i = threshold - 1; i >= 0; i--) { // Horner

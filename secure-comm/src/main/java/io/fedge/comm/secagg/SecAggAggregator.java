@@ -1,0 +1,517 @@
+package io.fedge.comm.secagg;
+
+import com.google.protobuf.ByteString;
+import io.fedge.comm.proto.SecAggKeys;
+import io.fedge.comm.proto.SecAggPeer;
+import io.fedge.comm.proto.SecAggReveal;
+import io.fedge.comm.proto.SecAggRevealedShare;
+import io.fedge.comm.proto.SecAggRoster;
+import io.fedge.comm.proto.SecAggSealedShare;
+import io.fedge.comm.proto.SecAggShares;
+import io.fedge.comm.proto.SecAggUnmask;
+import io.fedge.core.ErrorCode;
+import io.fedge.core.FedgeException;
+
+import java.security.MessageDigest;
+import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.Predicate;
+
+/**
+ * The coordinator's side of one secure-aggregation round. It relays keys and encrypted shares
+ * between neighbours, sums masked updates as they arrive in wrapping integer arithmetic (one
+ * {@code long} per parameter, whatever the number of clients), and at the end rebuilds from
+ * revealed shares the self-mask seeds of the survivors and the mask keys of the clients that
+ * dropped out after sharing, removes their masks and decodes the example-weighted mean update.
+ *
+ * <p>It never sees an unmasked update, and never more than one kind of secret per client: a
+ * survivor's mask key and a dropped client's self seed stay shared. Every stage has a minimum
+ * below which the round aborts with {@link ErrorCode#SECURE_AGGREGATION_ABORTED} before anything
+ * is revealed.
+ *
+ * <p>Thread-safe: connection event loops deliver messages while the round thread moves the stages.
+ */
+public final class SecAggAggregator {
+    /** The fewest clients a secure sum is taken over. */
+    public static final int MIN_CLIENTS = 3;
+    private static final int MAX_SEALED_SHARE_BYTES = 512;
+    private static final int UNMASK_BLOCK = 1 << 14;
+
+    private enum Stage { KEYS, SHARES, MASKED, UNMASK, DONE, ABORTED }
+
+    private record Keys(PublicKey cipher, PublicKey mask, SecAggKeys wire) {
+    }
+
+    /** The unmasked result: the weighted mean update over {@code survivors} clients of {@code totalWeight} examples. */
+    public record Result(float[] meanDelta, int survivors, long totalWeight, double errorBound) {
+    }
+
+    private final long round;
+    private final Set<String> selected;
+    private final MaskedWords words;
+    private final int parameterCount;
+    private final int degreeLimit;
+    private final double thresholdFraction;
+    private final Random random;
+    private Stage stage = Stage.KEYS;
+    private final Map<String, Keys> keys = new TreeMap<>();
+    private NeighbourGraph graph;
+    private int threshold;
+    private final Map<String, Integer> index = new HashMap<>();
+    private final Map<String, byte[]> commitments = new TreeMap<>();
+    /** Sealed shares by recipient, then sender. */
+    private final Map<String, Map<String, ByteString>> inbox = new HashMap<>();
+    private final Set<String> shared = new TreeSet<>();
+    private final Map<String, Long> weights = new TreeMap<>();
+    private long[] sum;
+    private Set<String> survivors = Set.of();
+    private Set<String> dropped = Set.of();
+    private final Set<String> revealed = new TreeSet<>();
+    /** Revealed shares by owner. */
+    private final Map<String, List<ShamirSharing.Share>> shares = new HashMap<>();
+    private long busyNanos;
+
+    /**
+     * @param degreeLimit the most neighbours a client gets; 0 for {@link NeighbourGraph#defaultDegree}
+     * @param thresholdFraction the Shamir threshold as a fraction of the degree, in [0.5, 1)
+     */
+    public SecAggAggregator(long round, Collection<String> selected, MaskedWords words, int parameterCount,
+                            int degreeLimit, double thresholdFraction, Random random) {
+        NeighbourGraph.threshold(2, thresholdFraction); // validates the fraction
+        this.round = round;
+        this.selected = Set.copyOf(selected);
+        this.words = words;
+        this.parameterCount = parameterCount;
+        this.degreeLimit = degreeLimit;
+        this.thresholdFraction = thresholdFraction;
+        this.random = random;
+    }
+
+    public long round() {
+        return round;
+    }
+
+    public MaskedWords words() {
+        return words;
+    }
+
+    /** Nanoseconds of work done so far (graph, relaying, folding, reconstruction, unmasking), waits excluded. */
+    public synchronized long busyNanos() {
+        return busyNanos;
+    }
+
+    // ---- stage 1: keys -------------------------------------------------------------------------
+
+    /** @throws FedgeException unless {@code id} is selected, in the key stage, and sends two valid, distinct keys once */
+    public synchronized void acceptKeys(String id, SecAggKeys msg) {
+        checkRound(msg.getRound());
+        require(Stage.KEYS, id, "keys");
+        if (!selected.contains(id)) {
+            throw new FedgeException(ErrorCode.UNEXPECTED_MESSAGE, id + " was not selected for round " + round);
+        }
+        if (keys.containsKey(id)) {
+            throw new FedgeException(ErrorCode.DUPLICATE_RESULT, id + " already sent its keys for round " + round);
+        }
+        if (msg.getCipherPublicKey().equals(msg.getMaskPublicKey())) {
+            throw new FedgeException(ErrorCode.MALFORMED, "the cipher and mask keys must differ");
+        }
+        keys.put(id, new Keys(SecAggCrypto.publicKeyOrThrow(msg.getCipherPublicKey()),
+                SecAggCrypto.publicKeyOrThrow(msg.getMaskPublicKey()), msg));
+    }
+
+    /** Whether every selected client sent keys or is {@code gone}. */
+    public synchronized boolean keysComplete(Predicate<String> gone) {
+        return selected.stream().allMatch(id -> keys.containsKey(id) || gone.test(id));
+    }
+
+    /**
+     * Ends the key stage: builds the neighbour graph over the clients that sent keys and returns
+     * each one's roster.
+     *
+     * @throws FedgeException ({@link ErrorCode#SECURE_AGGREGATION_ABORTED}) if fewer than {@link #MIN_CLIENTS} did
+     */
+    public synchronized Map<String, SecAggRoster> closeKeys(Predicate<String> gone) {
+        long t0 = System.nanoTime();
+        require(Stage.KEYS, "the round", "closing the key stage");
+        List<String> live = new ArrayList<>();
+        for (String id : keys.keySet()) {
+            if (!gone.test(id)) {
+                live.add(id);
+            }
+        }
+        if (live.size() < MIN_CLIENTS) {
+            throw abort(live.size() + " clients sent keys; a secure sum needs at least " + MIN_CLIENTS);
+        }
+        int n = live.size();
+        int degree = Math.min(n - 1, degreeLimit > 0 ? Math.max(2, degreeLimit) : NeighbourGraph.defaultDegree(n));
+        graph = NeighbourGraph.harary(live, degree, random);
+        threshold = NeighbourGraph.threshold(graph.degree(), thresholdFraction);
+        for (int i = 0; i < n; i++) {
+            index.put(live.get(i), i + 1);
+        }
+        Map<String, SecAggRoster> out = new LinkedHashMap<>();
+        for (String id : live) {
+            SecAggRoster.Builder r = SecAggRoster.newBuilder().setRound(round).setThreshold(threshold).setIndex(index.get(id));
+            for (String peer : graph.neighbours(id)) {
+                Keys k = keys.get(peer);
+                r.addPeers(SecAggPeer.newBuilder().setClientId(peer).setIndex(index.get(peer))
+                        .setCipherPublicKey(k.wire().getCipherPublicKey()).setMaskPublicKey(k.wire().getMaskPublicKey()));
+            }
+            out.put(id, r.build());
+        }
+        stage = Stage.SHARES;
+        busyNanos += System.nanoTime() - t0;
+        return out;
+    }
+
+    public synchronized int threshold() {
+        return threshold;
+    }
+
+    public synchronized int degree() {
+        return graph == null ? 0 : graph.degree();
+    }
+
+    // ---- stage 2: shares -----------------------------------------------------------------------
+
+    /**
+     * @throws FedgeException unless {@code id} is in the graph and sends, once, exactly one sealed
+     *     share for each of its neighbours and a 32-byte commitment
+     */
+    public synchronized void acceptShares(String id, SecAggShares msg) {
+        long t0 = System.nanoTime();
+        checkRound(msg.getRound());
+        require(Stage.SHARES, id, "shares");
+        if (graph == null || !graph.contains(id)) {
+            throw new FedgeException(ErrorCode.UNEXPECTED_MESSAGE, id + " is not in round " + round + "'s graph");
+        }
+        if (shared.contains(id)) {
+            throw new FedgeException(ErrorCode.DUPLICATE_RESULT, id + " already sent its shares for round " + round);
+        }
+        if (msg.getSelfSeedCommitment().size() != 32) {
+            throw new FedgeException(ErrorCode.MALFORMED, "the self-seed commitment must be 32 bytes");
+        }
+        List<String> neighbours = graph.neighbours(id);
+        Map<String, ByteString> byRecipient = new HashMap<>();
+        for (SecAggSealedShare s : msg.getSharesList()) {
+            if (!neighbours.contains(s.getPeer()) || byRecipient.put(s.getPeer(), s.getCiphertext()) != null) {
+                throw new FedgeException(ErrorCode.MALFORMED, "share for " + s.getPeer()
+                        + ", who is not a neighbour of " + id + " or got two");
+            }
+            if (s.getCiphertext().size() > MAX_SEALED_SHARE_BYTES) {
+                throw new FedgeException(ErrorCode.TRANSFER_TOO_LONG, "a sealed share is at most "
+                        + MAX_SEALED_SHARE_BYTES + " bytes");
+            }
+        }
+        if (byRecipient.size() != neighbours.size()) {
+            throw new FedgeException(ErrorCode.MALFORMED, id + " sent " + byRecipient.size() + " shares for "
+                    + neighbours.size() + " neighbours");
+        }
+        for (Map.Entry<String, ByteString> e : byRecipient.entrySet()) {
+            inbox.computeIfAbsent(e.getKey(), k -> new TreeMap<>()).put(id, e.getValue());
+        }
+        commitments.put(id, msg.getSelfSeedCommitment().toByteArray());
+        shared.add(id);
+        busyNanos += System.nanoTime() - t0;
+    }
+
+    /** Whether every client in the graph shared or is {@code gone}. */
+    public synchronized boolean sharesComplete(Predicate<String> gone) {
+        return graph != null && index.keySet().stream().allMatch(id -> shared.contains(id) || gone.test(id));
+    }
+
+    /**
+     * Ends the share stage: the clients that shared, less (repeatedly) any with fewer than the
+     * threshold of such neighbours, are the round's committed clients; each gets the shares its
+     * committed neighbours sent it. Their neighbours in that set are whom they mask against.
+     *
+     * @throws FedgeException ({@link ErrorCode#SECURE_AGGREGATION_ABORTED}) if fewer than {@link #MIN_CLIENTS} remain
+     */
+    public synchronized Map<String, SecAggShares> closeShares(Predicate<String> gone) {
+        long t0 = System.nanoTime();
+        require(Stage.SHARES, "the round", "closing the share stage");
+        Set<String> committed = new TreeSet<>();
+        for (String id : shared) {
+            if (!gone.test(id)) {
+                committed.add(id);
+            }
+        }
+        boolean changed = true;
+        while (changed) {
+            changed = committed.removeIf(id -> countIn(graph.neighbours(id), committed) < threshold);
+        }
+        if (committed.size() < MIN_CLIENTS) {
+            throw abort(committed.size() + " clients committed with enough neighbours; need at least " + MIN_CLIENTS);
+        }
+        shared.retainAll(committed);
+        Map<String, SecAggShares> out = new LinkedHashMap<>();
+        for (String v : committed) {
+            SecAggShares.Builder b = SecAggShares.newBuilder().setRound(round);
+            for (Map.Entry<String, ByteString> e : inbox.getOrDefault(v, Map.of()).entrySet()) {
+                if (committed.contains(e.getKey())) {
+                    b.addShares(SecAggSealedShare.newBuilder().setPeer(e.getKey()).setCiphertext(e.getValue()));
+                }
+            }
+            out.put(v, b.build());
+        }
+        inbox.clear();
+        stage = Stage.MASKED;
+        busyNanos += System.nanoTime() - t0;
+        return out;
+    }
+
+    /** The clients whose masked updates the round waits for. */
+    public synchronized Set<String> committed() {
+        return Set.copyOf(shared);
+    }
+
+    // ---- stage 3: masked updates ---------------------------------------------------------------
+
+    /** Bytes a masked update of this round occupies, chunk framing and sealing aside. */
+    public long maskedBytes() {
+        return (long) parameterCount * words.wordBytes();
+    }
+
+    /**
+     * Adds a committed client's masked update to the sum. All chunks are checked before any is added.
+     *
+     * @throws FedgeException if the client is not committed or already folded, or a chunk has the wrong size
+     */
+    public synchronized void fold(String id, long numExamples, List<byte[]> chunks, int perChunk) {
+        long t0 = System.nanoTime();
+        require(Stage.MASKED, id, "a masked update");
+        if (!shared.contains(id)) {
+            throw new FedgeException(ErrorCode.UNEXPECTED_MESSAGE, id + " did not commit to round " + round);
+        }
+        if (weights.containsKey(id)) {
+            throw new FedgeException(ErrorCode.DUPLICATE_RESULT, id + "'s masked update is already in the sum");
+        }
+        if (numExamples <= 0) {
+            throw new FedgeException(ErrorCode.MALFORMED, "update reports " + numExamples + " examples");
+        }
+        long expectedChunks = (parameterCount + (long) perChunk - 1) / perChunk;
+        if (perChunk <= 0 || chunks.size() != expectedChunks) {
+            throw new FedgeException(ErrorCode.SHAPE_MISMATCH, chunks.size() + " chunks of " + perChunk
+                    + " cannot carry " + parameterCount + " masked values");
+        }
+        for (int c = 0; c < chunks.size(); c++) {
+            int n = Math.min(perChunk, parameterCount - c * perChunk);
+            if (chunks.get(c).length != n * words.wordBytes()) {
+                throw new FedgeException(ErrorCode.SHAPE_MISMATCH, "masked chunk " + c + " is " + chunks.get(c).length
+                        + " bytes, " + n * words.wordBytes() + " expected");
+            }
+        }
+        if (sum == null) {
+            sum = new long[parameterCount];
+        }
+        for (int c = 0; c < chunks.size(); c++) {
+            int n = Math.min(perChunk, parameterCount - c * perChunk);
+            words.addTo(sum, c * perChunk, chunks.get(c), n);
+        }
+        weights.put(id, words.weight(numExamples));
+        busyNanos += System.nanoTime() - t0;
+    }
+
+    /** How many masked updates are in the sum. */
+    public synchronized int folded() {
+        return weights.size();
+    }
+
+    // ---- stage 4: unmasking --------------------------------------------------------------------
+
+    /**
+     * Ends the masked stage: the request every survivor gets. Before anything is revealed it checks
+     * that every committed client has at least the threshold of surviving neighbours to rebuild its
+     * secret from.
+     *
+     * @throws FedgeException ({@link ErrorCode#SECURE_AGGREGATION_ABORTED}) if too many dropped out
+     */
+    public synchronized SecAggUnmask closeMasked() {
+        require(Stage.MASKED, "the round", "closing the masked stage");
+        Set<String> s = new TreeSet<>(weights.keySet());
+        if (s.size() < Math.max(MIN_CLIENTS, threshold)) {
+            throw abort(s.size() + " masked updates arrived; the round needs at least "
+                    + Math.max(MIN_CLIENTS, threshold));
+        }
+        for (String id : shared) {
+            int holders = countIn(graph.neighbours(id), s);
+            if (holders < threshold) {
+                throw abort(id + " has " + holders + " surviving neighbours, fewer than the threshold " + threshold
+                        + ": its secret could not be rebuilt");
+            }
+        }
+        survivors = Set.copyOf(s);
+        Set<String> d = new TreeSet<>(shared);
+        d.removeAll(s);
+        dropped = Set.copyOf(d);
+        stage = Stage.UNMASK;
+        return SecAggUnmask.newBuilder().setRound(round).addAllSurvivors(s).addAllDropped(d).build();
+    }
+
+    public synchronized Set<String> survivors() {
+        return survivors;
+    }
+
+    public synchronized Set<String> dropped() {
+        return dropped;
+    }
+
+    /**
+     * @throws FedgeException unless {@code id} survived, answers once, and each share is for one of its
+     *     committed neighbours, of the kind that neighbour's fate calls for, at its own point
+     */
+    public synchronized void acceptReveal(String id, SecAggReveal msg) {
+        long t0 = System.nanoTime();
+        checkRound(msg.getRound());
+        require(Stage.UNMASK, id, "revealed shares");
+        if (!survivors.contains(id)) {
+            throw new FedgeException(ErrorCode.UNEXPECTED_MESSAGE, id + " is not a survivor of round " + round);
+        }
+        if (!revealed.add(id)) {
+            throw new FedgeException(ErrorCode.DUPLICATE_RESULT, id + " already revealed its shares");
+        }
+        List<String> neighbours = graph.neighbours(id);
+        Map<String, ShamirSharing.Share> got = new HashMap<>();
+        for (SecAggRevealedShare s : msg.getSharesList()) {
+            String owner = s.getOwner();
+            if (!neighbours.contains(owner) || !shared.contains(owner) || got.containsKey(owner)) {
+                throw new FedgeException(ErrorCode.MALFORMED, id + " reveals a share of " + owner
+                        + ", not a committed neighbour, or twice");
+            }
+            if (s.getSelfSeed() != survivors.contains(owner)) {
+                throw new FedgeException(ErrorCode.MALFORMED, id + " reveals the wrong secret of " + owner);
+            }
+            if (s.getX() != index.get(id)) {
+                throw new FedgeException(ErrorCode.MALFORMED, id + " reveals a share at point " + s.getX()
+                        + ", its point is " + index.get(id));
+            }
+            got.put(owner, new ShamirSharing.Share(s.getX(), SecAggCrypto.fieldElement(s.getY().toByteArray())));
+        }
+        for (Map.Entry<String, ShamirSharing.Share> e : got.entrySet()) {
+            shares.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(e.getValue());
+        }
+        busyNanos += System.nanoTime() - t0;
+    }
+
+    /** Whether every committed client's secret has a threshold of shares, or every live survivor answered. */
+    public synchronized boolean revealsComplete(Predicate<String> gone) {
+        boolean enough = shared.stream().allMatch(id -> shares.getOrDefault(id, List.of()).size() >= threshold);
+        return enough || survivors.stream().allMatch(id -> revealed.contains(id) || gone.test(id));
+    }
+
+    /**
+     * Rebuilds the secrets, removes every mask and decodes the weighted mean update.
+     *
+     * @throws FedgeException ({@link ErrorCode#SECURE_AGGREGATION_ABORTED}) if a secret has too few
+     *     shares or its shares do not rebuild what its owner committed to
+     */
+    public synchronized Result finish() {
+        long t0 = System.nanoTime();
+        require(Stage.UNMASK, "the round", "finishing");
+        try {
+            List<byte[]> selfSeeds = new ArrayList<>();
+            Map<String, PrivateKey> droppedKeys = new TreeMap<>();
+            for (String owner : shared) {
+                List<ShamirSharing.Share> got = shares.getOrDefault(owner, List.of());
+                if (got.size() < threshold) {
+                    throw abort("only " + got.size() + " shares of " + owner + "'s secret arrived, the threshold is "
+                            + threshold);
+                }
+                byte[] secret = ShamirSharing.combine(got.subList(0, threshold), 32);
+                if (survivors.contains(owner)) {
+                    byte[] c = SecAggClient.commitment(secret);
+                    if (!MessageDigest.isEqual(c, commitments.get(owner))) {
+                        throw abort("the shares of " + owner + "'s self-mask seed do not match its commitment");
+                    }
+                    selfSeeds.add(secret);
+                } else {
+                    if (!SecAggCrypto.matches(secret, keys.get(owner).mask())) {
+                        throw abort("the shares of " + owner + "'s mask key do not match its public key");
+                    }
+                    droppedKeys.put(owner, SecAggCrypto.privateKey(secret));
+                }
+            }
+            for (byte[] seed : selfSeeds) {
+                subtract(new MaskStream(seed), 1);
+            }
+            for (Map.Entry<String, PrivateKey> d : droppedKeys.entrySet()) {
+                String u = d.getKey();
+                for (String v : graph.neighbours(u)) {
+                    if (!survivors.contains(v)) {
+                        continue;
+                    }
+                    byte[] seed = PairwiseMasks.pairSeed(d.getValue(), keys.get(v).mask(), u, v, round);
+                    subtract(new MaskStream(seed), PairwiseMasks.sign(v, u));
+                }
+            }
+            long totalWeight = 0;
+            for (long w : weights.values()) {
+                totalWeight += w;
+            }
+            float[] mean = new float[parameterCount];
+            for (int i = 0; i < parameterCount; i++) {
+                mean[i] = (float) words.decodeMean(sum[i], totalWeight);
+            }
+            stage = Stage.DONE;
+            return new Result(mean, survivors.size(), totalWeight, words.meanErrorBound(survivors.size(), totalWeight));
+        } finally {
+            sum = null;
+            busyNanos += System.nanoTime() - t0;
+        }
+    }
+
+    /** Drops the round's secrets and sum; later messages are refused. */
+    public synchronized void abandon() {
+        stage = Stage.ABORTED;
+        sum = null;
+        shares.clear();
+        inbox.clear();
+    }
+
+    private void subtract(MaskStream stream, long sign) {
+        for (int from = 0; from < parameterCount; from += UNMASK_BLOCK) {
+            stream.addTo(sum, from, from, Math.min(UNMASK_BLOCK, parameterCount - from), -sign);
+        }
+    }
+
+    private static int countIn(List<String> ids, Set<String> set) {
+        int n = 0;
+        for (String id : ids) {
+            if (set.contains(id)) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    private FedgeException abort(String reason) {
+        stage = Stage.ABORTED;
+        sum = null;
+        return new FedgeException(ErrorCode.SECURE_AGGREGATION_ABORTED, "secure aggregation of round " + round
+                + " aborted: " + reason);
+    }
+
+    private void require(Stage expected, String who, String what) {
+        if (stage != expected) {
+            throw new FedgeException(stage == Stage.ABORTED ? ErrorCode.SECURE_AGGREGATION_ABORTED : ErrorCode.LATE_RESULT,
+                    what + " from " + who + " in secure-aggregation stage " + stage + " of round " + round);
+        }
+    }
+
+    private void checkRound(long r) {
+        if (r != round) {
+            throw new FedgeException(ErrorCode.WRONG_ROUND, "secure-aggregation message for round " + r
+                    + ", the current round is " + round);
+        }
+    }
+}

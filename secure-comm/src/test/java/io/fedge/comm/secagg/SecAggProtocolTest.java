@@ -1,0 +1,354 @@
+package io.fedge.comm.secagg;
+
+import com.google.protobuf.ByteString;
+import io.fedge.comm.proto.SecAggReveal;
+import io.fedge.comm.proto.SecAggRevealedShare;
+import io.fedge.comm.proto.SecAggRoster;
+import io.fedge.comm.proto.SecAggSealedShare;
+import io.fedge.comm.proto.SecAggShares;
+import io.fedge.comm.proto.SecAggUnmask;
+import io.fedge.core.ErrorCode;
+import io.fedge.core.FedgeException;
+import org.junit.jupiter.api.Test;
+
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.function.Predicate;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The secure-aggregation protocol between {@link SecAggClient}s and a {@link SecAggAggregator},
+ * message by message as the coordinator relays them, against a plain weighted mean computed
+ * separately in double precision.
+ */
+class SecAggProtocolTest {
+    private static final int PARAMS = 3_000;
+    private static final int PER_CHUNK = 700; // not a divisor of PARAMS: a short last chunk
+    private static final Predicate<String> NOBODY_GONE = id -> false;
+
+    /** One simulated round; returns the aggregator after the masked stage, with the clients kept. */
+    private static final class Round {
+        final Map<String, SecAggClient> clients = new LinkedHashMap<>();
+        final Map<String, float[]> deltas = new LinkedHashMap<>();
+        final Map<String, Long> examples = new LinkedHashMap<>();
+        final Map<String, List<byte[]>> uploads = new LinkedHashMap<>();
+        final SecAggAggregator aggregator;
+        final MaskedWords words;
+
+        Round(int n, int wordBits, long seed) {
+            Random r = new Random(seed);
+            List<String> ids = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                String id = String.format("client-%03d", i);
+                ids.add(id);
+                float[] d = new float[PARAMS];
+                for (int p = 0; p < PARAMS; p++) {
+                    d[p] = (float) (r.nextGaussian() * 0.05);
+                }
+                deltas.put(id, d);
+                examples.put(id, 50L + r.nextInt(600));
+            }
+            words = MaskedWords.forRound(wordBits, 1.0, 650, n);
+            aggregator = new SecAggAggregator(7, ids, words, PARAMS, 0, 0.5, new Random(seed + 1));
+            SecureRandom sr = new SecureRandom();
+            for (String id : ids) {
+                clients.put(id, new SecAggClient(id, 7, words, sr));
+            }
+        }
+
+        /** Runs keys and shares; the {@code silent} clients send nothing at all. */
+        Set<String> commit(Set<String> silent) {
+            for (Map.Entry<String, SecAggClient> e : clients.entrySet()) {
+                if (!silent.contains(e.getKey())) {
+                    aggregator.acceptKeys(e.getKey(), e.getValue().advertise());
+                }
+            }
+            Map<String, SecAggRoster> rosters = aggregator.closeKeys(NOBODY_GONE);
+            for (Map.Entry<String, SecAggRoster> e : rosters.entrySet()) {
+                aggregator.acceptShares(e.getKey(), clients.get(e.getKey()).share(e.getValue()));
+            }
+            Map<String, SecAggShares> forwarded = aggregator.closeShares(NOBODY_GONE);
+            for (Map.Entry<String, SecAggShares> e : forwarded.entrySet()) {
+                clients.get(e.getKey()).receive(e.getValue());
+            }
+            return forwarded.keySet();
+        }
+
+        /** Masks and folds the update of every committed client except {@code droppedAfterCommit}. */
+        void upload(Set<String> committed, Set<String> droppedAfterCommit) {
+            for (String id : committed) {
+                if (droppedAfterCommit.contains(id)) {
+                    continue;
+                }
+                List<byte[]> chunks = clients.get(id).mask(deltas.get(id), examples.get(id), PER_CHUNK);
+                uploads.put(id, chunks);
+                aggregator.fold(id, examples.get(id), chunks, PER_CHUNK);
+            }
+        }
+
+        SecAggAggregator.Result unmask() {
+            SecAggUnmask request = aggregator.closeMasked();
+            for (String id : request.getSurvivorsList()) {
+                aggregator.acceptReveal(id, clients.get(id).reveal(request));
+            }
+            assertTrue(aggregator.revealsComplete(NOBODY_GONE));
+            return aggregator.finish();
+        }
+
+        /** The weighted mean over {@code ids}, in double, from the unclipped updates. */
+        double[] plainMean(Set<String> ids) {
+            double[] sum = new double[PARAMS];
+            long total = 0;
+            for (String id : ids) {
+                long w = words.weight(examples.get(id));
+                total += w;
+                float[] d = deltas.get(id);
+                for (int p = 0; p < PARAMS; p++) {
+                    sum[p] += (double) d[p] * w;
+                }
+            }
+            for (int p = 0; p < PARAMS; p++) {
+                sum[p] /= total;
+            }
+            return sum;
+        }
+    }
+
+    private static void assertWithin(double[] expected, float[] actual, double bound) {
+        double worst = 0;
+        for (int p = 0; p < expected.length; p++) {
+            worst = Math.max(worst, Math.abs(expected[p] - actual[p]));
+        }
+        // the float the mean is returned in adds half an ulp of values around 0.05
+        assertTrue(worst <= bound + 4e-9, "worst error " + worst + " exceeds the bound " + bound);
+    }
+
+    @Test
+    void unmaskedSumIsThePlainWeightedMeanWithinTheQuantizationBound() {
+        for (int bits : new int[] {32, 64}) {
+            Round r = new Round(12, bits, 11 + bits);
+            Set<String> committed = r.commit(Set.of());
+            assertEquals(12, committed.size());
+            r.upload(committed, Set.of());
+            SecAggAggregator.Result result = r.unmask();
+            assertEquals(12, result.survivors());
+            assertWithin(r.plainMean(committed), result.meanDelta(), result.errorBound());
+        }
+    }
+
+    @Test
+    void twentyOfAHundredClientsDroppingAfterCommitmentStillGiveTheExactMean() {
+        Round r = new Round(100, 32, 5);
+        Set<String> committed = r.commit(Set.of());
+        assertEquals(28, r.aggregator.degree(), "2 * ceil(2 * log2 100) neighbours");
+        assertEquals(15, r.aggregator.threshold());
+        List<String> ids = new ArrayList<>(committed);
+        java.util.Collections.shuffle(ids, new Random(9));
+        Set<String> dropped = Set.copyOf(ids.subList(0, 20));
+        r.upload(committed, dropped);
+        SecAggAggregator.Result result = r.unmask();
+        assertEquals(80, result.survivors());
+        assertEquals(dropped, r.aggregator.dropped());
+        Set<String> survivors = new java.util.TreeSet<>(committed);
+        survivors.removeAll(dropped);
+        assertWithin(r.plainMean(survivors), result.meanDelta(), result.errorBound());
+    }
+
+    @Test
+    void clientsSilentFromTheStartAreLeftOutOfTheGraph() {
+        Round r = new Round(10, 32, 3);
+        Set<String> committed = r.commit(Set.of("client-002", "client-007"));
+        assertEquals(8, committed.size());
+        assertFalse(committed.contains("client-002"));
+        r.upload(committed, Set.of("client-004"));
+        SecAggAggregator.Result result = r.unmask();
+        Set<String> survivors = new java.util.TreeSet<>(committed);
+        survivors.remove("client-004");
+        assertWithin(r.plainMean(survivors), result.meanDelta(), result.errorBound());
+    }
+
+    @Test
+    void tooManyDropoutsAbortBeforeAnythingIsRevealed() {
+        Round r = new Round(10, 32, 4);
+        Set<String> committed = r.commit(Set.of());
+        List<String> ids = new ArrayList<>(committed);
+        // complete graph of 10: degree 9, threshold 5; six dropping leaves 4 < 5
+        r.upload(committed, Set.copyOf(ids.subList(0, 6)));
+        FedgeException e = assertThrows(FedgeException.class, r.aggregator::closeMasked);
+        assertEquals(ErrorCode.SECURE_AGGREGATION_ABORTED, e.code());
+        // the round is over: a late reveal is refused rather than stored
+        SecAggUnmask forged = SecAggUnmask.newBuilder().setRound(7).addAllSurvivors(ids.subList(6, 10))
+                .addAllDropped(ids.subList(0, 6)).build();
+        FedgeException late = assertThrows(FedgeException.class,
+                () -> r.aggregator.acceptReveal(ids.get(7), SecAggReveal.newBuilder().setRound(7).build()));
+        assertEquals(ErrorCode.SECURE_AGGREGATION_ABORTED, late.code());
+        // and a client asked by a coordinator that ignores the abort still refuses: 4 survivors < threshold 5
+        FedgeException refused = assertThrows(FedgeException.class, () -> r.clients.get(ids.get(7)).reveal(forged));
+        assertEquals(ErrorCode.SECURE_AGGREGATION_ABORTED, refused.code());
+    }
+
+    @Test
+    void whatTheCoordinatorHoldsForOneClientIsUncorrelatedWithItsUpdate() {
+        Round r = new Round(5, 32, 8);
+        // a strongly structured update: the masked words must not show it
+        float[] structured = new float[PARAMS];
+        for (int p = 0; p < PARAMS; p++) {
+            structured[p] = (float) (0.9 * Math.sin(p / 50.0));
+        }
+        r.deltas.put("client-000", structured);
+        Set<String> committed = r.commit(Set.of());
+        r.upload(committed, Set.of());
+        byte[] wire = concat(r.uploads.get("client-000"));
+        double[] masked = new double[PARAMS];
+        int[] topBytes = new int[256];
+        for (int p = 0; p < PARAMS; p++) {
+            int w = (wire[4 * p] & 0xff) | (wire[4 * p + 1] & 0xff) << 8 | (wire[4 * p + 2] & 0xff) << 16
+                    | (wire[4 * p + 3] & 0xff) << 24;
+            masked[p] = w;
+            topBytes[w >>> 24]++;
+        }
+        double r1 = pearson(masked, structured);
+        // |r| of independent samples is about N(0, 1/sqrt(n)): 5 sigma is 0.09 at n = 3000
+        assertTrue(Math.abs(r1) < 5 / Math.sqrt(PARAMS), "correlation " + r1);
+        // the unmasked fixed-point words, by contrast, correlate almost perfectly
+        long[] plain = new long[PARAMS];
+        r.words.encode(structured, 0, PARAMS, r.words.weight(r.examples.get("client-000")), plain);
+        double[] plainD = new double[PARAMS];
+        for (int p = 0; p < PARAMS; p++) {
+            plainD[p] = plain[p];
+        }
+        assertTrue(pearson(plainD, structured) > 0.99);
+        // top bytes uniform: chi-square with 255 degrees of freedom, 0.1% critical value 330.5
+        double expected = PARAMS / 256.0;
+        double chi = 0;
+        for (int c : topBytes) {
+            chi += (c - expected) * (c - expected) / expected;
+        }
+        assertTrue(chi < 330.5, "chi-square " + chi);
+    }
+
+    @Test
+    void aClientRevealsOnceAndNeverForAnUnaccountedNeighbour() {
+        Round r = new Round(6, 32, 12);
+        Set<String> committed = r.commit(Set.of());
+        r.upload(committed, Set.of());
+        SecAggClient c = r.clients.get("client-001");
+        List<String> all = new ArrayList<>(committed);
+        SecAggUnmask missing = SecAggUnmask.newBuilder().setRound(7).addAllSurvivors(all.subList(0, 5)).build();
+        assertEquals(ErrorCode.SECURE_AGGREGATION_ABORTED, assertThrows(FedgeException.class, () -> c.reveal(missing)).code());
+        SecAggUnmask both = SecAggUnmask.newBuilder().setRound(7).addAllSurvivors(all).addDropped("client-003").build();
+        assertEquals(ErrorCode.SECURE_AGGREGATION_ABORTED, assertThrows(FedgeException.class, () -> c.reveal(both)).code());
+        SecAggUnmask honest = SecAggUnmask.newBuilder().setRound(7).addAllSurvivors(all).build();
+        SecAggReveal first = c.reveal(honest);
+        assertEquals(5, first.getSharesCount());
+        assertTrue(first.getSharesList().stream().allMatch(SecAggRevealedShare::getSelfSeed));
+        // asked again, now told some dropped, it refuses: that would hand over both secrets of a neighbour
+        SecAggUnmask second = SecAggUnmask.newBuilder().setRound(7).addAllSurvivors(all.subList(0, 4))
+                .addAllDropped(all.subList(4, 6)).build();
+        assertEquals(ErrorCode.SECURE_AGGREGATION_ABORTED, assertThrows(FedgeException.class, () -> c.reveal(second)).code());
+    }
+
+    @Test
+    void aRosterWithAThresholdOfHalfTheNeighboursOrLessIsRefused() {
+        Round r = new Round(5, 32, 13);
+        for (Map.Entry<String, SecAggClient> e : r.clients.entrySet()) {
+            r.aggregator.acceptKeys(e.getKey(), e.getValue().advertise());
+        }
+        SecAggRoster honest = r.aggregator.closeKeys(NOBODY_GONE).get("client-000");
+        SecAggRoster weak = honest.toBuilder().setThreshold(honest.getPeersCount() / 2).build();
+        assertEquals(ErrorCode.SECURE_AGGREGATION_ABORTED,
+                assertThrows(FedgeException.class, () -> r.clients.get("client-000").share(weak)).code());
+    }
+
+    @Test
+    void aTamperedShareIsRefusedAndAWrongRevealAbortsTheRound() {
+        Round r = new Round(5, 32, 14);
+        for (Map.Entry<String, SecAggClient> e : r.clients.entrySet()) {
+            r.aggregator.acceptKeys(e.getKey(), e.getValue().advertise());
+        }
+        Map<String, SecAggRoster> rosters = r.aggregator.closeKeys(NOBODY_GONE);
+        for (Map.Entry<String, SecAggRoster> e : rosters.entrySet()) {
+            r.aggregator.acceptShares(e.getKey(), r.clients.get(e.getKey()).share(e.getValue()));
+        }
+        Map<String, SecAggShares> forwarded = r.aggregator.closeShares(NOBODY_GONE);
+        SecAggShares toZero = forwarded.get("client-000");
+        SecAggSealedShare first = toZero.getShares(0);
+        byte[] flipped = first.getCiphertext().toByteArray();
+        flipped[flipped.length - 1] ^= 1;
+        SecAggShares tampered = toZero.toBuilder()
+                .setShares(0, first.toBuilder().setCiphertext(ByteString.copyFrom(flipped))).build();
+        assertEquals(ErrorCode.DECRYPTION_FAILED,
+                assertThrows(FedgeException.class, () -> r.clients.get("client-000").receive(tampered)).code());
+
+        // a fresh round where one survivor lies about a share: the rebuilt seed fails its commitment
+        Round s = new Round(5, 32, 15);
+        Set<String> committed = s.commit(Set.of());
+        s.upload(committed, Set.of());
+        SecAggUnmask request = s.aggregator.closeMasked();
+        for (String id : request.getSurvivorsList()) {
+            SecAggReveal reveal = s.clients.get(id).reveal(request);
+            if (id.equals("client-001")) {
+                SecAggRevealedShare sh = reveal.getShares(0);
+                byte[] y = sh.getY().toByteArray();
+                y[65] ^= 1;
+                reveal = reveal.toBuilder().setShares(0, sh.toBuilder().setY(ByteString.copyFrom(y))).build();
+            }
+            s.aggregator.acceptReveal(id, reveal);
+        }
+        FedgeException e = assertThrows(FedgeException.class, s.aggregator::finish);
+        assertEquals(ErrorCode.SECURE_AGGREGATION_ABORTED, e.code());
+    }
+
+    @Test
+    void theNeighbourGraphIsRegularAndSymmetric() {
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            ids.add("c" + i);
+        }
+        NeighbourGraph g = NeighbourGraph.harary(ids, NeighbourGraph.defaultDegree(100), new Random(1));
+        assertEquals(28, g.degree());
+        for (String id : ids) {
+            assertEquals(28, g.neighbours(id).size());
+            for (String n : g.neighbours(id)) {
+                assertTrue(g.neighbours(n).contains(id), n + " does not list " + id);
+            }
+        }
+        assertEquals(9, NeighbourGraph.defaultDegree(10), "small rounds are complete graphs");
+        assertEquals(15, NeighbourGraph.threshold(28, 0.5));
+    }
+
+    private static byte[] concat(List<byte[]> chunks) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        chunks.forEach(out::writeBytes);
+        return out.toByteArray();
+    }
+
+    private static double pearson(double[] a, float[] b) {
+        double ma = 0;
+        double mb = 0;
+        for (int i = 0; i < a.length; i++) {
+            ma += a[i];
+            mb += b[i];
+        }
+        ma /= a.length;
+        mb /= a.length;
+        double sab = 0;
+        double saa = 0;
+        double sbb = 0;
+        for (int i = 0; i < a.length; i++) {
+            sab += (a[i] - ma) * (b[i] - mb);
+            saa += (a[i] - ma) * (a[i] - ma);
+            sbb += (b[i] - mb) * (b[i] - mb);
+        }
+        return sab / Math.sqrt(saa * sbb);
+    }
+}
