@@ -52,6 +52,12 @@ public final class FedAvg implements Strategy {
         return "fedavg";
     }
 
+    /** FedAvg is the weighted mean of the updates, so a securely aggregated mean gives the same model. */
+    @Override
+    public boolean supportsSecureAggregation() {
+        return true;
+    }
+
     @Override
     public int minFitClients() {
         return minFitClients;

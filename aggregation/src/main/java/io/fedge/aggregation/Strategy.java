@@ -34,6 +34,16 @@ public interface Strategy {
     /** The fewest connected clients before a round may start. */
     int minAvailableClients();
 
+    /**
+     * Whether the strategy's aggregation depends on the updates only through their
+     * example-weighted sum, so that it can run under secure aggregation: the coordinator then hands
+     * {@link #beginFit}'s aggregation one update, the weighted mean of the survivors, with their
+     * total example count as its weight. False by default.
+     */
+    default boolean supportsSecureAggregation() {
+        return false;
+    }
+
     /** Picks the clients that evaluate the new model on their own data; by default none. */
     default EvaluatePlan configureEvaluate(long round, List<ClientInfo> available, Random rng) {
         return EvaluatePlan.none();

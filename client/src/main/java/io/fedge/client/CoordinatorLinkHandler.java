@@ -3,6 +3,8 @@ package io.fedge.client;
 import com.google.protobuf.ByteString;
 import io.fedge.comm.crypto.UpdateSealer;
 
+import io.fedge.comm.secagg.MaskedWords;
+import io.fedge.comm.secagg.SecAggClient;
 import io.fedge.comm.signing.ModelSigner;
 
 import io.fedge.comm.IncomingTransfer;
@@ -57,6 +59,13 @@ final class CoordinatorLinkHandler extends SimpleChannelInboundHandler<Envelope>
     private long refusedModelTransfer = -1;
     /** An update announced and waiting for UploadReady. */
     private OutgoingTransfer pendingUpload;
+    /** The secure-aggregation state of the current round, or null. */
+    private SecAggClient secAgg;
+    /** A secure round's trained update, waiting for the neighbours' shares before it can be masked. */
+    private Trained trained;
+
+    private record Trained(TrainTask task, long modelVersion, LocalUpdate update) {
+    }
 
     CoordinatorLinkHandler(FederatedClient client) {
         this.client = client;
@@ -68,6 +77,7 @@ final class CoordinatorLinkHandler extends SimpleChannelInboundHandler<Envelope>
                 .setProtocolVersion(WireProtocol.VERSION)
                 .setClientId(client.clientId())
                 .addAllCodecs(client.codecs().names())
+                .addFeatures(WireProtocol.FEATURE_SECURE_AGGREGATION)
                 .setNumExamples(client.trainer().numExamples())).build());
         ctx.fireChannelActive();
     }
@@ -78,7 +88,23 @@ final class CoordinatorLinkHandler extends SimpleChannelInboundHandler<Envelope>
             switch (msg.getBodyCase()) {
                 case WELCOME -> onWelcome(ctx, msg);
                 case HEARTBEAT -> { }
-                case TRAIN_TASK -> startDownload(ctx, msg, msg.getTrainTask().getRound(), msg.getTrainTask().getModel());
+                case TRAIN_TASK -> {
+                    startDownload(ctx, msg, msg.getTrainTask().getRound(), msg.getTrainTask().getModel());
+                    if (pendingTask == msg) {
+                        beginSecureAggregation(ctx, msg.getTrainTask());
+                    }
+                }
+                case SECAGG_ROSTER -> secureStep(ctx, msg.getSecaggRoster().getRound(), s -> ctx.writeAndFlush(
+                        Envelope.newBuilder().setSecaggShares(s.share(msg.getSecaggRoster())).build()));
+                case SECAGG_SHARES -> secureStep(ctx, msg.getSecaggShares().getRound(), s -> {
+                    s.receive(msg.getSecaggShares());
+                    if (trained != null && trained.task().getRound() == s.round()) {
+                        submitMasking(ctx, trained, s);
+                        trained = null;
+                    }
+                });
+                case SECAGG_UNMASK -> secureStep(ctx, msg.getSecaggUnmask().getRound(), s -> ctx.writeAndFlush(
+                        Envelope.newBuilder().setSecaggReveal(s.reveal(msg.getSecaggUnmask())).build()));
                 case EVALUATE_TASK -> startDownload(ctx, msg, msg.getEvaluateTask().getRound(),
                         msg.getEvaluateTask().getModel());
                 case CHUNK -> onChunk(ctx, msg.getChunk());
@@ -134,6 +160,99 @@ final class CoordinatorLinkHandler extends SimpleChannelInboundHandler<Envelope>
         // A new task supersedes whatever was pending: the coordinator has moved on.
         pendingTask = task;
         modelDownload = new IncomingTransfer(header, client.maxModelBytes(), MAX_MODEL_CHUNKS);
+    }
+
+    /** A new task supersedes any earlier secure round; one that aggregates securely starts with this client's keys. */
+    private void beginSecureAggregation(ChannelHandlerContext ctx, TrainTask task) {
+        secAgg = null;
+        trained = null;
+        if (!task.hasSecureAggregation()) {
+            return;
+        }
+        secAgg = new SecAggClient(client.clientId(), task.getRound(), MaskedWords.of(task.getSecureAggregation()),
+                client.secureRandom());
+        ctx.writeAndFlush(Envelope.newBuilder().setSecaggKeys(secAgg.advertise()).build());
+    }
+
+    /**
+     * Runs one step of the current secure round. A step that fails ends this client's part in the
+     * round, and the coordinator is told with the round's number so it does not wait for it.
+     */
+    private void secureStep(ChannelHandlerContext ctx, long round, java.util.function.Consumer<SecAggClient> step) {
+        SecAggClient s = secAgg;
+        if (s == null || s.round() != round) {
+            throw new FedgeException(ErrorCode.WRONG_ROUND, "no secure-aggregation state for round " + round);
+        }
+        try {
+            step.accept(s);
+        } catch (FedgeException e) {
+            log.warn("client {}: leaving secure round {}: {}", client.clientId(), round, e.getMessage());
+            secAgg = null;
+            trained = null;
+            ctx.writeAndFlush(ProtocolErrors.toEnvelope(e, round, 0));
+        }
+    }
+
+    /** On the event loop: a secure round's update is trained; it is masked once the shares are in. */
+    private void onTrainedSecure(ChannelHandlerContext ctx, Trained t) {
+        SecAggClient s = secAgg;
+        if (s == null || s.round() != t.task().getRound()) {
+            return; // the round was abandoned or superseded
+        }
+        if (s.ready()) {
+            submitMasking(ctx, t, s);
+        } else {
+            trained = t;
+        }
+    }
+
+    /** Masks (and seals) the update on the training executor, then announces it on the event loop. */
+    private void submitMasking(ChannelHandlerContext ctx, Trained t, SecAggClient s) {
+        try {
+            client.trainingExecutor().execute(() -> {
+                try {
+                    long transferId = client.nextTransferId();
+                    UpdateSealer.Sealing sealing = sealing(t.task(), transferId);
+                    int perChunk = UpdateEncoder.maskedElementsPerChunk(s.words(), client.maxChunkBytes(),
+                            client.updateChunkElements(), sealing != null);
+                    float[] delta = t.update().delta();
+                    OutgoingTransfer upload = UpdateEncoder.ofChunks(transferId,
+                            s.mask(delta, t.update().numExamples(), perChunk), perChunk, delta.length, sealing);
+                    TrainResult.Builder result = resultFor(t.task(), t.modelVersion(), t.update(), upload, sealing)
+                            .setCodec(WireProtocol.MASKED_CODEC)
+                            .putMetrics(WireProtocol.METRIC_SECAGG_CLIENT_MILLIS, s.busyNanos() / 1e6);
+                    TrainResult announced = result.build();
+                    ctx.executor().execute(() -> announce(ctx, announced, upload));
+                } catch (FedgeException e) {
+                    log.warn("client {}: cannot mask the update of round {}: {}", client.clientId(), t.task().getRound(),
+                            e.getMessage());
+                    ctx.writeAndFlush(ProtocolErrors.toEnvelope(e, t.task().getRound(), 0));
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            log.debug("client {} is shutting down; masked update dropped", client.clientId());
+        }
+    }
+
+    private UpdateSealer.Sealing sealing(TrainTask task, long transferId) {
+        return task.getUpdatePublicKey().isEmpty() ? null
+                : UpdateSealer.seal(UpdateSealer.publicKey(task.getUpdatePublicKey().toByteArray()), task.getRound(),
+                        client.clientId(), transferId);
+    }
+
+    private static TrainResult.Builder resultFor(TrainTask task, long modelVersion, LocalUpdate update,
+                                                 OutgoingTransfer upload, UpdateSealer.Sealing sealing) {
+        TrainResult.Builder result = TrainResult.newBuilder()
+                .setRound(task.getRound())
+                .setModelVersion(modelVersion)
+                .setNumExamples(update.numExamples())
+                .setLoss(update.meanLoss())
+                .setDurationMs(update.durationMillis())
+                .setUpdate(upload.header());
+        if (sealing != null) {
+            result.setEphemeralPublicKey(ByteString.copyFrom(sealing.ephemeralPublicKey()));
+        }
+        return result;
     }
 
     private void onChunk(ChannelHandlerContext ctx, Chunk chunk) {
@@ -192,28 +311,20 @@ final class CoordinatorLinkHandler extends SimpleChannelInboundHandler<Envelope>
             throw new FedgeException(ErrorCode.STALE_MODEL, "task names model version " + task.getModelVersion()
                     + " but the model sent is version " + model.version());
         }
-        UpdateCodec codec = client.codecs().get(task.getCodec());
+        UpdateCodec codec = task.hasSecureAggregation() ? null : client.codecs().get(task.getCodec());
         long seed = task.getSeed() * 0x9E3779B97F4A7C15L + client.clientId().hashCode();
         LocalUpdate update = client.trainer().train(model, task.getLocalEpochs(), task.getBatchSize(),
                 task.getLearningRate(), seed);
+        if (task.hasSecureAggregation()) {
+            Trained t = new Trained(task, model.version(), update);
+            ctx.executor().execute(() -> onTrainedSecure(ctx, t));
+            return;
+        }
         long transferId = client.nextTransferId();
-        UpdateSealer.Sealing sealing = task.getUpdatePublicKey().isEmpty() ? null
-                : UpdateSealer.seal(UpdateSealer.publicKey(task.getUpdatePublicKey().toByteArray()), task.getRound(),
-                        client.clientId(), transferId);
+        UpdateSealer.Sealing sealing = sealing(task, transferId);
         OutgoingTransfer upload = UpdateEncoder.encode(transferId, update.delta(), codec,
                 client.maxChunkBytes(), client.updateChunkElements(), sealing);
-        TrainResult.Builder result = TrainResult.newBuilder()
-                .setRound(task.getRound())
-                .setModelVersion(model.version())
-                .setNumExamples(update.numExamples())
-                .setLoss(update.meanLoss())
-                .setDurationMs(update.durationMillis())
-                .setCodec(codec.name())
-                .setUpdate(upload.header());
-        if (sealing != null) {
-            result.setEphemeralPublicKey(ByteString.copyFrom(sealing.ephemeralPublicKey()));
-        }
-        TrainResult announced = result.build();
+        TrainResult announced = resultFor(task, model.version(), update, upload, sealing).setCodec(codec.name()).build();
         ctx.executor().execute(() -> announce(ctx, announced, upload));
     }
 
@@ -256,6 +367,11 @@ final class CoordinatorLinkHandler extends SimpleChannelInboundHandler<Envelope>
 
     private void onError(io.fedge.comm.proto.Error error) {
         log.info("client {}: coordinator says {}: {}", client.clientId(), error.getCode(), error.getMessage());
+        if (error.getCode() == io.fedge.comm.proto.ErrorCode.SECURE_AGGREGATION_ABORTED && secAgg != null
+                && secAgg.round() == error.getRound()) {
+            secAgg = null;
+            trained = null;
+        }
         if (pendingUpload != null && error.getTransferId() == pendingUpload.header().getTransferId()) {
             pendingUpload.release();
             pendingUpload = null;

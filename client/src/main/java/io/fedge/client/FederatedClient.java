@@ -71,6 +71,7 @@ public final class FederatedClient implements AutoCloseable {
     private final Random jitter;
     private final AtomicInteger attempts = new AtomicInteger();
     private final AtomicLong transferIds;
+    private final java.security.SecureRandom secureRandom = new java.security.SecureRandom();
     private final AtomicInteger updatesSent = new AtomicInteger();
     private final AtomicInteger connections = new AtomicInteger();
     private final CountDownLatch terminated = new CountDownLatch(1);
@@ -268,6 +269,11 @@ public final class FederatedClient implements AutoCloseable {
     /** The coordinator's limit on parameters per update chunk; 0 means none. */
     void setUpdateChunkElements(int elements) {
         updateChunkElements = elements > 0 ? elements : Integer.MAX_VALUE;
+    }
+
+    /** Randomness for keys and secret sharing. */
+    java.security.SecureRandom secureRandom() {
+        return secureRandom;
     }
 
     long nextTransferId() {

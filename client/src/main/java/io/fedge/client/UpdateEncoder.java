@@ -2,6 +2,7 @@ package io.fedge.client;
 
 import io.fedge.comm.OutgoingTransfer;
 import io.fedge.comm.crypto.UpdateSealer;
+import io.fedge.comm.secagg.MaskedWords;
 import io.fedge.compression.UpdateCodec;
 
 import java.util.ArrayList;
@@ -51,10 +52,28 @@ final class UpdateEncoder {
         int overhead = sealing == null ? 0 : UpdateSealer.TAG_BYTES;
         int perChunk = elementsPerChunk(codec, maxChunkBytes, maxElements, update.length, overhead);
         List<byte[]> chunks = new ArrayList<>();
-        for (int from = 0, seq = 0; from < update.length; from += perChunk, seq++) {
-            byte[] encoded = codec.encode(update, from, Math.min(perChunk, update.length - from));
-            chunks.add(sealing == null ? encoded : sealing.seal(seq, encoded));
+        for (int from = 0; from < update.length; from += perChunk) {
+            chunks.add(codec.encode(update, from, Math.min(perChunk, update.length - from)));
         }
-        return OutgoingTransfer.ofEncodedChunks(transferId, chunks, perChunk, update.length);
+        return ofChunks(transferId, chunks, perChunk, update.length, sealing);
+    }
+
+    /** Values per chunk of a masked update: as many words as fit a chunk, at most {@code maxElements}. */
+    static int maskedElementsPerChunk(MaskedWords words, int maxChunkBytes, int maxElements, boolean sealed) {
+        int room = maxChunkBytes - (sealed ? UpdateSealer.TAG_BYTES : 0);
+        return Math.max(1, Math.min(maxElements, room / words.wordBytes()));
+    }
+
+    /** A transfer of already encoded chunks, each sealed to the aggregator when {@code sealing} is given. */
+    static OutgoingTransfer ofChunks(long transferId, List<byte[]> encoded, int perChunk, int elements,
+                                     UpdateSealer.Sealing sealing) {
+        List<byte[]> chunks = encoded;
+        if (sealing != null) {
+            chunks = new ArrayList<>(encoded.size());
+            for (int seq = 0; seq < encoded.size(); seq++) {
+                chunks.add(sealing.seal(seq, encoded.get(seq)));
+            }
+        }
+        return OutgoingTransfer.ofEncodedChunks(transferId, chunks, perChunk, elements);
     }
 }

@@ -7,7 +7,9 @@ import io.fedge.aggregation.FitAggregation;
 import io.fedge.aggregation.FitInstructions;
 import io.fedge.aggregation.FitResult;
 import io.fedge.aggregation.UpdateChunks;
+import io.fedge.comm.WireProtocol;
 import io.fedge.comm.crypto.UpdateSealer;
+import io.fedge.comm.secagg.SecAggAggregator;
 import io.fedge.comm.proto.TrainResult;
 import io.fedge.comm.proto.TransferHeader;
 import io.fedge.compression.UpdateCodec;
@@ -46,6 +48,9 @@ final class ActiveRound {
     final long deadlineMillis;
 
     private final FitAggregation aggregation;
+    /** The round's secure aggregation, or null when updates are aggregated in the clear. */
+    private final SecAggAggregator secAgg;
+    private double clientSecAggMillis;
     /** This round's key pair for sealed updates, or null when updates travel unsealed. */
     private final KeyPair updateKeys;
     /** Per client, how to open its announced sealed update. */
@@ -64,8 +69,9 @@ final class ActiveRound {
 
     ActiveRound(long round, long modelVersion, FitInstructions instructions, UpdateCodec codec, int parameterCount,
                 int maxChunkElements, long deadlineMillis, List<String> selected, FitAggregation aggregation,
-                RoundListener listener, KeyPair updateKeys) {
+                RoundListener listener, KeyPair updateKeys, SecAggAggregator secAgg) {
         this.updateKeys = updateKeys;
+        this.secAgg = secAgg;
         this.round = round;
         this.modelVersion = modelVersion;
         this.instructions = instructions;
@@ -82,6 +88,46 @@ final class ActiveRound {
 
     int selectedCount() {
         return status.size();
+    }
+
+    /** The round's secure aggregation, or null. */
+    SecAggAggregator secAgg() {
+        return secAgg;
+    }
+
+    /** The clients selected for the round. */
+    List<String> selectedIds() {
+        lock.lock();
+        try {
+            return List.copyOf(status.keySet());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Whether the client has failed this round (or was never in it). */
+    boolean hasFailed(String clientId) {
+        lock.lock();
+        try {
+            Status s = status.get(clientId);
+            return s == null || s == Status.FAILED;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The mean, over accepted clients, of the milliseconds each reported spending on secure aggregation. */
+    double meanClientSecAggMillis() {
+        lock.lock();
+        try {
+            int n = 0;
+            for (Status s : status.values()) {
+                n += s == Status.ACCEPTED ? 1 : 0;
+            }
+            return n == 0 ? Double.NaN : clientSecAggMillis / n;
+        } finally {
+            lock.unlock();
+        }
     }
 
     /**
@@ -113,9 +159,10 @@ final class ActiveRound {
                 throw new FedgeException(ErrorCode.STALE_MODEL, "update computed from model version "
                         + result.getModelVersion() + ", the current version is " + modelVersion);
             }
-            if (!codec.name().equals(result.getCodec())) {
+            String expected = secAgg != null ? WireProtocol.MASKED_CODEC : codec.name();
+            if (!expected.equals(result.getCodec())) {
                 throw new FedgeException(ErrorCode.UNSUPPORTED_CODEC, "update encoded with '" + result.getCodec()
-                        + "', round " + round + " asked for '" + codec.name() + "'");
+                        + "', round " + round + " asked for '" + expected + "'");
             }
             checkShape(h);
             UpdateSealer.Opening opening = null;
@@ -159,8 +206,16 @@ final class ActiveRound {
             throw new FedgeException(ErrorCode.MALFORMED, h.getChunkCount() + " chunks cannot carry "
                     + parameterCount + " parameters at " + perChunk + " per chunk");
         }
-        long maxBytes = 0;
         int sealing = updateKeys == null ? 0 : UpdateSealer.TAG_BYTES;
+        if (secAgg != null) {
+            long exact = secAgg.maskedBytes() + chunks * sealing;
+            if (h.getTotalLength() != exact) {
+                throw new FedgeException(ErrorCode.SHAPE_MISMATCH, "a masked update of " + parameterCount
+                        + " parameters is " + exact + " bytes, not " + h.getTotalLength());
+            }
+            return;
+        }
+        long maxBytes = 0;
         for (long c = 0; c < chunks; c++) {
             maxBytes += codec.maxEncodedBytes((int) Math.min(perChunk, parameterCount - c * perChunk)) + sealing;
         }
@@ -223,6 +278,10 @@ final class ActiveRound {
             lock.unlock();
         }
         int perChunk = result.getUpdate().getElementsPerChunk();
+        if (secAgg != null) {
+            foldMasked(clientId, result, chunks, perChunk);
+            return;
+        }
         float[] scratch = new float[Math.min(perChunk, parameterCount)];
         lock.lock();
         try {
@@ -257,6 +316,35 @@ final class ActiveRound {
         try {
             lossSum += result.getLoss() * result.getNumExamples();
             examples += result.getNumExamples();
+            settle(clientId, Status.ACCEPTED, null);
+        } finally {
+            lock.unlock();
+        }
+        listener.clientFinished(round, clientId, true);
+    }
+
+    private void foldMasked(String clientId, TrainResult result, List<ByteString> chunks, int perChunk) {
+        lock.lock();
+        try {
+            openings.remove(clientId);
+        } finally {
+            lock.unlock();
+        }
+        List<byte[]> raw = new ArrayList<>(chunks.size());
+        for (ByteString c : chunks) {
+            raw.add(c.toByteArray());
+        }
+        try {
+            secAgg.fold(clientId, result.getNumExamples(), raw, perChunk);
+        } catch (FedgeException e) {
+            clientFailed(clientId, e.getMessage());
+            throw e;
+        }
+        lock.lock();
+        try {
+            lossSum += result.getLoss() * result.getNumExamples();
+            examples += result.getNumExamples();
+            clientSecAggMillis += result.getMetricsOrDefault(WireProtocol.METRIC_SECAGG_CLIENT_MILLIS, 0.0);
             settle(clientId, Status.ACCEPTED, null);
         } finally {
             lock.unlock();
@@ -332,6 +420,13 @@ final class ActiveRound {
      * queued before it.
      */
     Outcome close() {
+        List<Failure> all = closeUploads();
+        Optional<float[]> params = aggregation.finish(all);
+        return new Outcome(params, aggregation.accepted(), all, meanTrainLoss());
+    }
+
+    /** Closes the round to further results; returns every failure. */
+    List<Failure> closeUploads() {
         List<Failure> all;
         lock.lock();
         try {
@@ -347,7 +442,41 @@ final class ActiveRound {
         } finally {
             lock.unlock();
         }
-        Optional<float[]> params = aggregation.finish(all);
-        return new Outcome(params, aggregation.accepted(), all, examples == 0 ? Double.NaN : lossSum / examples);
+        return all;
+    }
+
+    private double meanTrainLoss() {
+        lock.lock();
+        try {
+            return examples == 0 ? Double.NaN : lossSum / examples;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Finishes a securely aggregated round: the unmasked weighted mean goes into the strategy's
+     * aggregation as one update weighted by the survivors' examples.
+     */
+    Outcome finishSecure(SecAggAggregator.Result result, List<Failure> failures) {
+        float[] mean = result.meanDelta();
+        FitResult fit = new FitResult("secure-aggregate", result.totalWeight(), meanTrainLoss(), Map.of(),
+                Duration.ZERO);
+        aggregation.accept(fit, visitor -> {
+            int block = Math.max(1, maxChunkElements);
+            float[] scratch = new float[Math.min(block, mean.length)];
+            for (int offset = 0; offset < mean.length; offset += block) {
+                int n = Math.min(block, mean.length - offset);
+                System.arraycopy(mean, offset, scratch, 0, n);
+                visitor.visit(offset, scratch, n);
+            }
+        });
+        Optional<float[]> params = aggregation.finish(failures);
+        return new Outcome(params, result.survivors(), failures, meanTrainLoss());
+    }
+
+    /** A securely aggregated round that aborted: nothing is aggregated and the model stays. */
+    Outcome abortSecure(List<Failure> failures) {
+        return new Outcome(Optional.empty(), 0, failures, meanTrainLoss());
     }
 }

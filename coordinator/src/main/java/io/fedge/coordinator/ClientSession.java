@@ -8,9 +8,10 @@ import java.util.List;
 /**
  * One registered client connection. Immutable apart from what its handler keeps elsewhere.
  */
-record ClientSession(String clientId, Channel channel, long numExamples, List<String> codecs) {
+record ClientSession(String clientId, Channel channel, long numExamples, List<String> codecs, List<String> features) {
     ClientSession {
         codecs = List.copyOf(codecs);
+        features = List.copyOf(features);
     }
 
     ClientInfo info() {

@@ -14,6 +14,7 @@ import io.fedge.comm.proto.Hello;
 import io.fedge.comm.proto.TrainResult;
 import io.fedge.comm.proto.UploadReady;
 import io.fedge.comm.proto.Welcome;
+import io.fedge.comm.secagg.SecAggAggregator;
 import io.fedge.core.ErrorCode;
 import io.fedge.core.FedgeException;
 import io.netty.channel.ChannelFutureListener;
@@ -107,6 +108,12 @@ final class ClientSessionHandler extends SimpleChannelInboundHandler<Envelope> {
                 }
                 evaluation.accept(session.clientId(), msg.getEvaluateResult());
             }
+            case SECAGG_KEYS -> onSecAgg(msg.getSecaggKeys().getRound(), s -> s.acceptKeys(session.clientId(),
+                    msg.getSecaggKeys()));
+            case SECAGG_SHARES -> onSecAgg(msg.getSecaggShares().getRound(), s -> s.acceptShares(session.clientId(),
+                    msg.getSecaggShares()));
+            case SECAGG_REVEAL -> onSecAgg(msg.getSecaggReveal().getRound(), s -> s.acceptReveal(session.clientId(),
+                    msg.getSecaggReveal()));
             case ERROR -> onClientError(msg.getError());
             case BYE -> ctx.close();
             case BODY_NOT_SET -> throw new FedgeException(ErrorCode.UNKNOWN_MESSAGE,
@@ -143,7 +150,8 @@ final class ClientSessionHandler extends SimpleChannelInboundHandler<Envelope> {
         if (handshakeTimer != null) {
             handshakeTimer.cancel(false);
         }
-        session = new ClientSession(hello.getClientId(), ctx.channel(), hello.getNumExamples(), hello.getCodecsList());
+        session = new ClientSession(hello.getClientId(), ctx.channel(), hello.getNumExamples(), hello.getCodecsList(),
+                hello.getFeaturesList());
         state.registry.register(session).ifPresent(old ->
                 log.info("client {} reconnected; its previous connection is closed", old.clientId()));
         ctx.writeAndFlush(Envelope.newBuilder().setWelcome(Welcome.newBuilder()
@@ -187,6 +195,27 @@ final class ClientSessionHandler extends SimpleChannelInboundHandler<Envelope> {
                 () -> ctx.executor().execute(() -> admit(ctx, u)));
         upload = u;
         state.uploadGate.request(u.ticket);
+    }
+
+    /**
+     * Hands a secure-aggregation message to the current round. A message the round refuses for
+     * its content (not for arriving late or for another round) takes the client out of the round.
+     */
+    private void onSecAgg(long messageRound, java.util.function.Consumer<SecAggAggregator> action) {
+        requireSession();
+        ActiveRound round = state.round;
+        if (round == null || round.secAgg() == null || round.round != messageRound) {
+            throw new FedgeException(ErrorCode.WRONG_ROUND, "no secure-aggregation round " + messageRound
+                    + " is in progress");
+        }
+        try {
+            action.accept(round.secAgg());
+        } catch (FedgeException e) {
+            if (e.code() != ErrorCode.LATE_RESULT && e.code() != ErrorCode.WRONG_ROUND) {
+                round.clientFailed(session.clientId(), e.getMessage());
+            }
+            throw e;
+        }
     }
 
     private void admit(ChannelHandlerContext ctx, Upload admitted) {

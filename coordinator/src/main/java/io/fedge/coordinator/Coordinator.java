@@ -3,6 +3,7 @@ package io.fedge.coordinator;
 import io.fedge.aggregation.Strategy;
 import io.fedge.comm.Transports;
 import io.fedge.comm.WireProtocol;
+import io.fedge.comm.secagg.SecAggAggregator;
 import io.fedge.compression.CodecRegistry;
 import io.fedge.core.model.GlobalModel;
 import io.netty.bootstrap.ServerBootstrap;
@@ -75,7 +76,7 @@ public final class Coordinator implements AutoCloseable {
                 b.uploadBufferBytes, b.handshakeTimeout.toMillis(), b.idleTimeout.toMillis(),
                 b.heartbeatInterval.toMillis(), b.messagesPerSecond, b.messageBurst);
         this.state = new CoordinatorState(limits, aggregationExecutor, b.codecs, b.tls, b.modelSigningKey,
-                b.sealUpdates);
+                b.sealUpdates, b.secureAggregation);
         RoundListener fanOut = fanOut(List.copyOf(b.listeners));
         this.loop = new RoundLoop(state, b.strategy, b.initialModel, b.rounds, b.roundTimeout.toMillis(), b.evaluator,
                 fanOut, history, b.seed, b.checkpointDir);
@@ -214,6 +215,13 @@ public final class Coordinator implements AutoCloseable {
             }
 
             @Override
+            public void secureAggregationCommitted(long round, java.util.Set<String> committed) {
+                for (RoundListener l : listeners) {
+                    safely(() -> l.secureAggregationCommitted(round, committed));
+                }
+            }
+
+            @Override
             public void roundFinished(RoundRecord record) {
                 for (RoundListener l : listeners) {
                     safely(() -> l.roundFinished(record));
@@ -257,6 +265,7 @@ public final class Coordinator implements AutoCloseable {
         private SslContext tls;
         private PrivateKey modelSigningKey;
         private boolean sealUpdates = true;
+        private SecureAggregation secureAggregation;
         private double messagesPerSecond = 500;
         private int messageBurst = 2_000;
         private final java.util.Set<String> set = new java.util.HashSet<>();
@@ -404,6 +413,19 @@ public final class Coordinator implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Aggregates every round securely (masked updates, docs/secure-aggregation.md): only
+         * clients that advertise the feature are selected, and the coordinator learns the
+         * example-weighted mean of the survivors and nothing about any one update. Needs a strategy
+         * that {@linkplain Strategy#supportsSecureAggregation supports it} and at least
+         * {@value io.fedge.comm.secagg.SecAggAggregator#MIN_CLIENTS} clients per round. Default off.
+         */
+        public Builder secureAggregation(SecureAggregation config) {
+            once("secureAggregation");
+            this.secureAggregation = Objects.requireNonNull(config, "config");
+            return this;
+        }
+
         /** The most chunks one update may announce; default 65,536. */
         public Builder maxUpdateChunks(int chunks) {
             once("maxUpdateChunks");
@@ -510,6 +532,17 @@ public final class Coordinator implements AutoCloseable {
             if (heartbeatInterval.compareTo(idleTimeout) >= 0) {
                 throw new IllegalStateException("heartbeatInterval (" + heartbeatInterval
                         + ") must be shorter than idleTimeout (" + idleTimeout + ")");
+            }
+            if (secureAggregation != null) {
+                if (!strategy.supportsSecureAggregation()) {
+                    throw new IllegalStateException("strategy " + strategy.name() + " needs each update on its own, "
+                            + "so it cannot run under secure aggregation");
+                }
+                if (strategy.minFitClients() < SecAggAggregator.MIN_CLIENTS) {
+                    throw new IllegalStateException("secure aggregation needs at least " + SecAggAggregator.MIN_CLIENTS
+                            + " clients per round (a sum of two reveals each update to the other); minFitClients is "
+                            + strategy.minFitClients());
+                }
             }
             return new Coordinator(this);
         }

@@ -24,13 +24,16 @@ final class CoordinatorState {
     final PrivateKey modelSigningKey;
     /** Whether rounds publish a key and require updates sealed to it. */
     final boolean sealUpdates;
+    /** How rounds aggregate securely, or null for plain aggregation. */
+    final SecureAggregation secureAggregation;
     volatile ActiveRound round;
     volatile ActiveEvaluation evaluation;
 
     CoordinatorState(CoordinatorLimits limits, ExecutorService aggregationExecutor, CodecRegistry codecs,
                      SslContext tls, PrivateKey modelSigningKey,
-                     boolean sealUpdates) {
+                     boolean sealUpdates, SecureAggregation secureAggregation) {
         this.sealUpdates = sealUpdates;
+        this.secureAggregation = secureAggregation;
         this.limits = limits;
         this.tls = tls;
         this.modelSigningKey = modelSigningKey;

@@ -13,6 +13,13 @@ public interface RoundListener {
     default void clientFinished(long round, String clientId, boolean accepted) {
     }
 
+    /**
+     * In a securely aggregated round, the clients in {@code committed} shared their secrets and
+     * were told whom to mask against: from here on, one that drops out is recovered from shares.
+     */
+    default void secureAggregationCommitted(long round, java.util.Set<String> committed) {
+    }
+
     /** A round ended; {@code record} is already in the history. */
     default void roundFinished(RoundRecord record) {
     }

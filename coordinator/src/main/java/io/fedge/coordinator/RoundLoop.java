@@ -8,6 +8,14 @@ import io.fedge.aggregation.Failure;
 import io.fedge.aggregation.FitPlan;
 import io.fedge.aggregation.Strategy;
 import io.fedge.comm.OutgoingTransfer;
+import io.fedge.comm.ProtocolErrors;
+import io.fedge.comm.WireProtocol;
+import io.fedge.comm.proto.SecAggRoster;
+import io.fedge.comm.proto.SecAggShares;
+import io.fedge.comm.proto.SecAggUnmask;
+import io.fedge.comm.secagg.MaskedWords;
+import io.fedge.comm.secagg.SecAggAggregator;
+import io.fedge.core.ErrorCode;
 import io.fedge.comm.crypto.UpdateSealer;
 import io.fedge.comm.proto.Envelope;
 import io.fedge.comm.proto.EvaluateTask;
@@ -29,6 +37,7 @@ import java.nio.file.StandardCopyOption;
 import java.security.KeyPair;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.ExecutionException;
@@ -121,12 +130,17 @@ final class RoundLoop implements Runnable {
         long t0 = System.nanoTime();
         GlobalModel current = model;
         List<ClientInfo> available = state.registry.available();
+        if (state.secureAggregation != null) {
+            available = available.stream().filter(c -> state.registry.get(c.id())
+                    .map(s -> s.features().contains(WireProtocol.FEATURE_SECURE_AGGREGATION)).orElse(false)).toList();
+        }
         FitPlan plan = strategy.configureFit(round, available, rng);
+        long taskSeed = rng.nextLong();
         if (plan.clients().size() < strategy.minFitClients()) {
             log.warn("round {}: only {} eligible clients of {} available, {} needed; skipping", round,
                     plan.clients().size(), available.size(), strategy.minFitClients());
             record(round, false, current, plan.clients().size(), 0, plan.clients().size(), null, Double.NaN,
-                    Double.NaN, System.nanoTime() - t0, 0, bytesIn0, bytesOut0);
+                    Double.NaN, System.nanoTime() - t0, 0, bytesIn0, bytesOut0, Double.NaN, Double.NaN);
             Thread.sleep(Math.min(1000, roundTimeoutMillis));
             return;
         }
@@ -147,13 +161,20 @@ final class RoundLoop implements Runnable {
         listener.roundStarted(round, ids.size());
         // A key pair per round: updates are sealed to it end to end, and it dies with the round.
         KeyPair roundKeys = state.sealUpdates ? UpdateSealer.newKeyPair() : null;
+        SecAggAggregator secAgg = state.secureAggregation == null ? null
+                : new SecAggAggregator(round, ids, maskedWords(plan.clients()), current.parameterCount(),
+                        state.secureAggregation.maxNeighbours(), state.secureAggregation.thresholdFraction(),
+                        new java.security.SecureRandom()); // the graph must not be predictable, and must not shift the seeded rng
         ActiveRound active = new ActiveRound(round, current.version(), plan.instructions(), codec,
                 current.parameterCount(), state.limits.updateChunkElements(), deadline, ids,
-                strategy.beginFit(round, current), listener, roundKeys);
+                strategy.beginFit(round, current), listener, roundKeys, secAgg);
         state.round = active;
         TrainTask.Builder taskBody = TrainTask.newBuilder();
         if (roundKeys != null) {
             taskBody.setUpdatePublicKey(ByteString.copyFrom(roundKeys.getPublic().getEncoded()));
+        }
+        if (secAgg != null) {
+            taskBody.setSecureAggregation(secAgg.words().toSetup());
         }
         Envelope task = Envelope.newBuilder().setTrainTask(taskBody
                 .setRound(round)
@@ -164,7 +185,7 @@ final class RoundLoop implements Runnable {
                 .setCodec(codec.name())
                 .setDeadlineUnixMs(deadline)
                 .setModel(broadcastHeader)
-                .setSeed(rng.nextLong())).build();
+                .setSeed(taskSeed)).build();
         for (String id : ids) {
             Optional<Channel> ch = state.registry.get(id).map(ClientSession::channel).filter(Channel::isActive);
             if (ch.isEmpty()) {
@@ -175,8 +196,13 @@ final class RoundLoop implements Runnable {
             broadcast.writeTo(ch.get());
             ch.get().flush();
         }
-        active.awaitOutcomes();
-        ActiveRound.Outcome outcome = state.aggregationExecutor.submit(active::close).get();
+        ActiveRound.Outcome outcome;
+        if (secAgg == null) {
+            active.awaitOutcomes();
+            outcome = state.aggregationExecutor.submit(active::close).get();
+        } else {
+            outcome = new SecureRound(active, secAgg, deadline).run();
+        }
         for (Failure f : outcome.failures()) {
             log.debug("round {}: {} failed: {}", round, f.clientId(), f.reason());
         }
@@ -193,7 +219,111 @@ final class RoundLoop implements Runnable {
         long evalNanos = System.nanoTime() - evalStart;
         double federatedAccuracy = succeeded ? federatedEvaluation(round) : Double.NaN;
         record(round, succeeded, model, ids.size(), outcome.accepted(), outcome.failures().size(), serverEval,
-                outcome.meanTrainLoss(), federatedAccuracy, roundNanos, evalNanos, bytesIn0, bytesOut0);
+                outcome.meanTrainLoss(), federatedAccuracy, roundNanos, evalNanos, bytesIn0, bytesOut0,
+                secAgg == null ? Double.NaN : active.meanClientSecAggMillis() / 1e3,
+                secAgg == null ? Double.NaN : secAgg.busyNanos() / 1e9);
+    }
+
+    /**
+     * The fixed-point encoding of a secure round: 32-bit words when the selected clients' example
+     * counts leave enough fraction bits, 64-bit otherwise.
+     */
+    private MaskedWords maskedWords(List<ClientInfo> selected) {
+        SecureAggregation cfg = state.secureAggregation;
+        long cap = 1;
+        for (ClientInfo c : selected) {
+            cap = Math.max(cap, c.numExamples());
+        }
+        if (cfg.wordBits() == 32) {
+            try {
+                return MaskedWords.forRound(32, cfg.clipRange(), cap, selected.size());
+            } catch (IllegalArgumentException e) {
+                log.info("secure aggregation: {}; using 64-bit words", e.getMessage());
+            }
+        }
+        return MaskedWords.forRound(64, cfg.clipRange(), cap, selected.size());
+    }
+
+    /**
+     * The stages of a securely aggregated round after the tasks went out: keys, shares, masked
+     * uploads, unmasking. Each waits until every client still in the round answered or dropped, or
+     * its stage timeout passed. Any stage may abort the round, before anything is revealed.
+     */
+    private final class SecureRound {
+        private final ActiveRound active;
+        private final SecAggAggregator secAgg;
+        private final long deadline;
+        private final java.util.function.Predicate<String> gone;
+
+        SecureRound(ActiveRound active, SecAggAggregator secAgg, long deadline) {
+            this.active = active;
+            this.secAgg = secAgg;
+            this.deadline = deadline;
+            this.gone = id -> active.hasFailed(id)
+                    || state.registry.get(id).map(s -> !s.isActive()).orElse(true);
+        }
+
+        ActiveRound.Outcome run() throws InterruptedException, ExecutionException {
+            long round = active.round;
+            try {
+                awaitStage(() -> secAgg.keysComplete(gone));
+                Map<String, SecAggRoster> rosters = secAgg.closeKeys(gone);
+                failOthers(rosters.keySet(), "sent no secure-aggregation keys in time");
+                rosters.forEach((id, r) -> send(id, Envelope.newBuilder().setSecaggRoster(r).build()));
+
+                awaitStage(() -> secAgg.sharesComplete(gone));
+                Map<String, SecAggShares> forwards = secAgg.closeShares(gone);
+                failOthers(forwards.keySet(), "did not commit to the secure aggregation in time");
+                forwards.forEach((id, s) -> send(id, Envelope.newBuilder().setSecaggShares(s).build()));
+                listener.secureAggregationCommitted(round, forwards.keySet());
+
+                active.awaitOutcomes();
+                List<Failure> failures = state.aggregationExecutor.submit(active::closeUploads).get();
+                SecAggUnmask request = secAgg.closeMasked();
+                for (String id : request.getSurvivorsList()) {
+                    send(id, Envelope.newBuilder().setSecaggUnmask(request).build());
+                }
+                awaitStage(() -> secAgg.revealsComplete(gone));
+                SecAggAggregator.Result result = secAgg.finish();
+                log.info("round {}: secure sum of {} updates ({} dropped after committing), degree {}, threshold {}, "
+                                + "{} ms of coordinator work", round, result.survivors(), request.getDroppedCount(),
+                        secAgg.degree(), secAgg.threshold(), secAgg.busyNanos() / 1_000_000);
+                return state.aggregationExecutor.submit(() -> active.finishSecure(result, failures)).get();
+            } catch (FedgeException e) {
+                if (e.code() != ErrorCode.SECURE_AGGREGATION_ABORTED) {
+                    throw e;
+                }
+                log.warn("round {}: {}", round, e.getMessage());
+                secAgg.abandon();
+                List<Failure> failures = state.aggregationExecutor.submit(active::closeUploads).get();
+                Envelope abort = ProtocolErrors.toEnvelope(e, round, 0);
+                for (String id : active.selectedIds()) {
+                    send(id, abort);
+                }
+                return active.abortSecure(failures);
+            }
+        }
+
+        private void awaitStage(java.util.function.BooleanSupplier complete) throws InterruptedException {
+            long until = Math.min(deadline, System.currentTimeMillis()
+                    + state.secureAggregation.stageTimeout().toMillis());
+            while (!complete.getAsBoolean() && System.currentTimeMillis() < until && !stopping) {
+                Thread.sleep(5);
+            }
+        }
+
+        private void failOthers(java.util.Set<String> kept, String reason) {
+            for (String id : active.selectedIds()) {
+                if (!kept.contains(id)) {
+                    active.clientFailed(id, reason);
+                }
+            }
+        }
+
+        private void send(String id, Envelope msg) {
+            state.registry.get(id).map(ClientSession::channel).filter(Channel::isActive)
+                    .ifPresent(ch -> ch.writeAndFlush(msg));
+        }
     }
 
     private double federatedEvaluation(long round) throws InterruptedException {
@@ -264,11 +394,12 @@ final class RoundLoop implements Runnable {
 
     private void record(long round, boolean succeeded, GlobalModel m, int selected, int accepted, int failures,
                         Evaluation eval, double trainLoss, double federatedAccuracy, long roundNanos, long evalNanos,
-                        long bytesIn0, long bytesOut0) {
+                        long bytesIn0, long bytesOut0, double secAggClientSeconds, double secAggCoordinatorSeconds) {
         RoundRecord r = new RoundRecord(round, succeeded, m.version(), selected, accepted, failures,
                 eval == null ? Double.NaN : eval.accuracy(), eval == null ? Double.NaN : eval.loss(), trainLoss,
                 federatedAccuracy, roundNanos / 1e9, evalNanos / 1e9,
-                state.traffic.bytesIn() - bytesIn0, state.traffic.bytesOut() - bytesOut0);
+                state.traffic.bytesIn() - bytesIn0, state.traffic.bytesOut() - bytesOut0,
+                secAggClientSeconds, secAggCoordinatorSeconds);
         history.add(r);
         listener.roundFinished(r);
         log.info("round {}: {} of {} updates, test accuracy {}, {} s", round, accepted, selected,

@@ -18,8 +18,13 @@ package io.fedge.coordinator;
  * @param evalSeconds wall time of the server-side evaluation
  * @param bytesUp bytes received from clients in the round, frames and headers included
  * @param bytesDown bytes sent to clients in the round, frames and headers included
+ * @param secAggClientSeconds in a securely aggregated round, the mean seconds an accepted client spent on
+ *     secure-aggregation work (keys, shares, masking), as the clients reported it; NaN otherwise
+ * @param secAggCoordinatorSeconds in a securely aggregated round, the coordinator's seconds of
+ *     secure-aggregation work (graph, relaying, summing, reconstructing, unmasking), waits excluded; NaN otherwise
  */
 public record RoundRecord(long round, boolean succeeded, long modelVersion, int selected, int clients, int failures,
                           double testAccuracy, double testLoss, double trainLoss, double federatedAccuracy,
-                          double roundSeconds, double evalSeconds, long bytesUp, long bytesDown) {
+                          double roundSeconds, double evalSeconds, long bytesUp, long bytesDown,
+                          double secAggClientSeconds, double secAggCoordinatorSeconds) {
 }

@@ -54,7 +54,7 @@ class ActiveRoundTest {
     private final RecordingAggregation aggregation = new RecordingAggregation();
     private final ActiveRound round = new ActiveRound(3, 5, new FitInstructions(1, 32, 0.1, Fp32Codec.NAME),
             new Fp32Codec(), PARAMS, MAX_CHUNK_ELEMENTS, Long.MAX_VALUE, List.of("a", "b"), aggregation,
-            new RoundListener() { }, null);
+            new RoundListener() { }, null, null);
 
     private long nextTransferId = 1;
 
@@ -143,7 +143,7 @@ class ActiveRoundTest {
         RecordingAggregation sealedAggregation = new RecordingAggregation();
         ActiveRound sealed = new ActiveRound(3, 5, new FitInstructions(1, 32, 0.1, Fp32Codec.NAME), new Fp32Codec(),
                 PARAMS, MAX_CHUNK_ELEMENTS, Long.MAX_VALUE, List.of("a", "b"), sealedAggregation,
-                new RoundListener() { }, keys);
+                new RoundListener() { }, keys, null);
         float[] update = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
 
         // Unsealed announcements are refused in a round that publishes a key.

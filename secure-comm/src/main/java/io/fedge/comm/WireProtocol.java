@@ -4,6 +4,12 @@ package io.fedge.comm;
 public final class WireProtocol {
     /** The protocol version this build speaks; a Hello with another one is refused. */
     public static final int VERSION = 1;
+    /** The Hello feature a client advertises when it can take part in secure aggregation. */
+    public static final String FEATURE_SECURE_AGGREGATION = "secagg-v1";
+    /** The codec name of a secure-aggregation round's masked fixed-point updates. */
+    public static final String MASKED_CODEC = "secagg-masked";
+    /** The training metric in which a client reports its milliseconds of secure-aggregation work. */
+    public static final String METRIC_SECAGG_CLIENT_MILLIS = "secagg_client_ms";
     /** Default payload bytes per chunk of a model download or an update upload. */
     public static final int DEFAULT_CHUNK_BYTES = 1 << 20;
     /**

@@ -4,6 +4,7 @@ import io.fedge.aggregation.FedAvg;
 import io.fedge.aggregation.FitInstructions;
 import io.fedge.compression.Fp32Codec;
 import io.fedge.coordinator.Coordinator;
+import io.fedge.coordinator.SecureAggregation;
 import io.fedge.coordinator.TestSetEvaluator;
 import io.fedge.core.data.FashionMnist;
 import io.fedge.core.model.Dl4jModels;
@@ -82,6 +83,22 @@ final class CoordinatorCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     TransportSecurity security = new TransportSecurity();
 
+    @Option(names = "--secure-aggregation", description = "aggregate securely: clients mask their updates and "
+            + "the coordinator learns only the weighted mean of each round (docs/secure-aggregation.md)")
+    boolean secureAggregation;
+
+    @Option(names = "--secagg-threshold", description = "with --secure-aggregation: Shamir threshold as a fraction "
+            + "of a client's neighbours, in [0.5, 1); default ${DEFAULT-VALUE}")
+    double secAggThreshold = 0.5;
+
+    @Option(names = "--secagg-neighbours", description = "with --secure-aggregation: the most neighbours a client "
+            + "masks against; 0 = 2*ceil(2*log2 n); default ${DEFAULT-VALUE}")
+    int secAggNeighbours;
+
+    @Option(names = "--secagg-clip", description = "with --secure-aggregation: update values are clipped to "
+            + "+-this before fixed-point encoding; default ${DEFAULT-VALUE}")
+    double secAggClip = 1.0;
+
     @Option(names = "--heap-probe", description = "benchmark: measure live heap after every folded update (slow)")
     boolean heapProbe;
 
@@ -143,6 +160,10 @@ final class CoordinatorCommand implements Callable<Integer> {
             builder.addListener(probe);
         }
         builder.sealUpdates(!security.insecure);
+        if (secureAggregation) {
+            builder.secureAggregation(new SecureAggregation(32, secAggClip, secAggNeighbours, secAggThreshold,
+                    SecureAggregation.defaults().stageTimeout()));
+        }
         SslContext tls = security.server();
         if (tls != null) {
             builder.tls(tls).modelSigningKey(security.modelSigningKey());

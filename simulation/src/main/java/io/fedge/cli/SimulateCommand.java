@@ -62,6 +62,10 @@ final class SimulateCommand implements Callable<Integer> {
             + "from a throwaway authority, signed models, updates sealed end to end")
     boolean tls;
 
+    @Option(names = "--secure-aggregation", description = "aggregate securely: the coordinator sums masked "
+            + "updates and learns only the weighted mean (docs/secure-aggregation.md)")
+    boolean secureAggregation;
+
     @Option(names = "--train-limit", description = "use a seeded random subset of this many training examples; 0 = all")
     int trainLimit;
 
@@ -75,10 +79,11 @@ final class SimulateCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         SimulationConfig config = new SimulationConfig(model, partition, alpha, clients,
                 perRound == null ? clients : perRound, rounds, localEpochs, batch, lr, seed, data, out,
-                parallel, testLimit, trainLimit, tls);
+                parallel, testLimit, trainLimit, tls, secureAggregation);
         System.out.printf(Locale.ROOT, "fedge simulate: %s, %s partition, %d clients (%d per round), %d rounds, "
                         + "E=%d B=%d lr=%s, seed %d, %d training at once%s%n", model, partition, clients,
-                config.perRound(), rounds, localEpochs, batch, lr, seed, parallel, tls ? ", mutual TLS" : "");
+                config.perRound(), rounds, localEpochs, batch, lr, seed, parallel, (tls ? ", mutual TLS" : "")
+                        + (secureAggregation ? ", secure aggregation" : ""));
         SimulationResult result = new Simulation(config,
                 new ProgressReporter(System.out, rounds, !noProgress && System.console() != null)).run();
         System.out.printf(Locale.ROOT, "final test accuracy %.4f, mean of last 5 rounds %.4f, %.1f s for %d rounds "

@@ -7,6 +7,7 @@ import io.fedge.comm.Transports;
 import io.fedge.compression.Fp32Codec;
 import io.fedge.coordinator.Coordinator;
 import io.fedge.coordinator.RoundListener;
+import io.fedge.coordinator.SecureAggregation;
 import io.fedge.coordinator.TestSetEvaluator;
 import io.fedge.core.data.FashionMnist;
 import io.fedge.core.data.LabeledImages;
@@ -99,6 +100,9 @@ public final class Simulation {
                 .seed(config.seed())
                 .sealUpdates(config.tls())
                 .addListener(listener);
+        if (config.secureAggregation()) {
+            builder.secureAggregation(SecureAggregation.defaults());
+        }
         ThrowawayPki pki = config.tls() ? ThrowawayPki.create(parts.length, CLIENT_ID) : null;
         if (pki != null) {
             builder.tls(pki.server()).modelSigningKey(pki.modelSigningKey());

@@ -29,10 +29,12 @@ import java.util.Objects;
  * @param trainLimit use at most this many training examples, a seeded random subset (0: all)
  * @param tls run the clients and the coordinator over mutual TLS with throwaway certificates, signed
  *     models and updates sealed end to end; false runs plain TCP, unsigned and unsealed
+ * @param secureAggregation aggregate every round securely (masked updates, docs/secure-aggregation.md)
  */
 public record SimulationConfig(String model, String partition, double alpha, int clients, int perRound, int rounds,
                                int localEpochs, int batch, double lr, long seed, Path dataDir, Path outDir,
-                               int parallelism, int testLimit, int trainLimit, boolean tls) {
+                               int parallelism, int testLimit, int trainLimit, boolean tls,
+                               boolean secureAggregation) {
     public SimulationConfig {
         Objects.requireNonNull(model, "model");
         Objects.requireNonNull(partition, "partition");
@@ -56,6 +58,9 @@ public record SimulationConfig(String model, String partition, double alpha, int
         if (!(alpha > 0) || !Double.isFinite(alpha)) {
             throw new IllegalArgumentException("alpha must be positive: " + alpha);
         }
+        if (secureAggregation && perRound < 3) {
+            throw new IllegalArgumentException("secure aggregation needs at least 3 clients per round: " + perRound);
+        }
         if (testLimit < 0 || trainLimit < 0) {
             throw new IllegalArgumentException("limits must be non-negative: " + testLimit + ", " + trainLimit);
         }
@@ -77,6 +82,8 @@ public record SimulationConfig(String model, String partition, double alpha, int
         m.put("parallelism", parallelism);
         m.put("train_limit", trainLimit);
         m.put("test_limit", testLimit);
+        m.put("tls", tls);
+        m.put("secure_aggregation", secureAggregation);
         m.put("data", dataDir.toString());
         return m;
     }

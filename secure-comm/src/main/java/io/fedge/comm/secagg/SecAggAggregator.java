@@ -373,6 +373,9 @@ public final class SecAggAggregator {
     public synchronized void acceptReveal(String id, SecAggReveal msg) {
         long t0 = System.nanoTime();
         checkRound(msg.getRound());
+        if (stage == Stage.DONE && survivors.contains(id)) {
+            return; // the secrets were rebuilt from the shares that came first; the rest are not needed
+        }
         require(Stage.UNMASK, id, "revealed shares");
         if (!survivors.contains(id)) {
             throw new FedgeException(ErrorCode.UNEXPECTED_MESSAGE, id + " is not a survivor of round " + round);

@@ -52,6 +52,8 @@ final class HistoryJson {
         m.put("eval_seconds", r.evalSeconds());
         m.put("bytes_up", r.bytesUp());
         m.put("bytes_down", r.bytesDown());
+        m.put("secagg_client_seconds", r.secAggClientSeconds());
+        m.put("secagg_coordinator_seconds", r.secAggCoordinatorSeconds());
         return m;
     }
 

@@ -78,7 +78,9 @@ class HistoryWriterTest {
         assertEquals(0.25, first.get("eval_seconds").asDouble());
         assertEquals(12_345_678L, first.get("bytes_up").asLong());
         assertEquals(45_678_901L, first.get("bytes_down").asLong());
-        assertEquals(14, first.size());
+        assertTrue(first.get("secagg_client_seconds").isNull(), "no secure aggregation in this round");
+        assertTrue(first.get("secagg_coordinator_seconds").isNull());
+        assertEquals(16, first.size());
 
         JsonNode failed = rounds.get(1);
         assertEquals(2, failed.get("round").asLong());
