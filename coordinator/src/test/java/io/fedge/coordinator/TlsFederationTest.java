@@ -44,6 +44,7 @@ import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManagerFactory;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -185,6 +186,38 @@ class TlsFederationTest {
         try (SSLSocket s = connect(c, "client-0")) {
             assertEquals(Envelope.BodyCase.WELCOME, hello(s, "client-0").getBodyCase(), "others still get in");
         }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = SslProvider.class, names = {"JDK", "OPENSSL"})
+    void clientsHoldingTheRevocationListRefuseARevokedCoordinator(SslProvider provider) throws Exception {
+        Coordinator c = coordinator(1, 3, provider); // waits for 3 clients: no round starts
+        FederatedClient before = tlsClient(c, "client-0", provider);
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(before::isRegistered);
+        dir.revokeServer(ca);
+        FederatedClient after = tlsClient(c, "client-1", provider);
+        // the TCP connection opens, the handshake fails on the client's side, and it keeps retrying
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> after.connectionCount() >= 2);
+        assertFalse(after.isRegistered(), "a client must not register with a revoked coordinator");
+        assertEquals(1, c.connectedClients());
+        // a coordinator with a new certificate is trusted again
+        dir.issueServer(ca, List.of("localhost", "127.0.0.1"), Duration.ofDays(30));
+        Coordinator renewed = coordinator(1, 3, provider);
+        FederatedClient again = tlsClient(renewed, "client-1", provider);
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(again::isRegistered);
+    }
+
+    private FederatedClient tlsClient(Coordinator c, String id, SslProvider provider) throws Exception {
+        FederatedClient client = FederatedClient.builder()
+                .coordinator(c.localAddress())
+                .clientId(id)
+                .tls(TlsContexts.client(dir, id, provider))
+                .data(train.toDataSet(new int[] {0, 1, 2, 3}))
+                .reconnectBackoff(Duration.ofMillis(50), Duration.ofMillis(200))
+                .seed(1)
+                .build();
+        closeables.add(client);
+        return client.start();
     }
 
     @Test

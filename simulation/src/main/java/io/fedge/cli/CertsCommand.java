@@ -123,19 +123,33 @@ final class CertsCommand implements Runnable {
     }
 
     @Command(name = "revoke", mixinStandardHelpOptions = true,
-            description = "Add clients' certificates to the revocation list (ca.crl); a running coordinator refuses "
-                    + "them from their next handshake on.")
+            description = "Add clients' certificates, or the coordinator's, to the revocation list (ca.crl). A running "
+                    + "coordinator refuses revoked clients from their next handshake on; clients whose certificate "
+                    + "folder holds the new ca.crl refuse a revoked coordinator.")
     static final class Revoke implements Callable<Integer> {
         @picocli.CommandLine.Mixin
         Folder folder = new Folder();
 
-        @Option(names = "--id", required = true, description = "client id; repeat for several")
-        List<String> ids;
+        @Option(names = "--id", description = "client id; repeat for several")
+        List<String> ids = List.of();
+
+        @Option(names = "--coordinator", description = "revoke the coordinator's certificate (server.crt); issue a "
+                + "new one with 'fedge certs server' and give clients the new ca.crl")
+        boolean coordinator;
 
         @Override
         public Integer call() throws Exception {
+            if (ids.isEmpty() && !coordinator) {
+                throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+                        "name at least one --id or --coordinator");
+            }
             CertificateDirectory dir = folder.directory();
             CertificateAuthority ca = dir.authority(Clock.systemUTC());
+            if (coordinator) {
+                BigInteger serial = dir.revokeServer(ca);
+                System.out.printf("revoked the coordinator's certificate (serial %s) in %s%n", serial.toString(16),
+                        dir.revocationList());
+            }
             for (String id : ids) {
                 BigInteger serial = dir.revokeClient(ca, id);
                 System.out.printf("revoked client %s (serial %s) in %s%n", id, serial.toString(16), dir.revocationList());

@@ -146,7 +146,22 @@ public final class CertificateDirectory {
      * @return the revoked certificate's serial number
      */
     public BigInteger revokeClient(CertificateAuthority ca, String clientId) throws IOException {
-        X509Certificate cert = PemFiles.readCertificate(clientCertificate(clientId));
+        return revoke(ca, clientCertificate(clientId));
+    }
+
+    /**
+     * Adds the coordinator's current certificate ({@code server.crt}) to the revocation list:
+     * clients that hold the list refuse it from their next handshake on. Issue a new one with
+     * {@link #issueServer} and hand clients the new list.
+     *
+     * @return the revoked certificate's serial number
+     */
+    public BigInteger revokeServer(CertificateAuthority ca) throws IOException {
+        return revoke(ca, serverCertificate());
+    }
+
+    private BigInteger revoke(CertificateAuthority ca, Path certificate) throws IOException {
+        X509Certificate cert = PemFiles.readCertificate(certificate);
         X509CRL previous = Files.exists(revocationList()) ? PemFiles.readCrl(revocationList()) : null;
         Set<BigInteger> serials = new HashSet<>();
         if (previous != null && previous.getRevokedCertificates() != null) {

@@ -19,11 +19,13 @@ import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
- * The coordinator's judge of client certificates: the chain must lead to the fedge CA (PKIX, as
- * the JDK checks it), and the client's certificate must not be on the CA's revocation list. The
- * list is re-read whenever its file changes, so revoking a device takes effect at its next
- * handshake without restarting the coordinator. A list that is missing, not signed by the CA, or
- * past its next-update time refuses every client: revocation fails closed.
+ * Judges the peer's certificate on either side of a fedge connection: the chain must lead to the
+ * fedge CA (PKIX, as the JDK checks it, with the host name check the engine asks for), and the
+ * peer's certificate must not be on the CA's revocation list. The coordinator uses it for
+ * clients; a client whose certificate folder holds {@code ca.crl} uses it for the coordinator, so a
+ * stolen coordinator key can be revoked too. The list is re-read whenever its file changes, so a
+ * revocation takes effect at the next handshake without a restart. A list that is missing, not
+ * signed by the CA, or past its next-update time refuses every peer: revocation fails closed.
  *
  * <p>Thread-safe.
  */
@@ -89,12 +91,12 @@ public final class RevocationCheckingTrustManager extends X509ExtendedTrustManag
         try {
             list = currentList();
         } catch (IOException e) {
-            throw new CertificateException("revocation list unusable, refusing every client: " + e.getMessage(), e);
+            throw new CertificateException("revocation list unusable, refusing every peer: " + e.getMessage(), e);
         }
         Date now = Date.from(clock.instant());
         if (list.getNextUpdate() != null && now.after(list.getNextUpdate())) {
             throw new CertificateException("revocation list " + crlFile + " expired on " + list.getNextUpdate()
-                    + ", refusing every client");
+                    + ", refusing every peer");
         }
         if (list.isRevoked(chain[0])) {
             throw new CertificateException("certificate of " + chain[0].getSubjectX500Principal().getName()
@@ -123,18 +125,21 @@ public final class RevocationCheckingTrustManager extends X509ExtendedTrustManag
 
     @Override
     public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-        throw new CertificateException("this trust manager judges clients only");
+        pkix.checkServerTrusted(chain, authType);
+        checkNotRevoked(chain);
     }
 
     @Override
     public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
-        throw new CertificateException("this trust manager judges clients only");
+        pkix.checkServerTrusted(chain, authType, socket);
+        checkNotRevoked(chain);
     }
 
     @Override
     public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
             throws CertificateException {
-        throw new CertificateException("this trust manager judges clients only");
+        pkix.checkServerTrusted(chain, authType, engine);
+        checkNotRevoked(chain);
     }
 
     @Override

@@ -11,6 +11,7 @@ import org.bouncycastle.asn1.x500.style.BCStyle;
 import org.bouncycastle.asn1.x500.style.IETFUtils;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
@@ -51,22 +52,33 @@ public final class TlsContexts {
                 .build();
     }
 
-    /** A client's context from {@code dir}: {@code ca.crt} and {@code clients/ID.crt}, {@code .key}. */
+    /**
+     * A client's context from {@code dir}: {@code ca.crt} and {@code clients/ID.crt}, {@code .key};
+     * with {@code ca.crl} there too, the coordinator's certificate is checked against it at every
+     * handshake (re-read when it changes), so a revoked coordinator is refused.
+     */
     public static SslContext client(CertificateDirectory dir, String clientId, SslProvider provider) throws IOException {
         Credentials client = Credentials.load(dir.clientCertificate(clientId), dir.clientKey(clientId));
         X509Certificate ca = PemFiles.readCertificate(dir.caCertificate());
-        return client(client, ca, provider);
+        if (!Files.exists(dir.revocationList())) {
+            return client(client, ca, provider);
+        }
+        return clientBuilder(client, provider)
+                .trustManager(new RevocationCheckingTrustManager(ca, dir.revocationList(), Clock.systemUTC()))
+                .build();
     }
 
     /** A client's context from credentials in memory (a simulation's). */
     public static SslContext client(Credentials client, X509Certificate ca, SslProvider provider) throws IOException {
+        return clientBuilder(client, provider).trustManager(ca).build();
+    }
+
+    private static SslContextBuilder clientBuilder(Credentials client, SslProvider provider) {
         return SslContextBuilder.forClient()
                 .sslProvider(provider)
                 .protocols(PROTOCOL)
                 .keyManager(client.key(), client.certificate())
-                .trustManager(ca)
-                .endpointIdentificationAlgorithm("HTTPS")
-                .build();
+                .endpointIdentificationAlgorithm("HTTPS");
     }
 
     /**
