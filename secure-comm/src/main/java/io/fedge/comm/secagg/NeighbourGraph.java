@@ -29,8 +29,8 @@ public final class NeighbourGraph {
     /**
      * The default degree for {@code n} clients: {@code 2 * ceil(2 * log2 n)}, at most {@code n - 1}
      * (the complete graph, which small rounds get). With a threshold just over half the degree, a
-     * round of 100 clients (degree 28, threshold 15) survives 20% of its clients dropping with a
-     * margin of about four standard deviations per client.
+     * round of 100 clients (degree 28, threshold 15) survives 20% of its clients dropping except
+     * with a probability of about 4e-4 per client (3.7 standard deviations).
      */
     public static int defaultDegree(int n) {
         if (n <= 1) {
