@@ -1,5 +1,6 @@
 package io.fedge.aggregation;
 
+import io.fedge.core.CodecNames;
 import io.fedge.core.model.GlobalModel;
 
 import java.util.ArrayList;
@@ -68,6 +69,11 @@ public final class FedAvg implements Strategy {
         return minAvailableClients;
     }
 
+    @Override
+    public List<String> codecs() {
+        return List.of(instructions.codec());
+    }
+
     /** The instructions every selected client gets. */
     public FitInstructions instructions() {
         return instructions;
@@ -77,7 +83,7 @@ public final class FedAvg implements Strategy {
     public FitPlan configureFit(long round, List<ClientInfo> available, Random rng) {
         List<ClientInfo> eligible = new ArrayList<>();
         for (ClientInfo c : available) {
-            if (c.codecs().contains(instructions.codec())) {
+            if (CodecNames.supportedBy(instructions.codec(), c.codecs())) {
                 eligible.add(c);
             }
         }

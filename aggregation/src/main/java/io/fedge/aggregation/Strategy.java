@@ -44,6 +44,15 @@ public interface Strategy {
         return false;
     }
 
+    /**
+     * Every update codec this strategy may ask clients for, so the coordinator can refuse at
+     * configuration time a codec it cannot decode or one that cannot work with its other
+     * settings. Empty: not known in advance.
+     */
+    default List<String> codecs() {
+        return List.of();
+    }
+
     /** Picks the clients that evaluate the new model on their own data; by default none. */
     default EvaluatePlan configureEvaluate(long round, List<ClientInfo> available, Random rng) {
         return EvaluatePlan.none();

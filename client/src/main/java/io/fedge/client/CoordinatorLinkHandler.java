@@ -322,8 +322,15 @@ final class CoordinatorLinkHandler extends SimpleChannelInboundHandler<Envelope>
         }
         long transferId = client.nextTransferId();
         UpdateSealer.Sealing sealing = sealing(task, transferId);
-        OutgoingTransfer upload = UpdateEncoder.encode(transferId, update.delta(), codec,
-                client.maxChunkBytes(), client.updateChunkElements(), sealing);
+        float[] delta = update.delta();
+        ErrorFeedback feedback = codec.wantsErrorFeedback() ? client.errorFeedback() : null;
+        float[] meant = feedback == null ? delta : feedback.apply(delta);
+        float[] decoded = feedback == null ? null : new float[delta.length];
+        OutgoingTransfer upload = UpdateEncoder.encode(transferId, meant, codec,
+                client.maxChunkBytes(), client.updateChunkElements(), sealing, decoded);
+        if (feedback != null) {
+            feedback.stage(meant, decoded);
+        }
         TrainResult announced = resultFor(task, model.version(), update, upload, sealing).setCodec(codec.name()).build();
         ctx.executor().execute(() -> announce(ctx, announced, upload));
     }

@@ -72,6 +72,7 @@ public final class FederatedClient implements AutoCloseable {
     private final AtomicInteger attempts = new AtomicInteger();
     private final AtomicLong transferIds;
     private final java.security.SecureRandom secureRandom = new java.security.SecureRandom();
+    private final ErrorFeedback errorFeedback;
     private final AtomicInteger updatesSent = new AtomicInteger();
     private final AtomicInteger connections = new AtomicInteger();
     private final CountDownLatch terminated = new CountDownLatch(1);
@@ -106,6 +107,8 @@ public final class FederatedClient implements AutoCloseable {
         this.maxBackoff = b.maxBackoff;
         this.maxFrameBytes = b.maxFrameBytes;
         this.maxModelBytes = b.maxModelBytes;
+        this.errorFeedback = b.stateDir == null ? ErrorFeedback.inMemory()
+                : ErrorFeedback.persistent(b.stateDir.resolve("error-feedback.bin"));
         this.jitter = new Random(b.seed * 0x9E3779B97F4A7C15L + clientId.hashCode());
         this.transferIds = new AtomicLong((jitter.nextLong() & 0x0FFF_FFFF_FFFF_FFFFL) << 1);
     }
@@ -184,6 +187,7 @@ public final class FederatedClient implements AutoCloseable {
     }
 
     void onUpdateSent() {
+        errorFeedback.commit();
         updatesSent.incrementAndGet();
     }
 
@@ -271,6 +275,16 @@ public final class FederatedClient implements AutoCloseable {
         updateChunkElements = elements > 0 ? elements : Integer.MAX_VALUE;
     }
 
+    /** The residual lossy codecs carry between rounds. */
+    ErrorFeedback errorFeedback() {
+        return errorFeedback;
+    }
+
+    /** The error-feedback residual carried into the next update now (a copy), or null. For tests and tools. */
+    public float[] errorFeedbackResidual() {
+        return errorFeedback.residual();
+    }
+
     /** Randomness for keys and secret sharing. */
     java.security.SecureRandom secureRandom() {
         return secureRandom;
@@ -326,6 +340,7 @@ public final class FederatedClient implements AutoCloseable {
         private int maxFrameBytes = WireProtocol.DEFAULT_MAX_FRAME_BYTES;
         private long maxModelBytes = 1L << 30;
         private long seed = ThreadLocalRandom.current().nextLong();
+        private java.nio.file.Path stateDir;
         private final java.util.Set<String> set = new java.util.HashSet<>();
 
         private Builder() {
@@ -453,6 +468,16 @@ public final class FederatedClient implements AutoCloseable {
                 throw new IllegalArgumentException("maxModelBytes must be positive: " + bytes);
             }
             this.maxModelBytes = bytes;
+            return this;
+        }
+
+        /**
+         * Where the client keeps state across restarts: the error-feedback residual of lossy codecs
+         * ({@code error-feedback.bin}). Default none: the residual lives in memory only.
+         */
+        public Builder stateDir(java.nio.file.Path dir) {
+            once("stateDir");
+            this.stateDir = Objects.requireNonNull(dir, "dir");
             return this;
         }
 

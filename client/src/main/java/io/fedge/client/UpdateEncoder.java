@@ -49,11 +49,25 @@ final class UpdateEncoder {
      */
     static OutgoingTransfer encode(long transferId, float[] update, UpdateCodec codec, int maxChunkBytes,
                                    int maxElements, UpdateSealer.Sealing sealing) {
+        return encode(transferId, update, codec, maxChunkBytes, maxElements, sealing, null);
+    }
+
+    /**
+     * As above; with {@code decoded}, also decodes every chunk into it, as the coordinator will,
+     * for error feedback.
+     */
+    static OutgoingTransfer encode(long transferId, float[] update, UpdateCodec codec, int maxChunkBytes,
+                                   int maxElements, UpdateSealer.Sealing sealing, float[] decoded) {
         int overhead = sealing == null ? 0 : UpdateSealer.TAG_BYTES;
         int perChunk = elementsPerChunk(codec, maxChunkBytes, maxElements, update.length, overhead);
         List<byte[]> chunks = new ArrayList<>();
         for (int from = 0; from < update.length; from += perChunk) {
-            chunks.add(codec.encode(update, from, Math.min(perChunk, update.length - from)));
+            int n = Math.min(perChunk, update.length - from);
+            byte[] encoded = codec.encode(update, from, n);
+            if (decoded != null) {
+                codec.decode(java.nio.ByteBuffer.wrap(encoded), decoded, from, n);
+            }
+            chunks.add(encoded);
         }
         return ofChunks(transferId, chunks, perChunk, update.length, sealing);
     }

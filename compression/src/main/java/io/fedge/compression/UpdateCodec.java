@@ -31,4 +31,12 @@ public interface UpdateCodec {
      *     exactly {@code length} values
      */
     void decode(ByteBuffer encoded, float[] out, int outOffset, int length);
+
+    /**
+     * Whether clients should carry what this codec drops into their next update (error
+     * feedback): true for codecs whose error is not small next to the values (top-k, sign).
+     */
+    default boolean wantsErrorFeedback() {
+        return false;
+    }
 }

@@ -33,18 +33,19 @@ class CodecRegistryTest {
     }
 
     @Test
-    void defaultRegistryHoldsFp32() {
+    void defaultRegistryHoldsEveryStage() {
         CodecRegistry registry = CodecRegistry.defaultRegistry();
         assertInstanceOf(Fp32Codec.class, registry.get("fp32"));
         assertTrue(registry.contains("fp32"));
-        assertEquals(List.of("fp32"), registry.names());
+        assertTrue(registry.contains("topk:0.01+int8+zstd"));
+        assertEquals(List.of("fp16", "fp32", "int4", "int8", "sign", "topk", "zstd"), registry.names());
     }
 
     @Test
     void unknownNameIsUnsupportedCodec() {
-        FedgeException e = assertThrows(FedgeException.class, () -> CodecRegistry.defaultRegistry().get("int8"));
+        FedgeException e = assertThrows(FedgeException.class, () -> CodecRegistry.defaultRegistry().get("int3"));
         assertEquals(ErrorCode.UNSUPPORTED_CODEC, e.code());
-        assertFalse(CodecRegistry.defaultRegistry().contains("int8"));
+        assertFalse(CodecRegistry.defaultRegistry().contains("int3"));
         // Names are exact.
         assertThrows(FedgeException.class, () -> CodecRegistry.defaultRegistry().get("FP32"));
     }
@@ -56,10 +57,10 @@ class CodecRegistryTest {
         Named alpha = new Named("alpha");
         CodecRegistry more = base.with(zeta).with(alpha);
 
-        assertEquals(List.of("alpha", "fp32", "zeta"), more.names());
+        assertEquals(List.of("alpha", "fp16", "fp32", "int4", "int8", "sign", "topk", "zeta", "zstd"), more.names());
         assertSame(zeta, more.get("zeta"));
         assertSame(alpha, more.get("alpha"));
-        assertEquals(List.of("fp32"), base.names());
+        assertFalse(base.names().contains("zeta"));
         assertThrows(FedgeException.class, () -> base.get("zeta"));
     }
 
@@ -68,7 +69,7 @@ class CodecRegistryTest {
         Named replacement = new Named("fp32");
         CodecRegistry replaced = CodecRegistry.defaultRegistry().with(replacement);
         assertSame(replacement, replaced.get("fp32"));
-        assertEquals(List.of("fp32"), replaced.names());
+        assertEquals(CodecRegistry.defaultRegistry().names(), replaced.names());
         assertInstanceOf(Fp32Codec.class, CodecRegistry.defaultRegistry().get("fp32"));
     }
 

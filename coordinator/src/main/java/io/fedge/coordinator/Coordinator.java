@@ -4,6 +4,8 @@ import io.fedge.aggregation.Strategy;
 import io.fedge.comm.Transports;
 import io.fedge.comm.WireProtocol;
 import io.fedge.comm.secagg.SecAggAggregator;
+import io.fedge.compression.Fp32Codec;
+import io.fedge.core.FedgeException;
 import io.fedge.compression.CodecRegistry;
 import io.fedge.core.model.GlobalModel;
 import io.netty.bootstrap.ServerBootstrap;
@@ -76,7 +78,7 @@ public final class Coordinator implements AutoCloseable {
                 b.uploadBufferBytes, b.handshakeTimeout.toMillis(), b.idleTimeout.toMillis(),
                 b.heartbeatInterval.toMillis(), b.messagesPerSecond, b.messageBurst);
         this.state = new CoordinatorState(limits, aggregationExecutor, b.codecs, b.tls, b.modelSigningKey,
-                b.sealUpdates, b.secureAggregation);
+                b.sealUpdates, b.secureAggregation, b.halfPrecisionModels);
         RoundListener fanOut = fanOut(List.copyOf(b.listeners));
         this.loop = new RoundLoop(state, b.strategy, b.initialModel, b.rounds, b.roundTimeout.toMillis(), b.evaluator,
                 fanOut, history, b.seed, b.checkpointDir);
@@ -266,6 +268,7 @@ public final class Coordinator implements AutoCloseable {
         private PrivateKey modelSigningKey;
         private boolean sealUpdates = true;
         private SecureAggregation secureAggregation;
+        private boolean halfPrecisionModels;
         private double messagesPerSecond = 500;
         private int messageBurst = 2_000;
         private final java.util.Set<String> set = new java.util.HashSet<>();
@@ -426,6 +429,16 @@ public final class Coordinator implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Sends models to clients with half-precision parameters (half the download; relative
+         * error at most 2^-11). Checkpoints, evaluation and aggregation stay in float32. Default false.
+         */
+        public Builder halfPrecisionModels(boolean half) {
+            once("halfPrecisionModels");
+            this.halfPrecisionModels = half;
+            return this;
+        }
+
         /** The most chunks one update may announce; default 65,536. */
         public Builder maxUpdateChunks(int chunks) {
             once("maxUpdateChunks");
@@ -532,6 +545,20 @@ public final class Coordinator implements AutoCloseable {
             if (heartbeatInterval.compareTo(idleTimeout) >= 0) {
                 throw new IllegalStateException("heartbeatInterval (" + heartbeatInterval
                         + ") must be shorter than idleTimeout (" + idleTimeout + ")");
+            }
+            for (String codec : strategy.codecs()) {
+                try {
+                    codecs.get(codec);
+                } catch (FedgeException e) {
+                    throw new IllegalStateException("strategy " + strategy.name() + " asks for codec '" + codec
+                            + "', which this coordinator cannot decode: " + e.getMessage());
+                }
+                if (secureAggregation != null && !codecs.get(codec).name().equals(Fp32Codec.NAME)) {
+                    throw new IllegalStateException("codec '" + codec + "' cannot run under secure aggregation: "
+                            + "masked updates are fixed-point words that are summed before anyone decodes them, so "
+                            + "quantization and sparsification (which need each update decoded, or a mask shared by "
+                            + "all clients) do not apply; use fp32 with secure aggregation");
+                }
             }
             if (secureAggregation != null) {
                 if (!strategy.supportsSecureAggregation()) {

@@ -26,12 +26,15 @@ final class CoordinatorState {
     final boolean sealUpdates;
     /** How rounds aggregate securely, or null for plain aggregation. */
     final SecureAggregation secureAggregation;
+    /** Whether models travel to clients with half-precision parameters. */
+    final boolean halfPrecisionModels;
     volatile ActiveRound round;
     volatile ActiveEvaluation evaluation;
 
     CoordinatorState(CoordinatorLimits limits, ExecutorService aggregationExecutor, CodecRegistry codecs,
                      SslContext tls, PrivateKey modelSigningKey,
-                     boolean sealUpdates, SecureAggregation secureAggregation) {
+                     boolean sealUpdates, SecureAggregation secureAggregation, boolean halfPrecisionModels) {
+        this.halfPrecisionModels = halfPrecisionModels;
         this.sealUpdates = sealUpdates;
         this.secureAggregation = secureAggregation;
         this.limits = limits;

@@ -134,6 +134,7 @@ final class RoundLoop implements Runnable {
             available = available.stream().filter(c -> state.registry.get(c.id())
                     .map(s -> s.features().contains(WireProtocol.FEATURE_SECURE_AGGREGATION)).orElse(false)).toList();
         }
+        logIneligible(available);
         FitPlan plan = strategy.configureFit(round, available, rng);
         long taskSeed = rng.nextLong();
         if (plan.clients().size() < strategy.minFitClients()) {
@@ -222,6 +223,21 @@ final class RoundLoop implements Runnable {
                 outcome.meanTrainLoss(), federatedAccuracy, roundNanos, evalNanos, bytesIn0, bytesOut0,
                 secAgg == null ? Double.NaN : active.meanClientSecAggMillis() / 1e3,
                 secAgg == null ? Double.NaN : secAgg.busyNanos() / 1e9);
+    }
+
+    /** Clients already told about, by id and codec, so each reason is logged once. */
+    private final java.util.Set<String> reportedIneligible = new java.util.HashSet<>();
+
+    /** Logs, once per client and codec, the connected clients that cannot encode the strategy's codecs. */
+    private void logIneligible(List<ClientInfo> available) {
+        for (String codec : strategy.codecs()) {
+            for (ClientInfo c : available) {
+                if (!io.fedge.core.CodecNames.supportedBy(codec, c.codecs()) && reportedIneligible.add(c.id() + "\0" + codec)) {
+                    log.info("client {} is not selected: it cannot encode codec '{}' (it has {})", c.id(), codec,
+                            c.codecs());
+                }
+            }
+        }
     }
 
     /**
@@ -372,7 +388,7 @@ final class RoundLoop implements Runnable {
     }
 
     private OutgoingTransfer encode(GlobalModel m) {
-        OutgoingTransfer t = OutgoingTransfer.ofBytes(MODEL_TRANSFER_BIT | m.version(), m.encode(),
+        OutgoingTransfer t = OutgoingTransfer.ofBytes(MODEL_TRANSFER_BIT | m.version(), m.encode(state.halfPrecisionModels),
                 state.limits.chunkBytes());
         broadcastHeader = state.modelSigningKey == null ? t.header()
                 : ModelSigner.sign(t.header(), state.modelSigningKey);

@@ -51,5 +51,7 @@ public enum ErrorCode {
     /** A peer sending messages faster than this side allows; the connection is closed. */
     RATE_LIMITED,
     /** A secure-aggregation round that could not go on safely (too few clients left, a share that does not reconstruct). */
-    SECURE_AGGREGATION_ABORTED
+    SECURE_AGGREGATION_ABORTED,
+    /** Bytes that are not an encoding the codec could have produced: corrupted, truncated or forged. */
+    CODEC_ERROR
 }

@@ -2,7 +2,6 @@ package io.fedge.cli;
 
 import io.fedge.aggregation.FedAvg;
 import io.fedge.aggregation.FitInstructions;
-import io.fedge.compression.Fp32Codec;
 import io.fedge.coordinator.Coordinator;
 import io.fedge.coordinator.SecureAggregation;
 import io.fedge.coordinator.TestSetEvaluator;
@@ -83,6 +82,9 @@ final class CoordinatorCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     TransportSecurity security = new TransportSecurity();
 
+    @picocli.CommandLine.Mixin
+    Compression compression = new Compression();
+
     @Option(names = "--secure-aggregation", description = "aggregate securely: clients mask their updates and "
             + "the coordinator learns only the weighted mean of each round (docs/secure-aggregation.md)")
     boolean secureAggregation;
@@ -115,7 +117,7 @@ final class CoordinatorCommand implements Callable<Integer> {
                 .fractionFit(fraction)
                 .minFitClients(selected)
                 .minAvailableClients(Math.max(minClients, selected))
-                .instructions(new FitInstructions(localEpochs, batch, lr, Fp32Codec.NAME))
+                .instructions(new FitInstructions(localEpochs, batch, lr, compression.codec))
                 .build();
         HeapProbe probe = heapProbe ? new HeapProbe() : null;
         // Built in a method of its own so that nothing here keeps the initial model alive once
@@ -160,6 +162,7 @@ final class CoordinatorCommand implements Callable<Integer> {
             builder.addListener(probe);
         }
         builder.sealUpdates(!security.insecure);
+        builder.halfPrecisionModels(compression.halfPrecisionModels());
         if (secureAggregation) {
             builder.secureAggregation(new SecureAggregation(32, secAggClip, secAggNeighbours, secAggThreshold,
                     SecureAggregation.defaults().stageTimeout()));

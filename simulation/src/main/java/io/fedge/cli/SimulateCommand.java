@@ -66,6 +66,9 @@ final class SimulateCommand implements Callable<Integer> {
             + "updates and learns only the weighted mean (docs/secure-aggregation.md)")
     boolean secureAggregation;
 
+    @picocli.CommandLine.Mixin
+    Compression compression = new Compression();
+
     @Option(names = "--train-limit", description = "use a seeded random subset of this many training examples; 0 = all")
     int trainLimit;
 
@@ -79,11 +82,12 @@ final class SimulateCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         SimulationConfig config = new SimulationConfig(model, partition, alpha, clients,
                 perRound == null ? clients : perRound, rounds, localEpochs, batch, lr, seed, data, out,
-                parallel, testLimit, trainLimit, tls, secureAggregation);
+                parallel, testLimit, trainLimit, tls, secureAggregation, compression.codec, compression.halfPrecisionModels());
         System.out.printf(Locale.ROOT, "fedge simulate: %s, %s partition, %d clients (%d per round), %d rounds, "
                         + "E=%d B=%d lr=%s, seed %d, %d training at once%s%n", model, partition, clients,
                 config.perRound(), rounds, localEpochs, batch, lr, seed, parallel, (tls ? ", mutual TLS" : "")
-                        + (secureAggregation ? ", secure aggregation" : ""));
+                        + (secureAggregation ? ", secure aggregation" : "")
+                        + compression.describe());
         SimulationResult result = new Simulation(config,
                 new ProgressReporter(System.out, rounds, !noProgress && System.console() != null)).run();
         System.out.printf(Locale.ROOT, "final test accuracy %.4f, mean of last 5 rounds %.4f, %.1f s for %d rounds "

@@ -4,7 +4,6 @@ import io.fedge.aggregation.FedAvg;
 import io.fedge.aggregation.FitInstructions;
 import io.fedge.client.FederatedClient;
 import io.fedge.comm.Transports;
-import io.fedge.compression.Fp32Codec;
 import io.fedge.coordinator.Coordinator;
 import io.fedge.coordinator.RoundListener;
 import io.fedge.coordinator.SecureAggregation;
@@ -80,7 +79,7 @@ public final class Simulation {
                 .fractionFit((double) config.perRound() / config.clients())
                 .minFitClients(config.perRound())
                 .minAvailableClients(config.clients())
-                .instructions(new FitInstructions(config.localEpochs(), config.batch(), config.lr(), Fp32Codec.NAME))
+                .instructions(new FitInstructions(config.localEpochs(), config.batch(), config.lr(), config.codec()))
                 .build();
         EventLoopGroup clientIo = Transports.eventLoopGroup(1, "fedge-sim-io");
         AtomicInteger threadIds = new AtomicInteger();
@@ -100,6 +99,7 @@ public final class Simulation {
                 .seed(config.seed())
                 .sealUpdates(config.tls())
                 .addListener(listener);
+        builder.halfPrecisionModels(config.halfPrecisionModels());
         if (config.secureAggregation()) {
             builder.secureAggregation(SecureAggregation.defaults());
         }

@@ -30,12 +30,15 @@ import java.util.Objects;
  * @param tls run the clients and the coordinator over mutual TLS with throwaway certificates, signed
  *     models and updates sealed end to end; false runs plain TCP, unsigned and unsealed
  * @param secureAggregation aggregate every round securely (masked updates, docs/secure-aggregation.md)
+ * @param codec the update codec pipeline, such as {@code fp32} or {@code topk:0.01+int8}
+ * @param halfPrecisionModels send models to clients with half-precision parameters
  */
 public record SimulationConfig(String model, String partition, double alpha, int clients, int perRound, int rounds,
                                int localEpochs, int batch, double lr, long seed, Path dataDir, Path outDir,
                                int parallelism, int testLimit, int trainLimit, boolean tls,
-                               boolean secureAggregation) {
+                               boolean secureAggregation, String codec, boolean halfPrecisionModels) {
     public SimulationConfig {
+        Objects.requireNonNull(codec, "codec");
         Objects.requireNonNull(model, "model");
         Objects.requireNonNull(partition, "partition");
         Objects.requireNonNull(dataDir, "dataDir");
@@ -84,6 +87,8 @@ public record SimulationConfig(String model, String partition, double alpha, int
         m.put("test_limit", testLimit);
         m.put("tls", tls);
         m.put("secure_aggregation", secureAggregation);
+        m.put("codec", codec);
+        m.put("downlink", halfPrecisionModels ? "fp16" : "fp32");
         m.put("data", dataDir.toString());
         return m;
     }

@@ -1,6 +1,7 @@
 package io.fedge.core.model;
 
 import io.fedge.core.ErrorCode;
+import io.fedge.core.Half;
 import io.fedge.core.FedgeException;
 
 import java.nio.BufferUnderflowException;
@@ -23,6 +24,8 @@ import java.util.Objects;
 public final class GlobalModel {
     private static final int MAGIC = 0x4644_474D; // "FDGM"
     private static final int FORMAT_VERSION = 1;
+    /** Format 2 carries the parameters as IEEE half floats: half the download, about 3 decimal digits. */
+    private static final int FORMAT_HALF = 2;
     /** Refuse configurations larger than this when decoding; real ones are a few KB. */
     private static final int MAX_CONFIG_BYTES = 16 << 20;
 
@@ -85,13 +88,28 @@ public final class GlobalModel {
 
     /** Serializes this model to its binary form. */
     public byte[] encode() {
+        return encode(false);
+    }
+
+    /**
+     * Serializes this model, with the parameters as float32 or, with {@code halfPrecision}, as
+     * IEEE half floats (format 2: half the bytes; relative error at most 2^-11).
+     */
+    public byte[] encode(boolean halfPrecision) {
         byte[] config = configJson.getBytes(StandardCharsets.UTF_8);
-        ByteBuffer out = ByteBuffer.allocate(4 + 4 + 8 + 4 + config.length + 4 + 4 * parameters.length)
+        int width = halfPrecision ? 2 : 4;
+        ByteBuffer out = ByteBuffer.allocate(4 + 4 + 8 + 4 + config.length + 4 + width * parameters.length)
                 .order(ByteOrder.LITTLE_ENDIAN);
-        out.putInt(MAGIC).putInt(FORMAT_VERSION).putLong(version);
+        out.putInt(MAGIC).putInt(halfPrecision ? FORMAT_HALF : FORMAT_VERSION).putLong(version);
         out.putInt(config.length).put(config);
         out.putInt(parameters.length);
-        out.asFloatBuffer().put(parameters);
+        if (halfPrecision) {
+            for (float p : parameters) {
+                out.putShort(Half.fromFloat(p));
+            }
+        } else {
+            out.asFloatBuffer().put(parameters);
+        }
         return out.array();
     }
 
@@ -109,7 +127,7 @@ public final class GlobalModel {
                 throw malformed("bad magic number 0x" + Integer.toHexString(magic));
             }
             int format = in.getInt();
-            if (format != FORMAT_VERSION) {
+            if (format != FORMAT_VERSION && format != FORMAT_HALF) {
                 throw malformed("unsupported model format " + format);
             }
             long version = in.getLong();
@@ -120,12 +138,23 @@ public final class GlobalModel {
             byte[] config = new byte[configLength];
             in.get(config);
             int count = in.getInt();
-            if (count < 0 || (long) count * 4 != in.remaining()) {
+            int width = format == FORMAT_HALF ? 2 : 4;
+            if (count < 0 || (long) count * width != in.remaining()) {
                 throw malformed("parameter count " + count + " does not match the " + in.remaining()
                         + " bytes that follow");
             }
             float[] params = new float[count];
-            in.asFloatBuffer().get(params);
+            if (format == FORMAT_HALF) {
+                for (int i = 0; i < count; i++) {
+                    short h = in.getShort();
+                    if ((h & 0x7C00) == 0x7C00) {
+                        throw new FedgeException(ErrorCode.NON_FINITE, "parameter " + i + " is not a finite half");
+                    }
+                    params[i] = Half.toFloat(h);
+                }
+            } else {
+                in.asFloatBuffer().get(params);
+            }
             for (int i = 0; i < count; i++) {
                 if (!Float.isFinite(params[i])) {
                     throw new FedgeException(ErrorCode.NON_FINITE, "parameter " + i + " is " + params[i]);

@@ -95,7 +95,32 @@ class GlobalModelTest {
 
     @Test
     void refusesUnknownFormatVersion() {
-        assertEquals(ErrorCode.MALFORMED, refused(withInt(small().encode(), 4, 2)).code());
+        assertEquals(ErrorCode.MALFORMED, refused(withInt(small().encode(), 4, 3)).code());
+    }
+
+    @Test
+    void halfPrecisionHalvesTheParametersWithinTheirRoundingBound() {
+        float[] params = new float[1000];
+        java.util.Random r = new java.util.Random(4);
+        for (int i = 0; i < params.length; i++) {
+            params[i] = (float) (r.nextGaussian() * 0.2);
+        }
+        GlobalModel model = new GlobalModel(3, CONFIG, params);
+        byte[] half = model.encode(true);
+        assertEquals(model.encode().length - 2 * params.length, half.length);
+        assertEquals(2, ByteBuffer.wrap(half).order(ByteOrder.LITTLE_ENDIAN).getInt(4), "format 2");
+        GlobalModel decoded = GlobalModel.decode(half);
+        assertEquals(3, decoded.version());
+        assertEquals(CONFIG, decoded.configJson());
+        for (int i = 0; i < params.length; i++) {
+            double a = Math.abs(params[i]);
+            double bound = a >= 0x1p-14 ? a * 0x1p-11 : 0x1p-25;
+            assertEquals(params[i], decoded.parameter(i), bound, "parameter " + i);
+        }
+        // a half infinity or NaN is refused like a float one
+        byte[] inf = half.clone();
+        ByteBuffer.wrap(inf).order(ByteOrder.LITTLE_ENDIAN).putShort(inf.length - 2, (short) 0x7C00);
+        assertEquals(ErrorCode.NON_FINITE, refused(inf).code());
     }
 
     @Test

@@ -1,0 +1,120 @@
+package io.fedge.client;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+
+/**
+ * Error feedback (Seide et al. 2014, Karimireddy et al. 2019): what a lossy codec could not send
+ * of an update (the residual) is added to the client's next update, so over the rounds the sum of
+ * what was sent follows the sum of the true updates and the residual stays bounded. The residual
+ * is replaced only once an upload has been written whole; an upload lost on the way leaves it as
+ * it was. With a file, the residual survives a restart of the client: it is written atomically
+ * after every committed upload and read back when the client starts.
+ *
+ * <p>Thread-safe.
+ */
+final class ErrorFeedback {
+    private static final Logger log = LoggerFactory.getLogger(ErrorFeedback.class);
+    private static final int MAGIC = 0x4645_4642; // "FEFB"
+
+    private final Path file;
+    private float[] residual;
+    private float[] pending;
+
+    private ErrorFeedback(Path file, float[] residual) {
+        this.file = file;
+        this.residual = residual;
+    }
+
+    /** A residual kept in memory only. */
+    static ErrorFeedback inMemory() {
+        return new ErrorFeedback(null, null);
+    }
+
+    /** A residual kept in {@code file}, read back if it exists; an unreadable file starts from zero. */
+    static ErrorFeedback persistent(Path file) {
+        float[] r = null;
+        if (Files.exists(file)) {
+            try {
+                ByteBuffer in = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
+                if (in.remaining() < 8 || in.getInt() != MAGIC) {
+                    throw new IOException("not an error-feedback file");
+                }
+                int n = in.getInt();
+                if (n < 0 || in.remaining() != 4L * n) {
+                    throw new IOException("length " + n + " does not match the file");
+                }
+                r = new float[n];
+                in.asFloatBuffer().get(r);
+                for (float v : r) {
+                    if (!Float.isFinite(v)) {
+                        throw new IOException("non-finite residual");
+                    }
+                }
+            } catch (IOException e) {
+                log.warn("error-feedback residual {} unusable ({}); starting from zero", file, e.getMessage());
+                r = null;
+            }
+        }
+        return new ErrorFeedback(file, r);
+    }
+
+    /** {@code delta} plus the residual (a new array), or a copy of {@code delta} if the residual is empty or of another model. */
+    synchronized float[] apply(float[] delta) {
+        float[] out = delta.clone();
+        if (residual != null && residual.length == delta.length) {
+            for (int i = 0; i < out.length; i++) {
+                out[i] += residual[i];
+            }
+        }
+        return out;
+    }
+
+    /** Remembers the residual of an upload about to be sent: what was meant minus what the coordinator will decode. */
+    synchronized void stage(float[] meant, float[] decoded) {
+        float[] r = new float[meant.length];
+        for (int i = 0; i < r.length; i++) {
+            r[i] = meant[i] - decoded[i];
+        }
+        pending = r;
+    }
+
+    /** The staged upload was written: its residual becomes the one carried forward. */
+    synchronized void commit() {
+        if (pending == null) {
+            return;
+        }
+        residual = pending;
+        pending = null;
+        if (file != null) {
+            write(residual);
+        }
+    }
+
+    /** The residual carried forward now (a copy), or null if none. */
+    synchronized float[] residual() {
+        return residual == null ? null : residual.clone();
+    }
+
+    private void write(float[] r) {
+        ByteBuffer out = ByteBuffer.allocate(8 + 4 * r.length).order(ByteOrder.LITTLE_ENDIAN);
+        out.putInt(MAGIC).putInt(r.length);
+        out.asFloatBuffer().put(r);
+        try {
+            Path parent = file.toAbsolutePath().getParent();
+            Files.createDirectories(parent);
+            Path tmp = Files.createTempFile(parent, "error-feedback", ".tmp");
+            Files.write(tmp, out.array());
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            log.warn("cannot write the error-feedback residual to {}: {}", file, e.getMessage());
+        }
+    }
+}

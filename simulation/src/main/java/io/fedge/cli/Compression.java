@@ -1,0 +1,30 @@
+package io.fedge.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Option;
+
+/** The compression options {@code fedge simulate} and {@code fedge coordinator} share. */
+final class Compression {
+    @Option(names = "--codec", description = "update codec pipeline: [topk:F+](fp32|fp16|int8|int4|sign)[+zstd], "
+            + "e.g. int8, topk:0.01+int8+zstd; default ${DEFAULT-VALUE}")
+    String codec = "fp32";
+
+    @Option(names = "--downlink", description = "precision of the models sent to clients: fp32 or fp16; "
+            + "default ${DEFAULT-VALUE}")
+    String downlink = "fp32";
+
+    /** Whether {@code --downlink} asks for half-precision models. */
+    boolean halfPrecisionModels() {
+        return switch (downlink) {
+            case "fp16" -> true;
+            case "fp32" -> false;
+            default -> throw new CommandLine.TypeConversionException("--downlink must be fp32 or fp16, not '"
+                    + downlink + "'");
+        };
+    }
+
+    /** A suffix for the command's banner: empty for the defaults. */
+    String describe() {
+        return (codec.equals("fp32") ? "" : ", codec " + codec) + (halfPrecisionModels() ? ", fp16 models" : "");
+    }
+}
