@@ -33,8 +33,10 @@ public final class FedAvg implements Strategy {
     private final int minEvaluateClients;
     private final int evaluateBatchSize;
     private final FitInstructions instructions;
+    private final List<String> warmupCodecs;
 
     private FedAvg(Builder b) {
+        this.warmupCodecs = b.warmupCodecs;
         this.fractionFit = b.fractionFit;
         this.minFitClients = b.minFitClients;
         this.minAvailableClients = b.minAvailableClients;
@@ -71,7 +73,18 @@ public final class FedAvg implements Strategy {
 
     @Override
     public List<String> codecs() {
-        return List.of(instructions.codec());
+        List<String> all = new ArrayList<>(warmupCodecs);
+        all.add(instructions.codec());
+        return List.copyOf(all);
+    }
+
+    /** The instructions of round {@code round}: the warm-up codec of that round if any, else {@link #instructions()}'s. */
+    public FitInstructions instructions(long round) {
+        if (round >= 1 && round <= warmupCodecs.size()) {
+            FitInstructions i = instructions;
+            return new FitInstructions(i.localEpochs(), i.batchSize(), i.learningRate(), warmupCodecs.get((int) round - 1));
+        }
+        return instructions;
     }
 
     /** The instructions every selected client gets. */
@@ -81,13 +94,14 @@ public final class FedAvg implements Strategy {
 
     @Override
     public FitPlan configureFit(long round, List<ClientInfo> available, Random rng) {
+        FitInstructions now = instructions(round);
         List<ClientInfo> eligible = new ArrayList<>();
         for (ClientInfo c : available) {
-            if (CodecNames.supportedBy(instructions.codec(), c.codecs())) {
+            if (CodecNames.supportedBy(now.codec(), c.codecs())) {
                 eligible.add(c);
             }
         }
-        return new FitPlan(sample(eligible, fractionFit, minFitClients, rng), instructions);
+        return new FitPlan(sample(eligible, fractionFit, minFitClients, rng), now);
     }
 
     @Override
@@ -152,7 +166,8 @@ public final class FedAvg implements Strategy {
     @Override
     public String toString() {
         return "FedAvg[fractionFit=" + fractionFit + ", minFitClients=" + minFitClients
-                + ", minAvailableClients=" + minAvailableClients + ", " + instructions + "]";
+                + ", minAvailableClients=" + minAvailableClients + ", " + instructions
+                + (warmupCodecs.isEmpty() ? "" : ", warm-up " + warmupCodecs) + "]";
     }
 
     /** Builds a {@link FedAvg}; each setter may be called once. */
@@ -167,6 +182,7 @@ public final class FedAvg implements Strategy {
         private int minEvaluateClients;
         private int evaluateBatchSize = 256;
         private FitInstructions instructions;
+        private List<String> warmupCodecs = List.of();
 
         private Builder() {
         }
@@ -225,6 +241,17 @@ public final class FedAvg implements Strategy {
             this.fractionEvaluate = fraction;
             this.minEvaluateClients = minimum;
             this.evaluateBatchSize = batchSize;
+            return this;
+        }
+
+        /**
+         * Codecs for the first rounds, one per round, before the instructions' codec takes over:
+         * a sparsity warm-up (Lin et al. 2018, Deep Gradient Compression), such as
+         * {@code topk:0.1+int8, topk:0.03+int8} before {@code topk:0.01+int8}, sends more while the
+         * model changes fastest. Default none.
+         */
+        public Builder warmupCodecs(List<String> codecs) {
+            this.warmupCodecs = List.copyOf(codecs);
             return this;
         }
 

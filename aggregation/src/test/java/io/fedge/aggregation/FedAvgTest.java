@@ -101,6 +101,25 @@ class FedAvgTest {
     }
 
     @Test
+    void pipelinesNeedEveryStageAndWarmUpCodecsComeFirst() {
+        List<ClientInfo> mixed = List.of(new ClientInfo("a", 10, List.of("fp32", "int8", "topk")),
+                new ClientInfo("b", 10, List.of("fp32", "int8", "topk", "zstd")), new ClientInfo("c", 10, List.of("fp32")));
+        FedAvg s = FedAvg.builder().minFitClients(1)
+                .instructions(new FitInstructions(1, 32, 0.05, "topk:0.01+int8+zstd"))
+                .warmupCodecs(List.of("topk:0.1+int8", "fp32"))
+                .build();
+        assertEquals(List.of("topk:0.1+int8", "fp32", "topk:0.01+int8+zstd"), s.codecs());
+        FitPlan first = s.configureFit(1, mixed, new Random(1));
+        assertEquals("topk:0.1+int8", first.instructions().codec());
+        assertEquals(List.of("a", "b"), ids(first));
+        assertEquals(List.of("a", "b", "c"), ids(s.configureFit(2, mixed, new Random(1))));
+        FitPlan later = s.configureFit(3, mixed, new Random(1));
+        assertEquals("topk:0.01+int8+zstd", later.instructions().codec());
+        assertEquals(List.of("b"), ids(later), "only b has zstd");
+        assertEquals(32, later.instructions().batchSize());
+    }
+
+    @Test
     void selectionIsDeterministicPerSeedSortedAndUsesTheRandomness() {
         List<ClientInfo> ten = new ArrayList<>(clients(10));
         Collections.shuffle(ten, new Random(99)); // the input order must not matter for sorting

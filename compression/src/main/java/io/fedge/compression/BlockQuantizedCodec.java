@@ -19,6 +19,9 @@ public final class BlockQuantizedCodec implements UpdateCodec {
     /** The default block size. */
     public static final int DEFAULT_BLOCK = 256;
 
+    private static final java.lang.invoke.VarHandle FLOAT_LE =
+            java.lang.invoke.MethodHandles.byteArrayViewVarHandle(float[].class, ByteOrder.LITTLE_ENDIAN);
+
     private final int bits;
     private final int levels;
     private final int block;
@@ -71,40 +74,37 @@ public final class BlockQuantizedCodec implements UpdateCodec {
         Objects.checkFromIndexSize(offset, length, values.length);
         CodecException.requireFinite(name, values, offset, length);
         int nBlocks = blocks(length);
-        ByteBuffer out = ByteBuffer.allocate(maxEncodedBytes(length)).order(ByteOrder.LITTLE_ENDIAN);
-        float[] inverse = new float[nBlocks];
+        byte[] out = new byte[maxEncodedBytes(length)];
+        int payloadAt = 4 * nBlocks;
+        SplittableRandom random = stochastic ? new SplittableRandom(seed(values, offset, length)) : null;
         for (int b = 0; b < nBlocks; b++) {
-            int from = offset + b * block;
-            int to = Math.min(offset + length, from + block);
+            int from = b * block;
+            int to = Math.min(length, from + block);
             float max = 0;
             for (int i = from; i < to; i++) {
-                max = Math.max(max, Math.abs(values[i]));
+                max = Math.max(max, Math.abs(values[offset + i]));
             }
             float scale = max / levels;
-            out.putFloat(scale);
-            inverse[b] = scale == 0 || !Float.isFinite(1 / scale) ? 0 : 1 / scale;
-        }
-        SplittableRandom random = stochastic ? new SplittableRandom(seed(values, offset, length)) : null;
-        byte[] payload = new byte[payloadBytes(length)];
-        for (int i = 0; i < length; i++) {
-            float scaled = values[offset + i] * inverse[i / block];
-            int q;
-            if (random == null) {
-                q = Math.round(scaled);
-            } else {
-                double floor = Math.floor(scaled);
-                q = (int) floor + (random.nextDouble() < scaled - floor ? 1 : 0);
-            }
-            q = Math.max(-levels, Math.min(levels, q));
-            if (bits == 8) {
-                payload[i] = (byte) q;
-            } else {
-                int nibble = q & 0xF;
-                payload[i >> 1] |= (byte) ((i & 1) == 0 ? nibble : nibble << 4);
+            FLOAT_LE.set(out, 4 * b, scale);
+            float inverse = scale == 0 || !Float.isFinite(1 / scale) ? 0 : 1 / scale;
+            for (int i = from; i < to; i++) {
+                float scaled = values[offset + i] * inverse;
+                int q;
+                if (random == null) {
+                    q = Math.round(scaled);
+                } else {
+                    float floor = (float) Math.floor(scaled);
+                    q = (int) floor + (random.nextFloat() < scaled - floor ? 1 : 0);
+                }
+                q = Math.max(-levels, Math.min(levels, q));
+                if (bits == 8) {
+                    out[payloadAt + i] = (byte) q;
+                } else {
+                    out[payloadAt + (i >> 1)] |= (byte) ((i & 1) == 0 ? q & 0xF : (q & 0xF) << 4);
+                }
             }
         }
-        out.put(payload);
-        return out.array();
+        return out;
     }
 
     /** Stochastic rounding is seeded by the chunk itself, so a seeded run encodes the same way twice. */
@@ -122,19 +122,23 @@ public final class BlockQuantizedCodec implements UpdateCodec {
         ByteBuffer in = CodecException.exactly(name, encoded, maxEncodedBytes(length), length);
         float[] scales = CodecException.scales(name, in, blocks(length));
         int payloadAt = in.position();
-        for (int i = 0; i < length; i++) {
-            int q;
-            if (bits == 8) {
-                q = in.get(payloadAt + i);
-            } else {
-                int packed = in.get(payloadAt + (i >> 1));
-                int nibble = (i & 1) == 0 ? packed & 0xF : (packed >> 4) & 0xF;
-                q = (nibble << 28) >> 28; // sign-extend
+        for (int b = 0; b < scales.length; b++) {
+            float scale = scales[b];
+            int from = b * block;
+            int to = Math.min(length, from + block);
+            for (int i = from; i < to; i++) {
+                int q;
+                if (bits == 8) {
+                    q = in.get(payloadAt + i);
+                } else {
+                    int packed = in.get(payloadAt + (i >> 1));
+                    q = ((i & 1) == 0 ? packed << 28 : packed << 24) >> 28; // sign-extend the nibble
+                }
+                if (q < -levels) {
+                    throw CodecException.of(name, "value " + i + " is " + q + ", outside +-" + levels);
+                }
+                out[outOffset + i] = q * scale;
             }
-            if (q < -levels) {
-                throw CodecException.of(name, "value " + i + " is " + q + ", outside +-" + levels);
-            }
-            out[outOffset + i] = q * scales[i / block];
         }
         encoded.position(encoded.limit());
     }

@@ -11,38 +11,33 @@ public final class Half {
     private Half() {
     }
 
-    /** The half nearest {@code f} (ties to even), saturating at +-65504. */
+    /** The half nearest {@code f} (ties to even), saturating at +-65504. Bit arithmetic, no branches on the common path. */
     public static short fromFloat(float f) {
-        int sign = (Float.floatToRawIntBits(f) >>> 16) & 0x8000;
-        float abs = Math.abs(f);
-        if (abs >= MAX) {
+        int bits = Float.floatToRawIntBits(f);
+        int sign = (bits >>> 16) & 0x8000;
+        int abs = bits & 0x7FFF_FFFF;
+        if (abs >= 0x477F_E000) { // 65504 and above (and infinities, NaN): the largest finite half
             return (short) (sign | 0x7BFF);
         }
-        int e = Math.getExponent(abs);
-        if (e < -14) { // subnormal half: multiples of 2^-24
-            int m = (int) Math.rint(Math.scalb(abs, 24));
+        if (abs < 0x3880_0000) { // below 2^-14: a subnormal half, a multiple of 2^-24
+            int m = (int) Math.rint(Float.intBitsToFloat(abs) * 0x1p24f);
             return (short) (sign | m); // m == 1024 is the smallest normal, as it should be
         }
-        int m = (int) Math.rint(Math.scalb(abs, 10 - e)); // in [1024, 2048]
-        if (m == 2048) {
-            m = 1024;
-            e++;
-        }
-        if (e > 15) {
-            return (short) (sign | 0x7BFF);
-        }
-        return (short) (sign | ((e + 15) << 10) | (m - 1024));
+        // rebias the exponent (127 -> 15) and round the 13 dropped mantissa bits to nearest even;
+        // a carry out of the mantissa correctly bumps the exponent
+        int rounded = abs - 0x3800_0000 + 0x0FFF + ((abs >>> 13) & 1);
+        return (short) (sign | (rounded >>> 13));
     }
 
     /** The float a (finite) half stands for. */
     public static float toFloat(short h) {
-        int sign = (h & 0x8000) != 0 ? -1 : 1;
+        int sign = (h & 0x8000) << 16;
         int e = (h >>> 10) & 0x1F;
         int m = h & 0x3FF;
         if (e == 0) {
-            return sign * Math.scalb((float) m, -24);
+            float sub = m * 0x1p-24f;
+            return sign == 0 ? sub : -sub;
         }
-        return sign * Math.scalb((float) (1024 + m), e - 25);
+        return Float.intBitsToFloat(sign | ((e + 112) << 23) | (m << 13));
     }
-
 }

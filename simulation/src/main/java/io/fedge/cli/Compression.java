@@ -13,6 +13,10 @@ final class Compression {
             + "default ${DEFAULT-VALUE}")
     String downlink = "fp32";
 
+    @Option(names = "--codec-warmup", split = ",", description = "codecs for the first rounds, one per round, "
+            + "before --codec: a sparsity warm-up such as topk:0.1+int8,topk:0.03+int8")
+    java.util.List<String> warmup = java.util.List.of();
+
     /** Whether {@code --downlink} asks for half-precision models. */
     boolean halfPrecisionModels() {
         return switch (downlink) {
@@ -25,6 +29,7 @@ final class Compression {
 
     /** A suffix for the command's banner: empty for the defaults. */
     String describe() {
-        return (codec.equals("fp32") ? "" : ", codec " + codec) + (halfPrecisionModels() ? ", fp16 models" : "");
+        return (codec.equals("fp32") ? "" : ", codec " + codec) + (warmup.isEmpty() ? "" : " after " + warmup)
+                + (halfPrecisionModels() ? ", fp16 models" : "");
     }
 }

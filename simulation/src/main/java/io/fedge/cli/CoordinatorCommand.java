@@ -118,6 +118,7 @@ final class CoordinatorCommand implements Callable<Integer> {
                 .minFitClients(selected)
                 .minAvailableClients(Math.max(minClients, selected))
                 .instructions(new FitInstructions(localEpochs, batch, lr, compression.codec))
+                .warmupCodecs(compression.warmup)
                 .build();
         HeapProbe probe = heapProbe ? new HeapProbe() : null;
         // Built in a method of its own so that nothing here keeps the initial model alive once

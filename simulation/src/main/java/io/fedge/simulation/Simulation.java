@@ -80,6 +80,7 @@ public final class Simulation {
                 .minFitClients(config.perRound())
                 .minAvailableClients(config.clients())
                 .instructions(new FitInstructions(config.localEpochs(), config.batch(), config.lr(), config.codec()))
+                .warmupCodecs(config.codecWarmup())
                 .build();
         EventLoopGroup clientIo = Transports.eventLoopGroup(1, "fedge-sim-io");
         AtomicInteger threadIds = new AtomicInteger();

@@ -32,13 +32,16 @@ import java.util.Objects;
  * @param secureAggregation aggregate every round securely (masked updates, docs/secure-aggregation.md)
  * @param codec the update codec pipeline, such as {@code fp32} or {@code topk:0.01+int8}
  * @param halfPrecisionModels send models to clients with half-precision parameters
+ * @param codecWarmup codecs for the first rounds, one per round, before {@code codec}
  */
 public record SimulationConfig(String model, String partition, double alpha, int clients, int perRound, int rounds,
                                int localEpochs, int batch, double lr, long seed, Path dataDir, Path outDir,
                                int parallelism, int testLimit, int trainLimit, boolean tls,
-                               boolean secureAggregation, String codec, boolean halfPrecisionModels) {
+                               boolean secureAggregation, String codec, boolean halfPrecisionModels,
+                               java.util.List<String> codecWarmup) {
     public SimulationConfig {
         Objects.requireNonNull(codec, "codec");
+        codecWarmup = java.util.List.copyOf(codecWarmup);
         Objects.requireNonNull(model, "model");
         Objects.requireNonNull(partition, "partition");
         Objects.requireNonNull(dataDir, "dataDir");
@@ -88,6 +91,7 @@ public record SimulationConfig(String model, String partition, double alpha, int
         m.put("tls", tls);
         m.put("secure_aggregation", secureAggregation);
         m.put("codec", codec);
+        m.put("codec_warmup", codecWarmup);
         m.put("downlink", halfPrecisionModels ? "fp16" : "fp32");
         m.put("data", dataDir.toString());
         return m;
