@@ -86,6 +86,16 @@ public final class EdgeModel {
         return layers;
     }
 
+    /** The input's shape: {@code [channels, height, width]} for images, {@code [n]} for vectors. */
+    public int[] inputShape() {
+        return inputShape.clone();
+    }
+
+    /** The int8 scale of the input. */
+    public float inputScale() {
+        return inputScale;
+    }
+
     /** The number of values {@link #predict} reads. */
     public int inputSize() {
         return layers.get(0).inputSize();

@@ -69,6 +69,10 @@ final class SimulateCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     Compression compression = new Compression();
 
+    @Option(names = "--holdout", description = "keep the last N training examples away from every client, for "
+            + "fedge export --transfer N; default ${DEFAULT-VALUE}")
+    int holdout;
+
     @Option(names = "--train-limit", description = "use a seeded random subset of this many training examples; 0 = all")
     int trainLimit;
 
@@ -83,7 +87,7 @@ final class SimulateCommand implements Callable<Integer> {
         SimulationConfig config = new SimulationConfig(model, partition, alpha, clients,
                 perRound == null ? clients : perRound, rounds, localEpochs, batch, lr, seed, data, out,
                 parallel, testLimit, trainLimit, tls, secureAggregation, compression.codec, compression.halfPrecisionModels(),
-                compression.warmup);
+                compression.warmup, holdout);
         System.out.printf(Locale.ROOT, "fedge simulate: %s, %s partition, %d clients (%d per round), %d rounds, "
                         + "E=%d B=%d lr=%s, seed %d, %d training at once%s%n", model, partition, clients,
                 config.perRound(), rounds, localEpochs, batch, lr, seed, parallel, (tls ? ", mutual TLS" : "")

@@ -66,7 +66,7 @@ public final class Simulation {
             test = test.head(config.testLimit());
         }
         Random rng = new Random(config.seed());
-        int[] pool = trainingPool(train.size(), rng);
+        int[] pool = trainingPool(train.size() - config.holdout(), rng);
         int[] labels = new int[pool.length];
         for (int i = 0; i < pool.length; i++) {
             labels[i] = train.label(pool[i]);
@@ -147,7 +147,7 @@ public final class Simulation {
         }
     }
 
-    /** All training indices, or a seeded random subset of {@code trainLimit}, sorted. */
+    /** The first {@code size} training indices, or a seeded random subset of {@code trainLimit} of them, sorted. */
     private int[] trainingPool(int size, Random rng) {
         int[] all = new int[size];
         for (int i = 0; i < size; i++) {

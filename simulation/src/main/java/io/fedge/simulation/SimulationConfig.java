@@ -33,12 +33,14 @@ import java.util.Objects;
  * @param codec the update codec pipeline, such as {@code fp32} or {@code topk:0.01+int8}
  * @param halfPrecisionModels send models to clients with half-precision parameters
  * @param codecWarmup codecs for the first rounds, one per round, before {@code codec}
+ * @param holdout keep the last this many training examples away from every client (the transfer
+ *     set the coordinator may distil an edge model on; {@code fedge export --transfer})
  */
 public record SimulationConfig(String model, String partition, double alpha, int clients, int perRound, int rounds,
                                int localEpochs, int batch, double lr, long seed, Path dataDir, Path outDir,
                                int parallelism, int testLimit, int trainLimit, boolean tls,
                                boolean secureAggregation, String codec, boolean halfPrecisionModels,
-                               java.util.List<String> codecWarmup) {
+                               java.util.List<String> codecWarmup, int holdout) {
     public SimulationConfig {
         Objects.requireNonNull(codec, "codec");
         codecWarmup = java.util.List.copyOf(codecWarmup);
@@ -67,6 +69,9 @@ public record SimulationConfig(String model, String partition, double alpha, int
         if (secureAggregation && perRound < 3) {
             throw new IllegalArgumentException("secure aggregation needs at least 3 clients per round: " + perRound);
         }
+        if (holdout < 0 || holdout >= 60_000) {
+            throw new IllegalArgumentException("holdout must be in [0, 60000): " + holdout);
+        }
         if (testLimit < 0 || trainLimit < 0) {
             throw new IllegalArgumentException("limits must be non-negative: " + testLimit + ", " + trainLimit);
         }
@@ -92,6 +97,7 @@ public record SimulationConfig(String model, String partition, double alpha, int
         m.put("secure_aggregation", secureAggregation);
         m.put("codec", codec);
         m.put("codec_warmup", codecWarmup);
+        m.put("holdout", holdout);
         m.put("downlink", halfPrecisionModels ? "fp16" : "fp32");
         m.put("data", dataDir.toString());
         return m;

@@ -1,0 +1,119 @@
+package io.fedge.cli;
+
+import io.fedge.comm.tls.CertificateDirectory;
+import io.fedge.core.data.FashionMnist;
+import io.fedge.core.data.LabeledImages;
+import io.fedge.core.model.GlobalModel;
+import io.fedge.edge.EdgeModel;
+import io.fedge.export.Distiller;
+import io.fedge.export.EdgeExport;
+import io.fedge.export.EdgeQuantizer;
+import io.fedge.export.StudentPresets;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/** {@code fedge export}: a global model to a signed int8 edge model. */
+@Command(name = "export", mixinStandardHelpOptions = true,
+        description = {"Distil a global model into a small student, quantize it to int8 and write the signed edge "
+                + "model (edge-model.fem) that devices run with the pure-Java fedge-edge runtime.",
+                "The transfer set is the last --transfer examples of the training set: run the federation with "
+                        + "'fedge simulate --holdout N' so no client ever had them."})
+final class ExportCommand implements Callable<Integer> {
+    @Option(names = "--model", required = true, description = "the global model (global-model.fgm)")
+    Path model;
+
+    @Option(names = "--student", description = "mlp-small or cnn-small; default ${DEFAULT-VALUE}")
+    String student = "cnn-small";
+
+    @Option(names = "--out", description = "output folder; default ${DEFAULT-VALUE}")
+    Path out = Path.of("runs", "edge");
+
+    @Option(names = "--data", description = "Fashion-MNIST folder; default ${DEFAULT-VALUE}")
+    Path data = FashionMnist.DEFAULT_DIR;
+
+    @Option(names = "--transfer", description = "transfer-set size: the last N training examples; default ${DEFAULT-VALUE}")
+    int transfer = 5_000;
+
+    @Option(names = "--temperature", description = "distillation temperature; default ${DEFAULT-VALUE}")
+    double temperature = 4;
+
+    @Option(names = "--alpha", description = "weight of the teacher's soft targets against hard labels; default ${DEFAULT-VALUE}")
+    double alpha = 0.7;
+
+    @Option(names = "--epochs", description = "distillation epochs over the transfer set; default ${DEFAULT-VALUE}")
+    int epochs = 10;
+
+    @Option(names = "--mode", description = "full (int8 activations) or weights (int8 weights only); default ${DEFAULT-VALUE}")
+    String mode = "full";
+
+    @Option(names = "--percentile", description = "activation calibration: percentile of magnitudes a scale "
+            + "covers, 100 = max; default ${DEFAULT-VALUE}")
+    double percentile = 99.99;
+
+    @Option(names = "--certs", description = "folder with model-signing.key (fedge certs init); without it a "
+            + "throwaway key signs the model and its public half is written next to it; default ${DEFAULT-VALUE}")
+    Path certs = Path.of("certs");
+
+    @Option(names = "--seed", description = "student initialisation and shuffling; default ${DEFAULT-VALUE}")
+    long seed = 1;
+
+    @Override
+    public Integer call() throws Exception {
+        if (!StudentPresets.NAMES.contains(student)) {
+            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+                    "--student must be one of " + StudentPresets.NAMES);
+        }
+        GlobalModel teacher = GlobalModel.decode(Files.readAllBytes(model));
+        LabeledImages train = FashionMnist.load(data, FashionMnist.Split.TRAIN);
+        int[] slice = new int[transfer];
+        for (int i = 0; i < transfer; i++) {
+            slice[i] = train.size() - transfer + i;
+        }
+        CertificateDirectory dir = new CertificateDirectory(certs);
+        PrivateKey signing;
+        PublicKey verifying;
+        Files.createDirectories(out);
+        if (Files.exists(dir.modelSigningKey())) {
+            signing = dir.loadModelSigningKey();
+            verifying = dir.loadModelVerifyingKey();
+        } else {
+            KeyPair keys = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+            signing = keys.getPrivate();
+            verifying = keys.getPublic();
+            Files.writeString(out.resolve("edge-model.pub"), "-----BEGIN PUBLIC KEY-----\n"
+                    + java.util.Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(verifying.getEncoded())
+                    + "\n-----END PUBLIC KEY-----\n");
+            System.out.println("no " + dir.modelSigningKey() + ": signed with a throwaway key, its public half in "
+                    + out.resolve("edge-model.pub"));
+        }
+        EdgeModel.Mode m = switch (mode) {
+            case "full" -> EdgeModel.Mode.FULL_INTEGER;
+            case "weights" -> EdgeModel.Mode.WEIGHT_ONLY;
+            default -> throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+                    "--mode must be full or weights");
+        };
+        EdgeExport.Report r = EdgeExport.export(teacher, student, train.toDataSet(slice),
+                FashionMnist.load(data, FashionMnist.Split.TEST).toDataSet(),
+                new Distiller(temperature, alpha, epochs, 64, 0.002, seed), new EdgeQuantizer(m, percentile),
+                signing, verifying, out);
+        System.out.printf(Locale.ROOT, "teacher  (global model v%d): %,d parameters, %,d bytes fp32, accuracy %.4f%n",
+                teacher.version(), r.teacherParameters(), r.teacherBytes(), r.teacherAccuracy());
+        System.out.printf(Locale.ROOT, "student  %s fp32: %,d parameters, %,d bytes, accuracy %.4f (distilled in %.1f s)%n",
+                student, r.studentParameters(), 4 * r.studentParameters(), r.studentAccuracy(), r.distillSeconds());
+        System.out.printf(Locale.ROOT, "edge     %s int8 (%s): %,d parameter bytes (%.1fx smaller than the teacher), "
+                        + "file %,d bytes, accuracy %.4f (%+.2f points against the teacher), agrees with fp32 student on %.2f%%%n",
+                student, m, r.edgeParameterBytes(), r.compression(), r.edgeFileBytes(), r.edgeAccuracy(),
+                100 * (r.edgeAccuracy() - r.teacherAccuracy()), 100 * r.agreement());
+        System.out.println("wrote " + r.file());
+        return 0;
+    }
+}
