@@ -23,6 +23,11 @@ public final class MaxPool2d implements EdgeLayer {
         this.size = size;
     }
 
+    /** The pooling window, which is also the stride. */
+    public int size() {
+        return size;
+    }
+
     @Override
     public int inputSize() {
         return channels * height * width;

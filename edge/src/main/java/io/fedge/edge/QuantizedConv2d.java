@@ -52,6 +52,43 @@ public final class QuantizedConv2d implements EdgeLayer {
         }
     }
 
+    /** The int8 weights, output-major (a copy). */
+    public byte[] weights() {
+        return weights.clone();
+    }
+
+    public float[] weightScales() {
+        return weightScales.clone();
+    }
+
+    public int[] biases() {
+        return biases.clone();
+    }
+
+    public float inputScale() {
+        return inputScale;
+    }
+
+    public float outputScale() {
+        return outputScale;
+    }
+
+    public boolean relu() {
+        return relu;
+    }
+
+    public int inChannels() {
+        return inChannels;
+    }
+
+    public int outChannels() {
+        return outChannels;
+    }
+
+    public int kernel() {
+        return kernel;
+    }
+
     @Override
     public int inputSize() {
         return inChannels * height * width;

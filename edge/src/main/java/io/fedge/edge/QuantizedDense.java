@@ -47,6 +47,27 @@ public final class QuantizedDense implements EdgeLayer {
         }
     }
 
+    /** The int8 weights, output-major (a copy). */
+    public byte[] weights() {
+        return weights.clone();
+    }
+
+    public float[] weightScales() {
+        return weightScales.clone();
+    }
+
+    public int[] biases() {
+        return biases.clone();
+    }
+
+    public float inputScale() {
+        return inputScale;
+    }
+
+    public float outputScale() {
+        return outputScale;
+    }
+
     @Override
     public int inputSize() {
         return in;

@@ -84,6 +84,7 @@ public final class EdgeExport {
         Path tmp = out.resolve("edge-model.fem.tmp");
         Files.write(tmp, file);
         Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        Files.write(out.resolve("edge-model.onnx"), OnnxExporter.export(model));
         return new Report(student, teacherModel.parameterCount(), teacherModel.parameterBytes(), teacherAccuracy,
                 studentNet.numParams(), studentAccuracy, model.parameterBytes(), file.length, edgeAccuracy,
                 (double) agree / rows.length, distillSeconds, target);
