@@ -38,10 +38,14 @@ public sealed interface EdgeLayer permits QuantizedDense, QuantizedConv2d, MaxPo
         };
     }
 
-    /** Rounds and clamps to the symmetric int8 range. */
+    /** Rounds to nearest, ties to even (as ONNX's QuantizeLinear does), and clamps to the symmetric int8 range. */
     static byte saturate(float v) {
-        int q = Math.round(v);
-        return (byte) Math.max(-127, Math.min(127, q));
+        return (byte) Math.max(-127, Math.min(127, (int) Math.rint(v)));
+    }
+
+    /** As {@link #saturate}, with the lower bound given (0 after a ReLU, -127 otherwise). */
+    static byte saturate(float v, int low) {
+        return (byte) Math.max(low, Math.min(127, (int) Math.rint(v)));
     }
 
     static int checkedSize(DataInputStream in, String what, int max) throws IOException {

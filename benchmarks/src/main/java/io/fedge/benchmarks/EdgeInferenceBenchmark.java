@@ -1,0 +1,127 @@
+package io.fedge.benchmarks;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import io.fedge.core.data.FashionMnist;
+import io.fedge.core.model.Dl4jHelpers;
+import io.fedge.core.model.Dl4jModels;
+import io.fedge.core.model.GlobalModel;
+import io.fedge.edge.EdgeModel;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+import java.nio.FloatBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyFactory;
+import java.security.PublicKey;
+import java.security.spec.X509EncodedKeySpec;
+import java.util.Base64;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Single-sample inference latency, one thread, on Fashion-MNIST test images: the teacher (the
+ * global model) in DL4J, the int8 edge student in fedge's pure-Java engine, and the same student's
+ * ONNX file in ONNX Runtime. Sample-time mode: JMH reports p50 and p99. Point it at the outputs of
+ * a federation and of {@code fedge export}:
+ *
+ * <pre>
+ * OMP_NUM_THREADS=1 benchmarks/jmh EdgeInference -p teacher=runs/edge-teacher/global-model.fgm -p edge=runs/edge-cnn
+ * </pre>
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.SampleTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(1)
+public class EdgeInferenceBenchmark {
+    @Param("runs/edge-teacher/global-model.fgm")
+    String teacher;
+
+    @Param("runs/edge-cnn")
+    String edge;
+
+    private MultiLayerNetwork teacherNet;
+    private EdgeModel student;
+    private OrtEnvironment env;
+    private OrtSession session;
+    private float[][] images;
+    private INDArray[] rows;
+    private int next;
+    private long[] shape;
+
+    @Setup
+    public void setUp() throws Exception {
+        Dl4jHelpers.enable();
+        teacherNet = Dl4jModels.instantiate(GlobalModel.decode(Files.readAllBytes(Path.of(teacher))));
+        Path dir = Path.of(edge);
+        student = EdgeModel.read(Files.readAllBytes(dir.resolve("edge-model.fem")), publicKey(dir.resolve("edge-model.pub")));
+        images = FashionMnist.load(FashionMnist.DEFAULT_DIR, FashionMnist.Split.TEST).head(256).toDataSet()
+                .getFeatures().toFloatMatrix();
+        rows = new INDArray[images.length];
+        for (int i = 0; i < images.length; i++) {
+            rows[i] = Nd4j.create(images[i], new long[] {1, images[i].length});
+        }
+        int[] s = student.inputShape();
+        shape = new long[s.length + 1];
+        shape[0] = 1;
+        for (int i = 0; i < s.length; i++) {
+            shape[i + 1] = s[i];
+        }
+        env = OrtEnvironment.getEnvironment();
+        OrtSession.SessionOptions options = new OrtSession.SessionOptions();
+        options.setIntraOpNumThreads(1);
+        options.setInterOpNumThreads(1);
+        session = env.createSession(Files.readAllBytes(dir.resolve("edge-model.onnx")), options);
+    }
+
+    private static PublicKey publicKey(Path pem) throws Exception {
+        String b64 = Files.readString(pem).replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", "");
+        return KeyFactory.getInstance("Ed25519").generatePublic(new X509EncodedKeySpec(Base64.getDecoder().decode(b64)));
+    }
+
+    @TearDown
+    public void tearDown() throws OrtException {
+        session.close();
+    }
+
+    private int nextIndex() {
+        next = (next + 1) & 255;
+        return next;
+    }
+
+    @Benchmark
+    public INDArray teacherDl4j() {
+        return teacherNet.output(rows[nextIndex()], false);
+    }
+
+    @Benchmark
+    public float[] studentInt8Java() {
+        return student.predict(images[nextIndex()]);
+    }
+
+    @Benchmark
+    public float[][] studentOnnxRuntime() throws OrtException {
+        try (OnnxTensor t = OnnxTensor.createTensor(env, FloatBuffer.wrap(images[nextIndex()]), shape);
+             OrtSession.Result r = session.run(Map.of("input", t))) {
+            return (float[][]) r.get(0).getValue();
+        }
+    }
+}
