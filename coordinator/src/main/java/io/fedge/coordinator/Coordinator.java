@@ -63,6 +63,8 @@ public final class Coordinator implements AutoCloseable {
     private EventLoopGroup workerGroup;
     private Channel serverChannel;
     private Thread roundThread;
+    private final EdgeModelServer edgeServer;
+    private InetSocketAddress edgeAddress;
     private boolean started;
     private boolean closed;
 
@@ -82,6 +84,8 @@ public final class Coordinator implements AutoCloseable {
         RoundListener fanOut = fanOut(List.copyOf(b.listeners));
         this.loop = new RoundLoop(state, b.strategy, b.initialModel, b.rounds, b.roundTimeout.toMillis(), b.evaluator,
                 fanOut, history, b.seed, b.checkpointDir);
+        this.edgeServer = b.edgePublishing == null ? null : new EdgeModelServer(b.edgePublishing, b.modelSigningKey);
+        loop.edgeModels(edgeServer);
     }
 
     public static Builder builder() {
@@ -112,6 +116,9 @@ public final class Coordinator implements AutoCloseable {
         serverChannel = bootstrap.bind(bindAddress).sync().channel();
         log.info("coordinator listening on {} ({})", serverChannel.localAddress(),
                 Transports.usesEpoll() ? "epoll" : "nio");
+        if (edgeServer != null) {
+            edgeAddress = edgeServer.start();
+        }
         roundThread = new Thread(loop, "fedge-rounds");
         roundThread.setDaemon(true);
         roundThread.start();
@@ -180,6 +187,19 @@ public final class Coordinator implements AutoCloseable {
             bossGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS);
         }
         aggregationExecutor.shutdownNow();
+        if (edgeServer != null) {
+            edgeServer.close();
+        }
+    }
+
+    /** Where edge models are served ({@code http://host:port/edge-model}), or null without edge publishing. */
+    public synchronized InetSocketAddress edgeModelAddress() {
+        return edgeAddress;
+    }
+
+    /** The global model version the newest published edge model was distilled from, or -1 if none yet. */
+    public long publishedEdgeModelVersion() {
+        return edgeServer == null ? -1 : edgeServer.publishedVersion();
     }
 
     /** Waits until the threads released by {@link #close()} have ended. */
@@ -269,6 +289,7 @@ public final class Coordinator implements AutoCloseable {
         private boolean sealUpdates = true;
         private SecureAggregation secureAggregation;
         private boolean halfPrecisionModels;
+        private EdgePublishing edgePublishing;
         private double messagesPerSecond = 500;
         private int messageBurst = 2_000;
         private final java.util.Set<String> set = new java.util.HashSet<>();
@@ -439,6 +460,16 @@ public final class Coordinator implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Distils, quantizes, signs and serves an edge model every few rounds for inference-only
+         * devices (docs/edge.md). Needs {@link #modelSigningKey}. Default off.
+         */
+        public Builder edgePublishing(EdgePublishing config) {
+            once("edgePublishing");
+            this.edgePublishing = Objects.requireNonNull(config, "config");
+            return this;
+        }
+
         /** The most chunks one update may announce; default 65,536. */
         public Builder maxUpdateChunks(int chunks) {
             once("maxUpdateChunks");
@@ -545,6 +576,9 @@ public final class Coordinator implements AutoCloseable {
             if (heartbeatInterval.compareTo(idleTimeout) >= 0) {
                 throw new IllegalStateException("heartbeatInterval (" + heartbeatInterval
                         + ") must be shorter than idleTimeout (" + idleTimeout + ")");
+            }
+            if (edgePublishing != null && modelSigningKey == null) {
+                throw new IllegalStateException("edge models are signed: edgePublishing needs a modelSigningKey");
             }
             for (String codec : strategy.codecs()) {
                 try {

@@ -67,6 +67,8 @@ final class RoundLoop implements Runnable {
     /** The broadcast's header, signed when the coordinator has a model-signing key. */
     private TransferHeader broadcastHeader;
     private volatile boolean stopping;
+    /** Exports and serves edge models, or null. */
+    private EdgeModelServer edge;
 
     RoundLoop(CoordinatorState state, Strategy strategy, GlobalModel initial, int rounds, long roundTimeoutMillis,
               ServerEvaluator evaluator, RoundListener listener, History history, long seed, Path checkpointDir) {
@@ -80,6 +82,10 @@ final class RoundLoop implements Runnable {
         this.history = history;
         this.rng = new Random(seed);
         this.checkpointDir = checkpointDir;
+    }
+
+    void edgeModels(EdgeModelServer server) {
+        this.edge = server;
     }
 
     GlobalModel model() {
@@ -210,6 +216,9 @@ final class RoundLoop implements Runnable {
         boolean succeeded = outcome.parameters().isPresent() && outcome.accepted() >= strategy.minFitClients();
         if (succeeded) {
             publish(current.withParameters(current.version() + 1, outcome.parameters().get()));
+            if (edge != null) {
+                edge.roundPublished(round, model);
+            }
         } else {
             log.warn("round {} failed: {} of {} updates accepted, {} needed; the model stays at version {}", round,
                     outcome.accepted(), ids.size(), strategy.minFitClients(), current.version());

@@ -101,6 +101,21 @@ final class CoordinatorCommand implements Callable<Integer> {
             + "+-this before fixed-point encoding; default ${DEFAULT-VALUE}")
     double secAggClip = 1.0;
 
+    @Option(names = "--edge-every", description = "distil, quantize, sign and serve an edge model for inference-only "
+            + "devices every N rounds (needs the model-signing key of --certs); 0 = never; default ${DEFAULT-VALUE}")
+    int edgeEvery;
+
+    @Option(names = "--edge-student", description = "the edge model's architecture: mlp-small or cnn-small; "
+            + "default ${DEFAULT-VALUE}")
+    String edgeStudent = "cnn-small";
+
+    @Option(names = "--edge-transfer", description = "distil on the last N training examples (keep them from "
+            + "clients); default ${DEFAULT-VALUE}")
+    int edgeTransfer = 5_000;
+
+    @Option(names = "--edge-port", description = "HTTP port serving GET /edge-model; default ${DEFAULT-VALUE}")
+    int edgePort = 7071;
+
     @Option(names = "--heap-probe", description = "benchmark: measure live heap after every folded update (slow)")
     boolean heapProbe;
 
@@ -175,6 +190,17 @@ final class CoordinatorCommand implements Callable<Integer> {
         if (!noEval) {
             builder.evaluator(new TestSetEvaluator(
                     FashionMnist.load(data, FashionMnist.Split.TEST).toDataSet(), 1000));
+        }
+        if (edgeEvery > 0) {
+            io.fedge.core.data.LabeledImages train = FashionMnist.load(data, FashionMnist.Split.TRAIN);
+            int[] slice = new int[edgeTransfer];
+            for (int i = 0; i < edgeTransfer; i++) {
+                slice[i] = train.size() - edgeTransfer + i;
+            }
+            builder.edgePublishing(new io.fedge.coordinator.EdgePublishing(edgeEvery, edgeStudent, train.toDataSet(slice),
+                    FashionMnist.load(data, FashionMnist.Split.TEST).toDataSet(), io.fedge.export.Distiller.defaults(),
+                    new io.fedge.export.EdgeQuantizer(io.fedge.edge.EdgeModel.Mode.FULL_INTEGER, 99.99),
+                    new InetSocketAddress(host, edgePort)));
         }
         return builder.build();
     }

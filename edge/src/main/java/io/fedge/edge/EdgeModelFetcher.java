@@ -1,0 +1,60 @@
+package io.fedge.edge;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.security.PublicKey;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Fetches the newest edge model a coordinator serves ({@code GET /edge-model}) with the JDK's HTTP
+ * client, for devices that only infer: no dependency beyond the JDK. Every file is checked against
+ * the pinned coordinator key before it is parsed; a model the device already has (same ETag) is
+ * not downloaded again.
+ *
+ * <pre>{@code
+ * EdgeModelFetcher fetcher = new EdgeModelFetcher(URI.create("http://coordinator:7071/edge-model"), coordinatorKey);
+ * Optional<EdgeModelFetcher.Fetched> update = fetcher.fetchIfNewer(current == null ? null : current.etag());
+ * }</pre>
+ *
+ * <p>Thread-safe.
+ */
+public final class EdgeModelFetcher {
+    /** A fetched, verified model and the tag that names its version. */
+    public record Fetched(EdgeModel model, String etag) {
+    }
+
+    private final URI uri;
+    private final PublicKey trustedKey;
+    private final HttpClient http;
+
+    public EdgeModelFetcher(URI uri, PublicKey trustedKey) {
+        this.uri = Objects.requireNonNull(uri, "uri");
+        this.trustedKey = Objects.requireNonNull(trustedKey, "trustedKey");
+        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    }
+
+    /**
+     * The newest model, unless it is the one tagged {@code etag} (or none is published yet).
+     *
+     * @throws SecurityException if the file's signature does not verify with the pinned key
+     * @throws IOException if the coordinator cannot be reached or the file is malformed
+     */
+    public Optional<Fetched> fetchIfNewer(String etag) throws IOException, InterruptedException {
+        HttpRequest.Builder req = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(60)).GET();
+        if (etag != null) {
+            req.header("If-None-Match", etag);
+        }
+        HttpResponse<byte[]> res = http.send(req.build(), HttpResponse.BodyHandlers.ofByteArray());
+        return switch (res.statusCode()) {
+            case 304, 404 -> Optional.empty();
+            case 200 -> Optional.of(new Fetched(EdgeModel.read(res.body(), trustedKey),
+                    res.headers().firstValue("ETag").orElse(null)));
+            default -> throw new IOException("GET " + uri + " answered " + res.statusCode());
+        };
+    }
+}
