@@ -27,6 +27,24 @@ public final class QuantizedConv2d implements EdgeLayer {
     private final float[] requantize;
     /** The weights widened to int once for the inner loops. */
     private final int[] wide;
+    /** Per-thread buffers, so an inference allocates nothing here; padding cells are never written and stay zero. */
+    private final ThreadLocal<Scratch> scratch;
+
+    private static final class Scratch {
+        final int[] padded;
+        final int[][] acc;
+        final int[] s0;
+        final int[] s1;
+        final int[] s2;
+
+        Scratch(int paddedSize, int outChannels, int span) {
+            padded = new int[paddedSize];
+            acc = new int[outChannels][span];
+            s0 = new int[span];
+            s1 = new int[span];
+            s2 = new int[span];
+        }
+    }
 
     public QuantizedConv2d(int inChannels, int outChannels, int height, int width, int kernel, byte[] weights,
                            float[] weightScales, int[] biases, float inputScale, float outputScale, boolean relu) {
@@ -50,6 +68,10 @@ public final class QuantizedConv2d implements EdgeLayer {
         for (int i = 0; i < weights.length; i++) {
             wide[i] = weights[i];
         }
+        int pad = kernel / 2;
+        int pw = width + 2 * pad;
+        int paddedPlane = (height + 2 * pad) * pw + 2 * pad;
+        this.scratch = ThreadLocal.withInitial(() -> new Scratch(inChannels * paddedPlane, outChannels, height * pw));
         this.floatBiases = new float[outChannels];
         this.requantize = new float[outChannels];
         for (int o = 0; o < outChannels; o++) {
@@ -116,7 +138,8 @@ public final class QuantizedConv2d implements EdgeLayer {
         int pw = width + 2 * pad;
         int ph = height + 2 * pad;
         int padded = ph * pw + 2 * pad; // slack: the last row's padding columns read past the plane
-        int[] xp = new int[inChannels * padded];
+        Scratch buffers = scratch.get();
+        int[] xp = buffers.padded;
         for (int c = 0; c < inChannels; c++) {
             for (int r = 0; r < height; r++) {
                 int src = (c * height + r) * width;
@@ -127,14 +150,14 @@ public final class QuantizedConv2d implements EdgeLayer {
             }
         }
         int span = height * pw; // output rows in the padded width
-        int[][] acc = new int[outChannels][span];
+        int[][] acc = buffers.acc;
         for (int o = 0; o < outChannels; o++) {
             java.util.Arrays.fill(acc[o], biases[o]);
         }
         // One shifted copy of the input per tap, then every output channel adds its multiple of it:
         // both arrays start at index 0, which is what lets C2 vectorize the inner loop.
         if (kernel == 3) {
-            accumulate3x3(xp, padded, pw, span, acc);
+            accumulate3x3(xp, padded, pw, span, acc, buffers);
         } else {
             accumulate(xp, padded, pw, span, acc);
         }
@@ -145,10 +168,10 @@ public final class QuantizedConv2d implements EdgeLayer {
      * The 3x3 case, one kernel row (three taps) per pass: each accumulator is loaded and stored a
      * third as often as tap by tap, and the three-term loop still vectorizes (nine terms do not).
      */
-    private void accumulate3x3(int[] xp, int padded, int pw, int span, int[][] acc) {
-        int[] s0 = new int[span];
-        int[] s1 = new int[span];
-        int[] s2 = new int[span];
+    private void accumulate3x3(int[] xp, int padded, int pw, int span, int[][] acc, Scratch buffers) {
+        int[] s0 = buffers.s0;
+        int[] s1 = buffers.s1;
+        int[] s2 = buffers.s2;
         for (int c = 0; c < inChannels; c++) {
             int plane = c * padded;
             for (int ky = 0; ky < 3; ky++) {

@@ -26,6 +26,7 @@ public final class QuantizedDense implements EdgeLayer {
     private final float[] requantize;
     /** The weights widened to int once, so the dot products vectorize (int8 on disk, int in the inner loop). */
     private final int[][] wide;
+    private final ThreadLocal<int[]> widened;
 
     public QuantizedDense(int in, int out, byte[] weights, float[] weightScales, int[] biases, float inputScale,
                           float outputScale, boolean relu) {
@@ -47,6 +48,7 @@ public final class QuantizedDense implements EdgeLayer {
                 wide[o][i] = weights[o * in + i];
             }
         }
+        this.widened = ThreadLocal.withInitial(() -> new int[in]);
         this.floatBiases = new float[out];
         this.requantize = new float[out];
         for (int o = 0; o < out; o++) {
@@ -92,7 +94,7 @@ public final class QuantizedDense implements EdgeLayer {
 
     @Override
     public void forward(byte[] x, byte[] y, float[] logits) {
-        int[] xi = new int[in];
+        int[] xi = widened.get();
         for (int i = 0; i < in; i++) {
             xi[i] = x[i];
         }
