@@ -25,7 +25,8 @@ public final class EdgeExport {
     /** What an export produced. */
     public record Report(String student, long teacherParameters, long teacherBytes, double teacherAccuracy,
                          long studentParameters, double studentAccuracy, long edgeParameterBytes, long edgeFileBytes,
-                         double edgeAccuracy, double agreement, double distillSeconds, Path file) {
+                         double edgeAccuracy, double agreement, double distillSeconds, Path file,
+                         long unprunedParameters, double unprunedAccuracy) {
         /** How many times smaller the edge model's parameters are than the teacher's fp32 ones. */
         public double compression() {
             return (double) teacherBytes / edgeParameterBytes;
@@ -44,9 +45,21 @@ public final class EdgeExport {
     public static Report export(GlobalModel teacherModel, String student, DataSet transfer, DataSet test,
                                 Distiller distiller, EdgeQuantizer quantizer, PrivateKey signingKey,
                                 PublicKey verifyingKey, Path out) throws IOException {
+        return export(teacherModel, student, transfer, test, distiller, null, quantizer, signingKey, verifyingKey, out);
+    }
+
+    /** As above, with the distilled student pruned by {@code pruner} (null: not pruned) before quantization. */
+    public static Report export(GlobalModel teacherModel, String student, DataSet transfer, DataSet test,
+                                Distiller distiller, StructuredPruner pruner, EdgeQuantizer quantizer,
+                                PrivateKey signingKey, PublicKey verifyingKey, Path out) throws IOException {
         MultiLayerNetwork teacher = Dl4jModels.instantiate(teacherModel);
         long t0 = System.nanoTime();
         MultiLayerNetwork studentNet = distiller.distil(teacher, student, transfer);
+        long unprunedParameters = studentNet.numParams();
+        double unprunedAccuracy = accuracy(studentNet, test);
+        if (pruner != null) {
+            studentNet = pruner.prune(studentNet, student, teacher, transfer);
+        }
         double distillSeconds = (System.nanoTime() - t0) / 1e9;
         double teacherAccuracy = accuracy(teacher, test);
         double studentAccuracy = accuracy(studentNet, test);
@@ -60,6 +73,9 @@ public final class EdgeExport {
         meta.put("temperature", Double.toString(distiller.temperature()));
         meta.put("alpha", Double.toString(distiller.alpha()));
         meta.put("calibration_percentile", Double.toString(quantizer.percentile()));
+        if (pruner != null) {
+            meta.put("pruned_keep", Double.toString(pruner.keep()));
+        }
         int[] shape = student.startsWith("cnn") ? new int[] {1, 28, 28} : new int[] {784};
         EdgeModel draft = quantizer.quantize(studentNet, calib, shape, meta);
         float[][] rows = test.getFeatures().toFloatMatrix();
@@ -90,7 +106,7 @@ public final class EdgeExport {
         Files.write(out.resolve("edge-model.onnx"), OnnxExporter.export(model));
         return new Report(student, teacherModel.parameterCount(), teacherModel.parameterBytes(), teacherAccuracy,
                 studentNet.numParams(), studentAccuracy, model.parameterBytes(), file.length, edgeAccuracy,
-                (double) agree / rows.length, distillSeconds, target);
+                (double) agree / rows.length, distillSeconds, target, unprunedParameters, unprunedAccuracy);
     }
 
     static double accuracy(MultiLayerNetwork net, DataSet test) {

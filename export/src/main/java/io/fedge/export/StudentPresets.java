@@ -32,8 +32,23 @@ public final class StudentPresets {
     private StudentPresets() {
     }
 
+    /** The default widths of a preset: {@code [hidden]} or {@code [conv1, conv2, hidden]}. */
+    public static int[] widths(String name) {
+        return switch (name) {
+            case "mlp-small" -> new int[] {64};
+            case "cnn-small" -> new int[] {8, 16, 32};
+            default -> throw new IllegalArgumentException("unknown student '" + name + "', known: " + NAMES);
+        };
+    }
+
     /** The architecture for training against {@code loss} (logits out), or for inference when {@code loss} is null. */
     public static MultiLayerConfiguration byName(String name, long seed, double learningRate, ILossFunction loss) {
+        return build(name, widths(name), seed, learningRate, loss);
+    }
+
+    /** A preset with other widths (what structured pruning leaves). */
+    public static MultiLayerConfiguration build(String name, int[] widths, long seed, double learningRate,
+                                                ILossFunction loss) {
         NeuralNetConfiguration.ListBuilder b = new NeuralNetConfiguration.Builder()
                 .seed(seed)
                 .dataType(DataType.FLOAT)
@@ -42,13 +57,13 @@ public final class StudentPresets {
                 .list();
         int hidden;
         switch (name) {
-            case "mlp-small" -> hidden = 64;
+            case "mlp-small" -> hidden = widths[0];
             case "cnn-small" -> {
-                b.layer(new ConvolutionLayer.Builder(3, 3).nOut(8).activation(Activation.RELU).build())
+                b.layer(new ConvolutionLayer.Builder(3, 3).nOut(widths[0]).activation(Activation.RELU).build())
                         .layer(new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX).kernelSize(2, 2).stride(2, 2).build())
-                        .layer(new ConvolutionLayer.Builder(3, 3).nOut(16).activation(Activation.RELU).build())
+                        .layer(new ConvolutionLayer.Builder(3, 3).nOut(widths[1]).activation(Activation.RELU).build())
                         .layer(new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX).kernelSize(2, 2).stride(2, 2).build());
-                hidden = 32;
+                hidden = widths[2];
             }
             default -> throw new IllegalArgumentException("unknown student '" + name + "', known: " + NAMES);
         }

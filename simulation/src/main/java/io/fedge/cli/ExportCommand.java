@@ -8,6 +8,7 @@ import io.fedge.edge.EdgeModel;
 import io.fedge.export.Distiller;
 import io.fedge.export.EdgeExport;
 import io.fedge.export.EdgeQuantizer;
+import io.fedge.export.StructuredPruner;
 import io.fedge.export.StudentPresets;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -63,6 +64,13 @@ final class ExportCommand implements Callable<Integer> {
             + "throwaway key signs the model and its public half is written next to it; default ${DEFAULT-VALUE}")
     Path certs = Path.of("certs");
 
+    @Option(names = "--prune-keep", description = "structured pruning: keep this fraction of the neurons and "
+            + "channels of every hidden layer (by L2 norm), then fine-tune; 1 = no pruning; default ${DEFAULT-VALUE}")
+    double pruneKeep = 1;
+
+    @Option(names = "--prune-epochs", description = "fine-tuning epochs after pruning; default ${DEFAULT-VALUE}")
+    int pruneEpochs = 3;
+
     @Option(names = "--seed", description = "student initialisation and shuffling; default ${DEFAULT-VALUE}")
     long seed = 1;
 
@@ -103,10 +111,17 @@ final class ExportCommand implements Callable<Integer> {
         };
         EdgeExport.Report r = EdgeExport.export(teacher, student, train.toDataSet(slice),
                 FashionMnist.load(data, FashionMnist.Split.TEST).toDataSet(),
-                new Distiller(temperature, alpha, epochs, 64, 0.002, seed), new EdgeQuantizer(m, percentile),
+                new Distiller(temperature, alpha, epochs, 64, 0.002, seed),
+                pruneKeep < 1 ? new StructuredPruner(pruneKeep, new Distiller(temperature, alpha, pruneEpochs, 64, 0.001, seed))
+                        : null,
+                new EdgeQuantizer(m, percentile),
                 signing, verifying, out);
         System.out.printf(Locale.ROOT, "teacher  (global model v%d): %,d parameters, %,d bytes fp32, accuracy %.4f%n",
                 teacher.version(), r.teacherParameters(), r.teacherBytes(), r.teacherAccuracy());
+        if (pruneKeep < 1) {
+            System.out.printf(Locale.ROOT, "student  %s fp32 before pruning: %,d parameters, accuracy %.4f%n", student,
+                    r.unprunedParameters(), r.unprunedAccuracy());
+        }
         System.out.printf(Locale.ROOT, "student  %s fp32: %,d parameters, %,d bytes, accuracy %.4f (distilled in %.1f s)%n",
                 student, r.studentParameters(), 4 * r.studentParameters(), r.studentAccuracy(), r.distillSeconds());
         System.out.printf(Locale.ROOT, "edge     %s int8 (%s): %,d parameter bytes (%.1fx smaller than the teacher), "
