@@ -10,7 +10,7 @@ import java.io.IOException;
  * weight-only mode. Activations are laid out channel, row, column, like DL4J's NCHW flattened in
  * C order. Immutable and thread-safe.
  */
-public sealed interface EdgeLayer permits QuantizedDense, QuantizedConv2d, MaxPool2d {
+public sealed interface EdgeLayer permits QuantizedDense, SparseQuantizedDense, QuantizedConv2d, MaxPool2d {
     /** The values this layer reads. */
     int inputSize();
 
@@ -34,6 +34,7 @@ public sealed interface EdgeLayer permits QuantizedDense, QuantizedConv2d, MaxPo
             case QuantizedDense.TYPE -> QuantizedDense.read(in);
             case QuantizedConv2d.TYPE -> QuantizedConv2d.read(in);
             case MaxPool2d.TYPE -> MaxPool2d.read(in);
+            case SparseQuantizedDense.TYPE -> SparseQuantizedDense.read(in);
             default -> throw new IOException("unknown layer type " + type);
         };
     }
@@ -46,6 +47,32 @@ public sealed interface EdgeLayer permits QuantizedDense, QuantizedConv2d, MaxPo
     /** As {@link #saturate}, with the lower bound given (0 after a ReLU, -127 otherwise). */
     static byte saturate(float v, int low) {
         return (byte) Math.max(low, Math.min(127, (int) Math.rint(v)));
+    }
+
+    /** Writes per-channel scales, then int32 biases. */
+    static void writeScalesAndBiases(DataOutputStream s, float[] scales, int[] biases) throws IOException {
+        for (float f : scales) {
+            s.writeFloat(f);
+        }
+        for (int b : biases) {
+            s.writeInt(b);
+        }
+    }
+
+    static float[] readScales(DataInputStream s, int n) throws IOException {
+        float[] scales = new float[n];
+        for (int i = 0; i < n; i++) {
+            scales[i] = EdgeModel.readScale(s);
+        }
+        return scales;
+    }
+
+    static int[] readInts(DataInputStream s, int n) throws IOException {
+        int[] v = new int[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = s.readInt();
+        }
+        return v;
     }
 
     static int checkedSize(DataInputStream in, String what, int max) throws IOException {

@@ -58,7 +58,8 @@ public final class EdgeModel {
         this.inputShape = inputShape.clone();
         this.inputScale = inputScale;
         this.layers = List.copyOf(layers);
-        if (this.layers.isEmpty() || !(this.layers.get(this.layers.size() - 1) instanceof QuantizedDense)) {
+        EdgeLayer lastLayer = this.layers.isEmpty() ? null : this.layers.get(this.layers.size() - 1);
+        if (!(lastLayer instanceof QuantizedDense || lastLayer instanceof SparseQuantizedDense)) {
             throw new IllegalArgumentException("an edge model ends with a dense layer (the logits)");
         }
         int size = Arrays.stream(inputShape).reduce(1, (a, b) -> a * b);

@@ -287,12 +287,7 @@ public final class QuantizedConv2d implements EdgeLayer {
         s.writeFloat(inputScale);
         s.writeFloat(outputScale);
         s.write(weights);
-        for (float f : weightScales) {
-            s.writeFloat(f);
-        }
-        for (int b : biases) {
-            s.writeInt(b);
-        }
+        EdgeLayer.writeScalesAndBiases(s, weightScales, biases);
     }
 
     static QuantizedConv2d read(DataInputStream s) throws IOException {
@@ -309,14 +304,8 @@ public final class QuantizedConv2d implements EdgeLayer {
         float outScale = EdgeModel.readScale(s);
         byte[] weights = new byte[out * in * k * k];
         s.readFully(weights);
-        float[] scales = new float[out];
-        for (int o = 0; o < out; o++) {
-            scales[o] = EdgeModel.readScale(s);
-        }
-        int[] b = new int[out];
-        for (int o = 0; o < out; o++) {
-            b[o] = s.readInt();
-        }
+        float[] scales = EdgeLayer.readScales(s, out);
+        int[] b = EdgeLayer.readInts(s, out);
         try {
             return new QuantizedConv2d(in, out, h, w, k, weights, scales, b, inScale, outScale, relu);
         } catch (IllegalArgumentException e) {

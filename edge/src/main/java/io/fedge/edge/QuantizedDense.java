@@ -143,12 +143,7 @@ public final class QuantizedDense implements EdgeLayer {
         s.writeFloat(inputScale);
         s.writeFloat(outputScale);
         s.write(weights);
-        for (float f : weightScales) {
-            s.writeFloat(f);
-        }
-        for (int b : biases) {
-            s.writeInt(b);
-        }
+        EdgeLayer.writeScalesAndBiases(s, weightScales, biases);
     }
 
     static QuantizedDense read(DataInputStream s) throws IOException {
@@ -162,14 +157,8 @@ public final class QuantizedDense implements EdgeLayer {
         float outScale = EdgeModel.readScale(s);
         byte[] w = new byte[in * out];
         s.readFully(w);
-        float[] scales = new float[out];
-        for (int o = 0; o < out; o++) {
-            scales[o] = EdgeModel.readScale(s);
-        }
-        int[] b = new int[out];
-        for (int o = 0; o < out; o++) {
-            b[o] = s.readInt();
-        }
+        float[] scales = EdgeLayer.readScales(s, out);
+        int[] b = EdgeLayer.readInts(s, out);
         return new QuantizedDense(in, out, w, scales, b, inScale, outScale, relu);
     }
 }

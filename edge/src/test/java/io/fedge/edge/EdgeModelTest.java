@@ -159,6 +159,53 @@ class EdgeModelTest {
     }
 
     @Test
+    void aSparseLayerComputesWhatItsDenseFormDoesInAThirdOfTheBytes() throws Exception {
+        int in = 300;
+        int out = 20;
+        float[] w = gaussian(in * out, 0.2);
+        for (int i = 0; i < w.length; i++) {
+            if (R.nextDouble() < 0.9) {
+                w[i] = 0; // 90% sparse
+            }
+        }
+        Quantized q = Quantized.of(w, out);
+        int[] b = biasInts(gaussian(out, 0.1), 0.01f, q.scales());
+        QuantizedDense dense = new QuantizedDense(in, out, q.q(), q.scales(), b, 0.01f, 0.05f, true);
+        SparseQuantizedDense sparse = SparseQuantizedDense.of(in, out, q.q(), q.scales(), b, 0.01f, 0.05f, true);
+        assertTrue(sparse.storedBytes() < dense.storedBytes() / 2.5, sparse.storedBytes() + " vs " + dense.storedBytes());
+        assertArrayEquals(q.q(), sparse.densified().weights());
+        for (int t = 0; t < 50; t++) {
+            byte[] x = new byte[in];
+            float[] xf = new float[in];
+            for (int i = 0; i < in; i++) {
+                x[i] = (byte) (R.nextInt(255) - 127);
+                xf[i] = x[i] * 0.01f;
+            }
+            byte[] yd = new byte[out];
+            byte[] ys = new byte[out];
+            dense.forward(x, yd, null);
+            sparse.forward(x, ys, null);
+            assertArrayEquals(yd, ys);
+            float[] fd = new float[out];
+            float[] fs = new float[out];
+            dense.forward(xf, fd);
+            sparse.forward(xf, fs);
+            assertArrayEquals(fd, fs, 1e-4f);
+        }
+        Quantized head = Quantized.of(gaussian(out * 10, 0.3), 10);
+        EdgeModel model = new EdgeModel(Map.of(), EdgeModel.Mode.FULL_INTEGER, new int[] {in}, 0.01f, List.of(sparse,
+                new QuantizedDense(out, 10, head.q(), head.scales(), new int[10], 0.05f, 0, false)));
+        KeyPair keys = ed25519();
+        EdgeModel back = EdgeModel.read(model.write(keys.getPrivate()), keys.getPublic());
+        float[] input = new float[in];
+        for (int i = 0; i < in; i++) {
+            input[i] = R.nextFloat();
+        }
+        assertArrayEquals(model.logits(input), back.logits(input));
+        assertTrue(back.layers().get(0) instanceof SparseQuantizedDense);
+    }
+
+    @Test
     void aTamperedOrForeignFileIsRefusedBeforeItIsParsed() throws Exception {
         KeyPair keys = ed25519();
         Quantized q = Quantized.of(gaussian(40, 0.3), 4);

@@ -47,6 +47,11 @@ public record Distiller(double temperature, double alpha, int epochs, int batchS
 
     /** Trains {@code net} on {@code features} and {@code labels} in shuffled mini-batches. */
     void train(MultiLayerNetwork net, INDArray features, INDArray labels) {
+        train(net, features, labels, () -> { });
+    }
+
+    /** As above, running {@code afterStep} after every mini-batch (to re-apply pruning masks). */
+    void train(MultiLayerNetwork net, INDArray features, INDArray labels, Runnable afterStep) {
         int n = (int) features.size(0);
         int[] order = new int[n];
         for (int i = 0; i < n; i++) {
@@ -67,6 +72,7 @@ public record Distiller(double temperature, double alpha, int epochs, int batchS
                     idx[i - from] = order[i];
                 }
                 net.fit(new DataSet(Nd4j.pullRows(features, 1, toInt(idx)), Nd4j.pullRows(labels, 1, toInt(idx))));
+                afterStep.run();
             }
         }
     }

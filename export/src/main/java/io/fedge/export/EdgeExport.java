@@ -50,7 +50,7 @@ public final class EdgeExport {
 
     /** As above, with the distilled student pruned by {@code pruner} (null: not pruned) before quantization. */
     public static Report export(GlobalModel teacherModel, String student, DataSet transfer, DataSet test,
-                                Distiller distiller, StructuredPruner pruner, EdgeQuantizer quantizer,
+                                Distiller distiller, Pruner pruner, EdgeQuantizer quantizer,
                                 PrivateKey signingKey, PublicKey verifyingKey, Path out) throws IOException {
         MultiLayerNetwork teacher = Dl4jModels.instantiate(teacherModel);
         long t0 = System.nanoTime();
@@ -74,7 +74,7 @@ public final class EdgeExport {
         meta.put("alpha", Double.toString(distiller.alpha()));
         meta.put("calibration_percentile", Double.toString(quantizer.percentile()));
         if (pruner != null) {
-            meta.put("pruned_keep", Double.toString(pruner.keep()));
+            meta.put("pruning", pruner.describe());
         }
         int[] shape = student.startsWith("cnn") ? new int[] {1, 28, 28} : new int[] {784};
         EdgeModel draft = quantizer.quantize(studentNet, calib, shape, meta);

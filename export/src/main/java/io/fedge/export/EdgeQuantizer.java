@@ -5,6 +5,7 @@ import io.fedge.edge.EdgeModel;
 import io.fedge.edge.MaxPool2d;
 import io.fedge.edge.QuantizedConv2d;
 import io.fedge.edge.QuantizedDense;
+import io.fedge.edge.SparseQuantizedDense;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -26,11 +27,16 @@ import java.util.Map;
  * @param mode full-integer or weight-only
  * @param percentile the activation magnitude percentile a scale covers, in (0, 100]; 100 = max
  */
-public record EdgeQuantizer(EdgeModel.Mode mode, double percentile) {
+public record EdgeQuantizer(EdgeModel.Mode mode, double percentile, double sparseAbove) {
     public EdgeQuantizer {
         if (!(percentile > 0 && percentile <= 100)) {
             throw new IllegalArgumentException("percentile must be in (0, 100]: " + percentile);
         }
+    }
+
+    /** Dense layers with more than 60% zero weights are stored sparse. */
+    public EdgeQuantizer(EdgeModel.Mode mode, double percentile) {
+        this(mode, percentile, 0.6);
     }
 
     public EdgeModel quantize(MultiLayerNetwork net, INDArray calibration, int[] inputShape, Map<String, String> metadata) {
@@ -83,8 +89,16 @@ public record EdgeQuantizer(EdgeModel.Mode mode, double percentile) {
                     }
                 }
                 Weights q = Weights.of(flat, out);
-                layers.add(new QuantizedDense(in, out, q.q, q.scales, biases(b, out, scale, q.scales), scale,
-                        last ? 0 : outScale, !last && relu(f.getActivationFn())));
+                int zeros = 0;
+                for (byte v : q.q) {
+                    zeros += v == 0 ? 1 : 0;
+                }
+                QuantizedDense dense = new QuantizedDense(in, out, q.q, q.scales, biases(b, out, scale, q.scales), scale,
+                        last ? 0 : outScale, !last && relu(f.getActivationFn()));
+                layers.add((double) zeros / q.q.length > sparseAbove && in <= 65_536
+                        ? SparseQuantizedDense.of(in, out, q.q, q.scales, biases(b, out, scale, q.scales), scale,
+                                last ? 0 : outScale, !last && relu(f.getActivationFn()))
+                        : dense);
                 shape = new int[] {out};
                 scale = outScale;
             } else {

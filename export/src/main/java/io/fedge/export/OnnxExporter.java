@@ -5,6 +5,7 @@ import io.fedge.edge.EdgeModel;
 import io.fedge.edge.MaxPool2d;
 import io.fedge.edge.QuantizedConv2d;
 import io.fedge.edge.QuantizedDense;
+import io.fedge.edge.SparseQuantizedDense;
 import onnx.Onnx;
 import org.nd4j.shade.protobuf.ByteString;
 
@@ -44,7 +45,7 @@ public final class OnnxExporter {
         boolean flat = shape.length == 1;
         List<EdgeLayer> layers = model.layers();
         for (int l = 0; l < layers.size(); l++) {
-            EdgeLayer layer = layers.get(l);
+            EdgeLayer layer = layers.get(l) instanceof SparseQuantizedDense s ? s.densified() : layers.get(l);
             boolean last = l == layers.size() - 1;
             if (layer instanceof QuantizedConv2d c) {
                 String w = dequantizedWeights(c.weights(), c.weightScales(),

@@ -16,14 +16,20 @@ import java.util.Arrays;
  * @param keep the fraction of units kept in each hidden layer, in (0, 1]
  * @param fineTune how the pruned student is fine-tuned (its epochs; the distillation settings)
  */
-public record StructuredPruner(double keep, Distiller fineTune) {
+public record StructuredPruner(double keep, Distiller fineTune) implements Pruner {
     public StructuredPruner {
         if (!(keep > 0 && keep <= 1)) {
             throw new IllegalArgumentException("keep must be in (0, 1]: " + keep);
         }
     }
 
+    @Override
+    public String describe() {
+        return "structured, keep " + keep;
+    }
+
     /** The pruned, fine-tuned student (softmax output), of preset {@code name}. */
+    @Override
     public MultiLayerNetwork prune(MultiLayerNetwork student, String name, MultiLayerNetwork teacher, DataSet transfer) {
         int[] widths = StudentPresets.widths(name);
         int[] kept = new int[widths.length];

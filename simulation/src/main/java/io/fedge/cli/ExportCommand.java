@@ -68,11 +68,27 @@ final class ExportCommand implements Callable<Integer> {
             + "channels of every hidden layer (by L2 norm), then fine-tune; 1 = no pruning; default ${DEFAULT-VALUE}")
     double pruneKeep = 1;
 
+    @Option(names = "--prune-sparsity", description = "unstructured pruning: zero this fraction of every layer's "
+            + "weights (smallest magnitudes), fine-tune with the zeros kept; stored sparse; default none")
+    double pruneSparsity;
+
     @Option(names = "--prune-epochs", description = "fine-tuning epochs after pruning; default ${DEFAULT-VALUE}")
     int pruneEpochs = 3;
 
     @Option(names = "--seed", description = "student initialisation and shuffling; default ${DEFAULT-VALUE}")
     long seed = 1;
+
+    private io.fedge.export.Pruner pruner() {
+        Distiller fineTune = new Distiller(temperature, alpha, pruneEpochs, 64, 0.001, seed);
+        if (pruneKeep < 1 && pruneSparsity > 0) {
+            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+                    "choose --prune-keep (structured) or --prune-sparsity (unstructured), not both");
+        }
+        if (pruneKeep < 1) {
+            return new StructuredPruner(pruneKeep, fineTune);
+        }
+        return pruneSparsity > 0 ? new io.fedge.export.UnstructuredPruner(pruneSparsity, fineTune) : null;
+    }
 
     @Override
     public Integer call() throws Exception {
@@ -112,13 +128,12 @@ final class ExportCommand implements Callable<Integer> {
         EdgeExport.Report r = EdgeExport.export(teacher, student, train.toDataSet(slice),
                 FashionMnist.load(data, FashionMnist.Split.TEST).toDataSet(),
                 new Distiller(temperature, alpha, epochs, 64, 0.002, seed),
-                pruneKeep < 1 ? new StructuredPruner(pruneKeep, new Distiller(temperature, alpha, pruneEpochs, 64, 0.001, seed))
-                        : null,
+                pruner(),
                 new EdgeQuantizer(m, percentile),
                 signing, verifying, out);
         System.out.printf(Locale.ROOT, "teacher  (global model v%d): %,d parameters, %,d bytes fp32, accuracy %.4f%n",
                 teacher.version(), r.teacherParameters(), r.teacherBytes(), r.teacherAccuracy());
-        if (pruneKeep < 1) {
+        if (pruneKeep < 1 || pruneSparsity > 0) {
             System.out.printf(Locale.ROOT, "student  %s fp32 before pruning: %,d parameters, accuracy %.4f%n", student,
                     r.unprunedParameters(), r.unprunedAccuracy());
         }
