@@ -57,6 +57,9 @@ final class CoordinatorLinkHandler extends SimpleChannelInboundHandler<Envelope>
     private IncomingTransfer modelDownload;
     /** The transfer id of the last model refused for its signature; its chunks are dropped quietly. */
     private long refusedModelTransfer = -1;
+    /** The encoded model last received on this connection, base for the next delta; null if none. */
+    private byte[] cachedModel;
+    private long cachedModelVersion = -1;
     /** An update announced and waiting for UploadReady. */
     private OutgoingTransfer pendingUpload;
     /** The secure-aggregation state of the current round, or null. */
@@ -278,8 +281,29 @@ final class CoordinatorLinkHandler extends SimpleChannelInboundHandler<Envelope>
         byte[] payload = modelDownload.payload();
         modelDownload = null;
         pendingTask = null;
+        boolean delta = task.hasTrainTask() ? task.getTrainTask().getModelIsDelta() : task.getEvaluateTask().getModelIsDelta();
+        long round = task.hasTrainTask() ? task.getTrainTask().getRound() : task.getEvaluateTask().getRound();
+        if (delta) {
+            long base = task.hasTrainTask() ? task.getTrainTask().getModelDeltaBase()
+                    : task.getEvaluateTask().getModelDeltaBase();
+            try {
+                if (cachedModel == null || cachedModelVersion != base) {
+                    throw new FedgeException(ErrorCode.STALE_MODEL, "model delta against version " + base
+                            + ", this client holds " + (cachedModel == null ? "none" : "version " + cachedModelVersion));
+                }
+                payload = io.fedge.compression.ModelDelta.apply(cachedModel, payload);
+            } catch (FedgeException e) {
+                cachedModel = null;
+                ctx.writeAndFlush(ProtocolErrors.toEnvelope(e, round, 0));
+                return;
+            }
+        }
+        cachedModel = payload;
+        cachedModelVersion = task.hasTrainTask() ? task.getTrainTask().getModelVersion()
+                : task.getEvaluateTask().getModelVersion();
+        byte[] model = payload;
         try {
-            client.trainingExecutor().execute(() -> runTask(ctx, task, payload));
+            client.trainingExecutor().execute(() -> runTask(ctx, task, model));
         } catch (RejectedExecutionException e) {
             log.debug("client {} is shutting down; task dropped", client.clientId());
         }

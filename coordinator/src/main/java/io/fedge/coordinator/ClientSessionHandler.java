@@ -151,7 +151,7 @@ final class ClientSessionHandler extends SimpleChannelInboundHandler<Envelope> {
             handshakeTimer.cancel(false);
         }
         session = new ClientSession(hello.getClientId(), ctx.channel(), hello.getNumExamples(), hello.getCodecsList(),
-                hello.getFeaturesList());
+                hello.getFeaturesList(), new java.util.concurrent.atomic.AtomicLong(-1));
         state.registry.register(session).ifPresent(old ->
                 log.info("client {} reconnected; its previous connection is closed", old.clientId()));
         ctx.writeAndFlush(Envelope.newBuilder().setWelcome(Welcome.newBuilder()
@@ -298,6 +298,8 @@ final class ClientSessionHandler extends SimpleChannelInboundHandler<Envelope> {
         if (session == null || error.getRound() == 0) {
             return;
         }
+        // whatever it refused, the next model it gets goes in full, not as a delta against something it may not hold
+        session.modelVersion().set(-1);
         String reason = "client refused the task: " + error.getCode() + ": " + error.getMessage();
         ActiveRound round = state.round;
         if (round != null && round.round == error.getRound()) {

@@ -80,7 +80,7 @@ public final class Coordinator implements AutoCloseable {
                 b.uploadBufferBytes, b.handshakeTimeout.toMillis(), b.idleTimeout.toMillis(),
                 b.heartbeatInterval.toMillis(), b.messagesPerSecond, b.messageBurst);
         this.state = new CoordinatorState(limits, aggregationExecutor, b.codecs, b.tls, b.modelSigningKey,
-                b.sealUpdates, b.secureAggregation, b.halfPrecisionModels);
+                b.sealUpdates, b.secureAggregation, b.halfPrecisionModels, b.deltaModelVersions);
         RoundListener fanOut = fanOut(List.copyOf(b.listeners));
         this.loop = new RoundLoop(state, b.strategy, b.initialModel, b.rounds, b.roundTimeout.toMillis(), b.evaluator,
                 fanOut, history, b.seed, b.checkpointDir);
@@ -289,6 +289,7 @@ public final class Coordinator implements AutoCloseable {
         private boolean sealUpdates = true;
         private SecureAggregation secureAggregation;
         private boolean halfPrecisionModels;
+        private int deltaModelVersions;
         private EdgePublishing edgePublishing;
         private double messagesPerSecond = 500;
         private int messageBurst = 2_000;
@@ -467,6 +468,21 @@ public final class Coordinator implements AutoCloseable {
         public Builder edgePublishing(EdgePublishing config) {
             once("edgePublishing");
             this.edgePublishing = Objects.requireNonNull(config, "config");
+            return this;
+        }
+
+        /**
+         * Sends a client the model as a lossless delta against the version it last received on its
+         * connection ({@code ModelDelta}: XOR, byte planes, zstd; the client checks the rebuilt
+         * model's SHA-256), keeping the last {@code versions} encoded models to send deltas
+         * against. 0 (the default) sends every model in full.
+         */
+        public Builder deltaModels(int versions) {
+            once("deltaModels");
+            if (versions < 0) {
+                throw new IllegalArgumentException("versions must be non-negative: " + versions);
+            }
+            this.deltaModelVersions = versions;
             return this;
         }
 

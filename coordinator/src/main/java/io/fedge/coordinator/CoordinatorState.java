@@ -28,12 +28,16 @@ final class CoordinatorState {
     final SecureAggregation secureAggregation;
     /** Whether models travel to clients with half-precision parameters. */
     final boolean halfPrecisionModels;
+    /** How many recent model versions are kept to send deltas against; 0 sends every model in full. */
+    final int deltaModelVersions;
     volatile ActiveRound round;
     volatile ActiveEvaluation evaluation;
 
     CoordinatorState(CoordinatorLimits limits, ExecutorService aggregationExecutor, CodecRegistry codecs,
                      SslContext tls, PrivateKey modelSigningKey,
-                     boolean sealUpdates, SecureAggregation secureAggregation, boolean halfPrecisionModels) {
+                     boolean sealUpdates, SecureAggregation secureAggregation, boolean halfPrecisionModels,
+                     int deltaModelVersions) {
+        this.deltaModelVersions = deltaModelVersions;
         this.halfPrecisionModels = halfPrecisionModels;
         this.sealUpdates = sealUpdates;
         this.secureAggregation = secureAggregation;

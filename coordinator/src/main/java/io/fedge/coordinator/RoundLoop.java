@@ -52,6 +52,8 @@ final class RoundLoop implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(RoundLoop.class);
     /** Model transfers use ids with this bit set, so they never collide with client-chosen ids. */
     private static final long MODEL_TRANSFER_BIT = 1L << 62;
+    /** Delta model transfers also have this bit. */
+    private static final long DELTA_TRANSFER_BIT = 1L << 61;
 
     private final CoordinatorState state;
     private final Strategy strategy;
@@ -67,6 +69,10 @@ final class RoundLoop implements Runnable {
     /** The broadcast's header, signed when the coordinator has a model-signing key. */
     private TransferHeader broadcastHeader;
     private volatile boolean stopping;
+    /** The encoded models of the last versions, oldest first, for deltas (empty when deltas are off). */
+    private final java.util.LinkedHashMap<Long, byte[]> recentModels = new java.util.LinkedHashMap<>();
+    /** This version's deltas, by base version. */
+    private final java.util.Map<Long, Delta> deltas = new java.util.HashMap<>();
     /** Exports and serves edge models, or null. */
     private EdgeModelServer edge;
 
@@ -112,6 +118,7 @@ final class RoundLoop implements Runnable {
             log.error("the round loop failed", e);
         } finally {
             broadcast.release();
+            releaseDeltas();
         }
     }
 
@@ -183,7 +190,7 @@ final class RoundLoop implements Runnable {
         if (secAgg != null) {
             taskBody.setSecureAggregation(secAgg.words().toSetup());
         }
-        Envelope task = Envelope.newBuilder().setTrainTask(taskBody
+        TrainTask template = taskBody
                 .setRound(round)
                 .setModelVersion(current.version())
                 .setLocalEpochs(plan.instructions().localEpochs())
@@ -192,16 +199,20 @@ final class RoundLoop implements Runnable {
                 .setCodec(codec.name())
                 .setDeadlineUnixMs(deadline)
                 .setModel(broadcastHeader)
-                .setSeed(taskSeed)).build();
+                .setSeed(taskSeed).build();
         for (String id : ids) {
-            Optional<Channel> ch = state.registry.get(id).map(ClientSession::channel).filter(Channel::isActive);
-            if (ch.isEmpty()) {
+            Optional<ClientSession> s = state.registry.get(id).filter(ClientSession::isActive);
+            if (s.isEmpty()) {
                 active.clientFailed(id, "disconnected before the task was sent");
                 continue;
             }
-            ch.get().write(task);
-            broadcast.writeTo(ch.get());
-            ch.get().flush();
+            sendWithModel(s.get(), current.version(), (header, base) -> {
+                TrainTask.Builder t = template.toBuilder().setModel(header);
+                if (base != null) {
+                    t.setModelIsDelta(true).setModelDeltaBase(base);
+                }
+                return Envelope.newBuilder().setTrainTask(t).build();
+            });
         }
         ActiveRound.Outcome outcome;
         if (secAgg == null) {
@@ -364,21 +375,25 @@ final class RoundLoop implements Runnable {
         long deadline = System.currentTimeMillis() + roundTimeoutMillis;
         ActiveEvaluation evaluation = new ActiveEvaluation(round, current.version(), deadline, ids);
         state.evaluation = evaluation;
-        Envelope task = Envelope.newBuilder().setEvaluateTask(EvaluateTask.newBuilder()
+        EvaluateTask template = EvaluateTask.newBuilder()
                 .setRound(round)
                 .setModelVersion(current.version())
                 .setBatchSize(plan.batchSize())
                 .setDeadlineUnixMs(deadline)
-                .setModel(broadcastHeader)).build();
+                .setModel(broadcastHeader).build();
         for (String id : ids) {
-            Optional<Channel> ch = state.registry.get(id).map(ClientSession::channel).filter(Channel::isActive);
-            if (ch.isEmpty()) {
+            Optional<ClientSession> s = state.registry.get(id).filter(ClientSession::isActive);
+            if (s.isEmpty()) {
                 evaluation.clientFailed(id, "disconnected before the task was sent");
                 continue;
             }
-            ch.get().write(task);
-            broadcast.writeTo(ch.get());
-            ch.get().flush();
+            sendWithModel(s.get(), current.version(), (header, base) -> {
+                EvaluateTask.Builder t = template.toBuilder().setModel(header);
+                if (base != null) {
+                    t.setModelIsDelta(true).setModelDeltaBase(base);
+                }
+                return Envelope.newBuilder().setEvaluateTask(t).build();
+            });
         }
         evaluation.awaitAnswers();
         List<Failure> failures = new ArrayList<>();
@@ -386,10 +401,60 @@ final class RoundLoop implements Runnable {
         return strategy.aggregateEvaluate(round, results, failures).map(Evaluation::accuracy).orElse(Double.NaN);
     }
 
+    /** A model download as a delta against one base version, shared by every client that holds that base. */
+    private record Delta(OutgoingTransfer transfer, TransferHeader header) {
+    }
+
+    /**
+     * Writes {@code task} (built for the model header and, for a delta, its base version) and the
+     * model: as a delta against the version this connection last received when the coordinator
+     * still has that version and the delta is smaller, in full otherwise.
+     */
+    private void sendWithModel(ClientSession s, long version,
+                               java.util.function.BiFunction<TransferHeader, Long, Envelope> task) {
+        Channel ch = s.channel();
+        long base = s.modelVersion().get();
+        Delta d = state.deltaModelVersions > 0 && base >= 0 && base != version ? delta(base, version) : null;
+        if (d != null) {
+            ch.write(task.apply(d.header(), base));
+            d.transfer().writeTo(ch);
+        } else {
+            ch.write(task.apply(broadcastHeader, null));
+            broadcast.writeTo(ch);
+        }
+        ch.flush();
+        s.modelVersion().set(version);
+    }
+
+    private Delta delta(long base, long version) {
+        Delta d = deltas.get(base);
+        if (d != null || !recentModels.containsKey(base)) {
+            return d;
+        }
+        byte[] target = recentModels.get(version);
+        byte[] bytes = io.fedge.compression.ModelDelta.encode(recentModels.get(base), target);
+        if (bytes == null || bytes.length >= target.length) {
+            return null;
+        }
+        long id = MODEL_TRANSFER_BIT | DELTA_TRANSFER_BIT | ((version * 1_000_003L + base) & ((1L << 60) - 1));
+        OutgoingTransfer t = OutgoingTransfer.ofBytes(id, bytes, state.limits.chunkBytes());
+        d = new Delta(t, state.modelSigningKey == null ? t.header() : ModelSigner.sign(t.header(), state.modelSigningKey));
+        deltas.put(base, d);
+        return d;
+    }
+
+    private void releaseDeltas() {
+        for (Delta d : deltas.values()) {
+            d.transfer().release();
+        }
+        deltas.clear();
+    }
+
     private void publish(GlobalModel next) {
         OutgoingTransfer old = broadcast;
         broadcast = encode(next);
         old.release();
+        releaseDeltas();
         model = next;
         if (checkpointDir != null) {
             checkpoint(next);
@@ -397,7 +462,14 @@ final class RoundLoop implements Runnable {
     }
 
     private OutgoingTransfer encode(GlobalModel m) {
-        OutgoingTransfer t = OutgoingTransfer.ofBytes(MODEL_TRANSFER_BIT | m.version(), m.encode(state.halfPrecisionModels),
+        byte[] bytes = m.encode(state.halfPrecisionModels);
+        if (state.deltaModelVersions > 0) {
+            recentModels.put(m.version(), bytes);
+            while (recentModels.size() > state.deltaModelVersions) {
+                recentModels.remove(recentModels.keySet().iterator().next());
+            }
+        }
+        OutgoingTransfer t = OutgoingTransfer.ofBytes(MODEL_TRANSFER_BIT | m.version(), bytes,
                 state.limits.chunkBytes());
         broadcastHeader = state.modelSigningKey == null ? t.header()
                 : ModelSigner.sign(t.header(), state.modelSigningKey);

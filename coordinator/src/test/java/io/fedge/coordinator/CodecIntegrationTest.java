@@ -43,14 +43,20 @@ class CodecIntegrationTest {
     }
 
     private Coordinator coordinator(String codec, int minFit, int minAvailable, boolean halfModels) throws Exception {
+        return coordinator(codec, minFit, minAvailable, halfModels, 0, 2);
+    }
+
+    private Coordinator coordinator(String codec, int minFit, int minAvailable, boolean halfModels, int deltas,
+                                    int rounds) throws Exception {
         Coordinator c = Coordinator.builder()
                 .bind(new InetSocketAddress("127.0.0.1", 0))
                 .initialModel(Dl4jModels.initialModel(ModelPresets.mlp(7, 0.05)))
                 .strategy(FedAvg.builder().minFitClients(minFit).minAvailableClients(minAvailable)
                         .instructions(new FitInstructions(1, 32, 0.05, codec)).build())
-                .rounds(2)
+                .rounds(rounds)
                 .roundTimeout(Duration.ofMinutes(2))
                 .halfPrecisionModels(halfModels)
+                .deltaModels(deltas)
                 .seed(5)
                 .build();
         closeables.add(c);
@@ -137,6 +143,30 @@ class CodecIntegrationTest {
         long halfDown = run(half).get(0).bytesDown();
         double ratio = (double) fullDown / halfDown;
         assertTrue(ratio > 1.9 && ratio < 2.05, "fp32 models " + fullDown + " bytes, fp16 " + halfDown);
+    }
+
+    @Test
+    void deltaDownloadsGiveTheSameModelsForFewerBytes() throws Exception {
+        Coordinator full = coordinator("fp32", 2, 2, false, 0, 3);
+        client(full, 0, CodecRegistry.defaultRegistry());
+        client(full, 1, CodecRegistry.defaultRegistry());
+        List<RoundRecord> fullRounds = run(full);
+        Coordinator delta = coordinator("fp32", 2, 2, false, 4, 3);
+        client(delta, 0, CodecRegistry.defaultRegistry());
+        client(delta, 1, CodecRegistry.defaultRegistry());
+        List<RoundRecord> deltaRounds = run(delta);
+        assertEquals(fullRounds.get(0).bytesDown(), deltaRounds.get(0).bytesDown(), 2_000.0,
+                "round 1: nobody holds a model yet, everything goes in full");
+        for (int r = 1; r < 3; r++) {
+            assertTrue(deltaRounds.get(r).bytesDown() < 0.8 * fullRounds.get(r).bytesDown(), "round " + (r + 1) + ": "
+                    + deltaRounds.get(r).bytesDown() + " bytes down with deltas, " + fullRounds.get(r).bytesDown() + " without");
+        }
+        // lossless: the federation is the same, bit for bit
+        GlobalModel a = full.globalModel();
+        GlobalModel b = delta.globalModel();
+        for (int i = 0; i < a.parameterCount(); i++) {
+            assertEquals(Float.floatToIntBits(a.parameter(i)), Float.floatToIntBits(b.parameter(i)), "parameter " + i);
+        }
     }
 
     @Test

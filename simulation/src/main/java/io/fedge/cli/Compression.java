@@ -17,6 +17,10 @@ final class Compression {
             + "before --codec: a sparsity warm-up such as topk:0.1+int8,topk:0.03+int8")
     java.util.List<String> warmup = java.util.List.of();
 
+    @Option(names = "--downlink-delta", description = "send a client the model as a lossless delta against the "
+            + "version it last received, keeping this many recent versions; 0 = always in full; default ${DEFAULT-VALUE}")
+    int deltaVersions;
+
     /** Whether {@code --downlink} asks for half-precision models. */
     boolean halfPrecisionModels() {
         return switch (downlink) {
@@ -30,6 +34,6 @@ final class Compression {
     /** A suffix for the command's banner: empty for the defaults. */
     String describe() {
         return (codec.equals("fp32") ? "" : ", codec " + codec) + (warmup.isEmpty() ? "" : " after " + warmup)
-                + (halfPrecisionModels() ? ", fp16 models" : "");
+                + (halfPrecisionModels() ? ", fp16 models" : "") + (deltaVersions > 0 ? ", model deltas" : "");
     }
 }

@@ -178,7 +178,7 @@ final class CoordinatorCommand implements Callable<Integer> {
             builder.addListener(probe);
         }
         builder.sealUpdates(!security.insecure);
-        builder.halfPrecisionModels(compression.halfPrecisionModels());
+        builder.halfPrecisionModels(compression.halfPrecisionModels()).deltaModels(compression.deltaVersions);
         if (secureAggregation) {
             builder.secureAggregation(new SecureAggregation(32, secAggClip, secAggNeighbours, secAggThreshold,
                     SecureAggregation.defaults().stageTimeout()));

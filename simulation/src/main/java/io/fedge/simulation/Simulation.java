@@ -100,7 +100,7 @@ public final class Simulation {
                 .seed(config.seed())
                 .sealUpdates(config.tls())
                 .addListener(listener);
-        builder.halfPrecisionModels(config.halfPrecisionModels());
+        builder.halfPrecisionModels(config.halfPrecisionModels()).deltaModels(config.deltaVersions());
         if (config.secureAggregation()) {
             builder.secureAggregation(SecureAggregation.defaults());
         }

@@ -33,6 +33,7 @@ import java.util.Objects;
  * @param codec the update codec pipeline, such as {@code fp32} or {@code topk:0.01+int8}
  * @param halfPrecisionModels send models to clients with half-precision parameters
  * @param codecWarmup codecs for the first rounds, one per round, before {@code codec}
+ * @param deltaVersions send models as deltas against the client's last version, keeping this many versions (0: off)
  * @param holdout keep the last this many training examples away from every client (the transfer
  *     set the coordinator may distil an edge model on; {@code fedge export --transfer})
  */
@@ -40,7 +41,8 @@ public record SimulationConfig(String model, String partition, double alpha, int
                                int localEpochs, int batch, double lr, long seed, Path dataDir, Path outDir,
                                int parallelism, int testLimit, int trainLimit, boolean tls,
                                boolean secureAggregation, String codec, boolean halfPrecisionModels,
-                               java.util.List<String> codecWarmup, int holdout) {
+                               java.util.List<String> codecWarmup, int holdout,
+                               int deltaVersions) {
     public SimulationConfig {
         Objects.requireNonNull(codec, "codec");
         codecWarmup = java.util.List.copyOf(codecWarmup);
@@ -98,6 +100,7 @@ public record SimulationConfig(String model, String partition, double alpha, int
         m.put("codec", codec);
         m.put("codec_warmup", codecWarmup);
         m.put("holdout", holdout);
+        m.put("downlink_delta_versions", deltaVersions);
         m.put("downlink", halfPrecisionModels ? "fp16" : "fp32");
         m.put("data", dataDir.toString());
         return m;
