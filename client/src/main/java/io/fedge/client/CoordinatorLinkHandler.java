@@ -173,7 +173,7 @@ final class CoordinatorLinkHandler extends SimpleChannelInboundHandler<Envelope>
             return;
         }
         secAgg = new SecAggClient(client.clientId(), task.getRound(), MaskedWords.of(task.getSecureAggregation()),
-                client.secureRandom());
+                client.secureRandom(), client.secAggIdentity());
         ctx.writeAndFlush(Envelope.newBuilder().setSecaggKeys(secAgg.advertise()).build());
     }
 

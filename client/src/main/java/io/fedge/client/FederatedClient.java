@@ -73,6 +73,7 @@ public final class FederatedClient implements AutoCloseable {
     private final AtomicLong transferIds;
     private final java.security.SecureRandom secureRandom = new java.security.SecureRandom();
     private final ErrorFeedback errorFeedback;
+    private final io.fedge.comm.secagg.SecAggIdentity secAggIdentity;
     private final AtomicInteger updatesSent = new AtomicInteger();
     private final AtomicInteger connections = new AtomicInteger();
     private final CountDownLatch terminated = new CountDownLatch(1);
@@ -107,6 +108,7 @@ public final class FederatedClient implements AutoCloseable {
         this.maxBackoff = b.maxBackoff;
         this.maxFrameBytes = b.maxFrameBytes;
         this.maxModelBytes = b.maxModelBytes;
+        this.secAggIdentity = b.secAggIdentity;
         this.errorFeedback = b.stateDir == null ? ErrorFeedback.inMemory()
                 : ErrorFeedback.persistent(b.stateDir.resolve("error-feedback.bin"));
         this.jitter = new Random(b.seed * 0x9E3779B97F4A7C15L + clientId.hashCode());
@@ -275,6 +277,11 @@ public final class FederatedClient implements AutoCloseable {
         updateChunkElements = elements > 0 ? elements : Integer.MAX_VALUE;
     }
 
+    /** The certificate identity that signs and checks secure-aggregation keys, or null. */
+    io.fedge.comm.secagg.SecAggIdentity secAggIdentity() {
+        return secAggIdentity;
+    }
+
     /** The residual lossy codecs carry between rounds. */
     ErrorFeedback errorFeedback() {
         return errorFeedback;
@@ -341,6 +348,7 @@ public final class FederatedClient implements AutoCloseable {
         private long maxModelBytes = 1L << 30;
         private long seed = ThreadLocalRandom.current().nextLong();
         private java.nio.file.Path stateDir;
+        private io.fedge.comm.secagg.SecAggIdentity secAggIdentity;
         private final java.util.Set<String> set = new java.util.HashSet<>();
 
         private Builder() {
@@ -478,6 +486,18 @@ public final class FederatedClient implements AutoCloseable {
         public Builder stateDir(java.nio.file.Path dir) {
             once("stateDir");
             this.stateDir = Objects.requireNonNull(dir, "dir");
+            return this;
+        }
+
+        /**
+         * The client's certificate and the CA, for secure aggregation: the client signs its round
+         * keys with its certificate's key and refuses a round in which a neighbour's keys are not
+         * signed by a certificate of this CA naming that neighbour, so a coordinator cannot slip in
+         * keys of its own. Without it, keys are taken as the coordinator relays them.
+         */
+        public Builder secureAggregationIdentity(io.fedge.comm.secagg.SecAggIdentity identity) {
+            once("secureAggregationIdentity");
+            this.secAggIdentity = Objects.requireNonNull(identity, "identity");
             return this;
         }
 

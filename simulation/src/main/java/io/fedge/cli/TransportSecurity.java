@@ -54,7 +54,12 @@ final class TransportSecurity {
      */
     FederatedClient.Builder applyTo(FederatedClient.Builder builder, String clientId) throws IOException {
         SslContext tls = client(clientId);
-        return tls == null ? builder : builder.tls(tls).trustedModelKey(pinnedModelKey());
+        if (tls == null) {
+            return builder;
+        }
+        CertificateDirectory dir = directory(List.of("ca.crt"));
+        return builder.tls(tls).trustedModelKey(pinnedModelKey()).secureAggregationIdentity(
+                new io.fedge.comm.secagg.SecAggIdentity(dir.loadClient(clientId), dir.loadCaCertificate()));
     }
 
     /** A client's TLS context, or null with {@code --insecure}. */

@@ -122,7 +122,7 @@ public final class Simulation {
                         .trainingExecutor(trainers)
                         .seed(config.seed() * 1_000_003L + k);
                 if (pki != null) {
-                    b.tls(pki.client(id)).trustedModelKey(pinned);
+                    b.tls(pki.client(id)).trustedModelKey(pinned).secureAggregationIdentity(pki.identity(id));
                 }
                 FederatedClient client = b.build();
                 clients.add(client);

@@ -53,6 +53,11 @@ final class ThrowawayPki {
         return dir.loadModelVerifyingKey();
     }
 
+    /** Client {@code id}'s certificate identity for secure aggregation. */
+    io.fedge.comm.secagg.SecAggIdentity identity(String id) throws IOException {
+        return new io.fedge.comm.secagg.SecAggIdentity(dir.loadClient(id), dir.loadCaCertificate());
+    }
+
     SslContext client(String id) throws IOException {
         return TlsContexts.client(dir, id, TlsContexts.provider());
     }

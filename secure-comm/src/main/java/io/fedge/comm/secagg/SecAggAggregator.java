@@ -165,7 +165,8 @@ public final class SecAggAggregator {
             for (String peer : graph.neighbours(id)) {
                 Keys k = keys.get(peer);
                 r.addPeers(SecAggPeer.newBuilder().setClientId(peer).setIndex(index.get(peer))
-                        .setCipherPublicKey(k.wire().getCipherPublicKey()).setMaskPublicKey(k.wire().getMaskPublicKey()));
+                        .setCipherPublicKey(k.wire().getCipherPublicKey()).setMaskPublicKey(k.wire().getMaskPublicKey())
+                        .setSignature(k.wire().getSignature()).setCertificate(k.wire().getCertificate()));
             }
             out.put(id, r.build());
         }

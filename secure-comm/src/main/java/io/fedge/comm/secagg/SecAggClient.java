@@ -58,6 +58,7 @@ public final class SecAggClient {
     private final KeyPair cipherKeys = UpdateSealer.newKeyPair();
     private final KeyPair maskKeys = UpdateSealer.newKeyPair();
     private final byte[] selfSeed = new byte[32];
+    private final SecAggIdentity identity;
     private Stage stage = Stage.ADVERTISED;
     private int index;
     private int threshold;
@@ -69,6 +70,16 @@ public final class SecAggClient {
     private long busyNanos;
 
     public SecAggClient(String id, long round, MaskedWords words, SecureRandom random) {
+        this(id, round, words, random, null);
+    }
+
+    /**
+     * @param identity this client's certificate identity: it signs its keys, and requires every
+     *     neighbour's keys signed by a certificate of the same CA naming that neighbour; null for
+     *     neither (a coordinator could then substitute keys: honest-but-curious model only)
+     */
+    public SecAggClient(String id, long round, MaskedWords words, SecureRandom random, SecAggIdentity identity) {
+        this.identity = identity;
         this.id = id;
         this.round = round;
         this.words = words;
@@ -91,11 +102,15 @@ public final class SecAggClient {
 
     /** Stage 1: this round's public keys. */
     public synchronized SecAggKeys advertise() {
-        return SecAggKeys.newBuilder()
+        SecAggKeys.Builder keys = SecAggKeys.newBuilder()
                 .setRound(round)
                 .setCipherPublicKey(ByteString.copyFrom(cipherKeys.getPublic().getEncoded()))
-                .setMaskPublicKey(ByteString.copyFrom(maskKeys.getPublic().getEncoded()))
-                .build();
+                .setMaskPublicKey(ByteString.copyFrom(maskKeys.getPublic().getEncoded()));
+        if (identity != null) {
+            keys.setSignature(identity.sign(round, id, keys.getCipherPublicKey(), keys.getMaskPublicKey()))
+                    .setCertificate(identity.certificate());
+        }
+        return keys.build();
     }
 
     /**
@@ -129,6 +144,10 @@ public final class SecAggClient {
             }
             SecAggCrypto.publicKeyOrThrow(p.getCipherPublicKey());
             SecAggCrypto.publicKeyOrThrow(p.getMaskPublicKey());
+            if (identity != null) {
+                identity.verify(round, p.getClientId(), p.getCipherPublicKey(), p.getMaskPublicKey(), p.getSignature(),
+                        p.getCertificate());
+            }
             peers.put(p.getClientId(), p);
             xs[i++] = p.getIndex();
         }

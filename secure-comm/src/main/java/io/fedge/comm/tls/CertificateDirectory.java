@@ -92,6 +92,16 @@ public final class CertificateDirectory {
         return PemFiles.readPrivateKey(modelSigningKey());
     }
 
+    /** The authority's certificate ({@code ca.crt}): what clients trust. */
+    public java.security.cert.X509Certificate loadCaCertificate() throws IOException {
+        return PemFiles.readCertificate(caCertificate());
+    }
+
+    /** A client's certificate and key ({@code clients/ID.crt}, {@code .key}). */
+    public Credentials loadClient(String clientId) throws IOException {
+        return Credentials.load(clientCertificate(clientId), clientKey(clientId));
+    }
+
     /** The public key clients pin to check models. */
     public PublicKey loadModelVerifyingKey() throws IOException {
         return PemFiles.readPublicKey(modelVerifyingKey());

@@ -91,11 +91,15 @@ public final class TlsContexts {
             if (chain.length == 0 || !(chain[0] instanceof X509Certificate leaf)) {
                 return Optional.empty();
             }
-            RDN[] cn = X500Name.getInstance(leaf.getSubjectX500Principal().getEncoded()).getRDNs(BCStyle.CN);
-            return cn.length == 0 ? Optional.empty()
-                    : Optional.of(IETFUtils.valueToString(cn[0].getFirst().getValue()));
+            return commonName(leaf);
         } catch (SSLPeerUnverifiedException e) {
             return Optional.empty();
         }
+    }
+
+    /** The common name in a certificate's subject: a client's id. */
+    public static Optional<String> commonName(X509Certificate certificate) {
+        RDN[] cn = X500Name.getInstance(certificate.getSubjectX500Principal().getEncoded()).getRDNs(BCStyle.CN);
+        return cn.length == 0 ? Optional.empty() : Optional.of(IETFUtils.valueToString(cn[0].getFirst().getValue()));
     }
 }

@@ -309,6 +309,64 @@ class SecAggProtocolTest {
     }
 
     @Test
+    void withCertificatesACoordinatorCannotSubstituteKeys() {
+        io.fedge.comm.tls.CertificateAuthority ca = io.fedge.comm.tls.CertificateAuthority.create("test-ca",
+                java.time.Duration.ofDays(1), java.time.Clock.systemUTC());
+        MaskedWords words = MaskedWords.forRound(32, 1.0, 100, 5);
+        List<String> ids = List.of("client-000", "client-001", "client-002", "client-003", "client-004");
+        SecureRandom sr = new SecureRandom();
+        Map<String, SecAggClient> clients = new LinkedHashMap<>();
+        for (String id : ids) {
+            clients.put(id, new SecAggClient(id, 7, words, sr,
+                    new SecAggIdentity(ca.issueClient(id, java.time.Duration.ofDays(1)), ca.certificate())));
+        }
+        SecAggAggregator aggregator = new SecAggAggregator(7, ids, words, PARAMS, 0, 0.5, new Random(1));
+        for (Map.Entry<String, SecAggClient> e : clients.entrySet()) {
+            aggregator.acceptKeys(e.getKey(), e.getValue().advertise());
+        }
+        Map<String, SecAggRoster> rosters = aggregator.closeKeys(NOBODY_GONE);
+        SecAggRoster honest = rosters.get("client-000");
+        int victim = 0;
+        while (!honest.getPeers(victim).getClientId().equals("client-003")) {
+            victim++;
+        }
+        // the coordinator swaps in a mask key of its own for client-003
+        io.fedge.comm.proto.SecAggPeer real = honest.getPeers(victim);
+        SecAggRoster forgedKey = honest.toBuilder().setPeers(victim, real.toBuilder().setMaskPublicKey(
+                com.google.protobuf.ByteString.copyFrom(io.fedge.comm.crypto.UpdateSealer.newKeyPair().getPublic().getEncoded())))
+                .build();
+        // ... or presents client-001's signed keys as client-003's
+        io.fedge.comm.proto.SecAggPeer other = honest.getPeersList().stream()
+                .filter(p -> p.getClientId().equals("client-001")).findFirst().orElseThrow();
+        SecAggRoster borrowed = honest.toBuilder().setPeers(victim, other.toBuilder().setClientId("client-003")
+                .setIndex(real.getIndex())).build();
+        SecAggRoster unsigned = honest.toBuilder().setPeers(victim, real.toBuilder().clearSignature()).build();
+        for (SecAggRoster bad : List.of(forgedKey, borrowed, unsigned)) {
+            SecAggClient fresh = new SecAggClient("client-000", 7, words, sr,
+                    new SecAggIdentity(ca.issueClient("client-000", java.time.Duration.ofDays(1)), ca.certificate()));
+            assertEquals(ErrorCode.SECURE_AGGREGATION_ABORTED,
+                    assertThrows(FedgeException.class, () -> fresh.share(bad)).code());
+        }
+        // the honest roster goes through, and the round sums correctly
+        for (Map.Entry<String, SecAggRoster> e : rosters.entrySet()) {
+            aggregator.acceptShares(e.getKey(), clients.get(e.getKey()).share(e.getValue()));
+        }
+        Map<String, SecAggShares> forwarded = aggregator.closeShares(NOBODY_GONE);
+        float[] delta = new float[PARAMS];
+        java.util.Arrays.fill(delta, 0.25f);
+        for (Map.Entry<String, SecAggShares> e : forwarded.entrySet()) {
+            SecAggClient c = clients.get(e.getKey());
+            c.receive(e.getValue());
+            aggregator.fold(e.getKey(), 10, c.mask(delta, 10, PER_CHUNK), PER_CHUNK);
+        }
+        SecAggUnmask request = aggregator.closeMasked();
+        for (String id : request.getSurvivorsList()) {
+            aggregator.acceptReveal(id, clients.get(id).reveal(request));
+        }
+        assertEquals(0.25f, aggregator.finish().meanDelta()[123], 1e-6f);
+    }
+
+    @Test
     void theNeighbourGraphIsRegularAndSymmetric() {
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < 100; i++) {
