@@ -35,6 +35,7 @@ public sealed interface EdgeLayer permits QuantizedDense, SparseQuantizedDense, 
             case QuantizedConv2d.TYPE -> QuantizedConv2d.read(in);
             case MaxPool2d.TYPE -> MaxPool2d.read(in);
             case SparseQuantizedDense.TYPE -> SparseQuantizedDense.read(in);
+            case QuantizedConv2d.TYPE_SPARSE -> QuantizedConv2d.readSparse(in);
             default -> throw new IOException("unknown layer type " + type);
         };
     }

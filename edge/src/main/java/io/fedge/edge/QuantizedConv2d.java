@@ -11,6 +11,10 @@ import java.io.IOException;
  */
 public final class QuantizedConv2d implements EdgeLayer {
     static final int TYPE = 2;
+    /** The same layer with its kernels stored sparse: positions (2 bytes) and values of the non-zero weights. */
+    static final int TYPE_SPARSE = 5;
+    /** Kernels with more zeros than this fraction are stored sparse. */
+    private static final double SPARSE_ABOVE = 0.6;
 
     private final int inChannels;
     private final int outChannels;
@@ -270,14 +274,27 @@ public final class QuantizedConv2d implements EdgeLayer {
         }
     }
 
+    private int nonZeros() {
+        int n = 0;
+        for (byte w : weights) {
+            n += w != 0 ? 1 : 0;
+        }
+        return n;
+    }
+
+    private boolean storedSparse() {
+        return weights.length <= 65_536 && nonZeros() < (1 - SPARSE_ABOVE) * weights.length;
+    }
+
     @Override
     public long storedBytes() {
-        return weights.length + 8L * outChannels;
+        return (storedSparse() ? 4L + 3L * nonZeros() : weights.length) + 8L * outChannels;
     }
 
     @Override
     public void write(DataOutputStream s) throws IOException {
-        s.writeByte(TYPE);
+        boolean sparse = storedSparse();
+        s.writeByte(sparse ? TYPE_SPARSE : TYPE);
         s.writeInt(inChannels);
         s.writeInt(outChannels);
         s.writeInt(height);
@@ -286,11 +303,29 @@ public final class QuantizedConv2d implements EdgeLayer {
         s.writeBoolean(relu);
         s.writeFloat(inputScale);
         s.writeFloat(outputScale);
-        s.write(weights);
+        if (sparse) {
+            s.writeInt(nonZeros());
+            for (int i = 0; i < weights.length; i++) {
+                if (weights[i] != 0) {
+                    s.writeChar(i);
+                    s.writeByte(weights[i]);
+                }
+            }
+        } else {
+            s.write(weights);
+        }
         EdgeLayer.writeScalesAndBiases(s, weightScales, biases);
     }
 
     static QuantizedConv2d read(DataInputStream s) throws IOException {
+        return read(s, false);
+    }
+
+    static QuantizedConv2d readSparse(DataInputStream s) throws IOException {
+        return read(s, true);
+    }
+
+    private static QuantizedConv2d read(DataInputStream s, boolean sparse) throws IOException {
         int in = EdgeLayer.checkedSize(s, "input channels", 1 << 16);
         int out = EdgeLayer.checkedSize(s, "output channels", 1 << 16);
         int h = EdgeLayer.checkedSize(s, "height", 1 << 14);
@@ -303,7 +338,23 @@ public final class QuantizedConv2d implements EdgeLayer {
         float inScale = EdgeModel.readScale(s);
         float outScale = EdgeModel.readScale(s);
         byte[] weights = new byte[out * in * k * k];
-        s.readFully(weights);
+        if (sparse) {
+            int nonZeros = s.readInt();
+            if (nonZeros < 0 || nonZeros > weights.length || weights.length > 65_536) {
+                throw new IOException("bad sparse kernel of " + nonZeros + " weights");
+            }
+            int previous = -1;
+            for (int j = 0; j < nonZeros; j++) {
+                int at = s.readChar();
+                if (at <= previous || at >= weights.length) {
+                    throw new IOException("sparse kernel position " + at + " out of order or range");
+                }
+                weights[at] = s.readByte();
+                previous = at;
+            }
+        } else {
+            s.readFully(weights);
+        }
         float[] scales = EdgeLayer.readScales(s, out);
         int[] b = EdgeLayer.readInts(s, out);
         try {

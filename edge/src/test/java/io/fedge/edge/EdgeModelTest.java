@@ -206,6 +206,33 @@ class EdgeModelTest {
     }
 
     @Test
+    void sparseKernelsAreStoredCompactlyAndReadBackExactly() throws Exception {
+        float[] cw = gaussian(16 * 8 * 9, 0.3);
+        for (int i = 0; i < cw.length; i++) {
+            if (R.nextDouble() < 0.8) {
+                cw[i] = 0;
+            }
+        }
+        Quantized qc = Quantized.of(cw, 16);
+        QuantizedConv2d conv = new QuantizedConv2d(8, 16, 6, 6, 3, qc.q(), qc.scales(), new int[16], 0.01f, 0.02f, true);
+        QuantizedConv2d dense = new QuantizedConv2d(8, 16, 6, 6, 3, Quantized.of(gaussian(16 * 8 * 9, 0.3), 16).q(),
+                qc.scales(), new int[16], 0.01f, 0.02f, true);
+        // 3 bytes per non-zero weight against 1 per weight: at 80% zeros, about 0.6 of the weight bytes
+        assertTrue(conv.storedBytes() < 0.8 * dense.storedBytes(), conv.storedBytes() + " vs " + dense.storedBytes());
+        Quantized head = Quantized.of(gaussian(10 * 16 * 36, 0.2), 10);
+        EdgeModel model = new EdgeModel(Map.of(), EdgeModel.Mode.FULL_INTEGER, new int[] {8, 6, 6}, 0.01f, List.of(conv,
+                new QuantizedDense(16 * 36, 10, head.q(), head.scales(), new int[10], 0.02f, 0, false)));
+        KeyPair keys = ed25519();
+        EdgeModel back = EdgeModel.read(model.write(keys.getPrivate()), keys.getPublic());
+        assertArrayEquals(qc.q(), ((QuantizedConv2d) back.layers().get(0)).weights());
+        float[] x = new float[8 * 36];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = R.nextFloat();
+        }
+        assertArrayEquals(model.logits(x), back.logits(x));
+    }
+
+    @Test
     void aTamperedOrForeignFileIsRefusedBeforeItIsParsed() throws Exception {
         KeyPair keys = ed25519();
         Quantized q = Quantized.of(gaussian(40, 0.3), 4);
