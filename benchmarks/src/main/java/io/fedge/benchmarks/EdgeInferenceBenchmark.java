@@ -28,10 +28,7 @@ import org.openjdk.jmh.annotations.Warmup;
 import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyFactory;
 import java.security.PublicKey;
-import java.security.spec.X509EncodedKeySpec;
-import java.util.Base64;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -72,7 +69,7 @@ public class EdgeInferenceBenchmark {
         Dl4jHelpers.enable();
         teacherNet = Dl4jModels.instantiate(GlobalModel.decode(Files.readAllBytes(Path.of(teacher))));
         Path dir = Path.of(edge);
-        student = EdgeModel.read(Files.readAllBytes(dir.resolve("edge-model.fem")), publicKey(dir.resolve("edge-model.pub")));
+        student = EdgeModel.read(Files.readAllBytes(dir.resolve("edge-model.fem")), io.fedge.edge.EdgeModelFetcher.readPublicKey(dir.resolve("edge-model.pub")));
         images = FashionMnist.load(FashionMnist.DEFAULT_DIR, FashionMnist.Split.TEST).head(256).toDataSet()
                 .getFeatures().toFloatMatrix();
         rows = new INDArray[images.length];
@@ -92,10 +89,6 @@ public class EdgeInferenceBenchmark {
         session = env.createSession(Files.readAllBytes(dir.resolve("edge-model.onnx")), options);
     }
 
-    private static PublicKey publicKey(Path pem) throws Exception {
-        String b64 = Files.readString(pem).replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", "");
-        return KeyFactory.getInstance("Ed25519").generatePublic(new X509EncodedKeySpec(Base64.getDecoder().decode(b64)));
-    }
 
     @TearDown
     public void tearDown() throws OrtException {

@@ -38,6 +38,17 @@ public final class EdgeModelFetcher {
         this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
     }
 
+    /** Reads an Ed25519 public key from a PEM file ({@code model-signing.pub}, as {@code fedge certs init} writes it). */
+    public static PublicKey readPublicKey(java.nio.file.Path pem) throws IOException {
+        String b64 = java.nio.file.Files.readString(pem).replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", "");
+        try {
+            return java.security.KeyFactory.getInstance("Ed25519").generatePublic(
+                    new java.security.spec.X509EncodedKeySpec(java.util.Base64.getDecoder().decode(b64)));
+        } catch (java.security.GeneralSecurityException | IllegalArgumentException e) {
+            throw new IOException(pem + " is not an Ed25519 public key in PEM: " + e.getMessage(), e);
+        }
+    }
+
     /**
      * The newest model, unless it is the one tagged {@code etag} (or none is published yet).
      *

@@ -233,6 +233,18 @@ class EdgeModelTest {
     }
 
     @Test
+    void aPinnedKeyIsReadFromItsPemFile(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        KeyPair keys = ed25519();
+        java.nio.file.Path pem = dir.resolve("model-signing.pub");
+        java.nio.file.Files.writeString(pem, "-----BEGIN PUBLIC KEY-----\n"
+                + java.util.Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(keys.getPublic().getEncoded())
+                + "\n-----END PUBLIC KEY-----\n");
+        assertArrayEquals(keys.getPublic().getEncoded(), EdgeModelFetcher.readPublicKey(pem).getEncoded());
+        java.nio.file.Files.writeString(pem, "not a key");
+        assertThrows(IOException.class, () -> EdgeModelFetcher.readPublicKey(pem));
+    }
+
+    @Test
     void aTamperedOrForeignFileIsRefusedBeforeItIsParsed() throws Exception {
         KeyPair keys = ed25519();
         Quantized q = Quantized.of(gaussian(40, 0.3), 4);

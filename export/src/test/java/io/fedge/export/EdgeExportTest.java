@@ -74,7 +74,6 @@ class EdgeExportTest {
         assertEquals(50_890, report.studentParameters());
         assertTrue(report.compression() > 10, "edge model " + report.compression() + "x smaller");
         assertTrue(report.teacherAccuracy() > 0.65, "teacher " + report.teacherAccuracy());
-        System.out.println(report);
         assertTrue(report.studentAccuracy() > report.teacherAccuracy() - 0.05,
                 "student " + report.studentAccuracy() + " vs teacher " + report.teacherAccuracy());
         assertTrue(report.agreement() >= 0.97, "int8 agrees with the float student on " + report.agreement());

@@ -9,10 +9,7 @@ import picocli.CommandLine.Option;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyFactory;
 import java.security.PublicKey;
-import java.security.spec.X509EncodedKeySpec;
-import java.util.Base64;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -41,7 +38,7 @@ final class EdgeClientCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        EdgeModelFetcher fetcher = new EdgeModelFetcher(url, publicKey(key));
+        EdgeModelFetcher fetcher = new EdgeModelFetcher(url, EdgeModelFetcher.readPublicKey(key));
         float[][] images = FashionMnist.load(data, FashionMnist.Split.TEST).toDataSet().getFeatures().toFloatMatrix();
         int[] labels = FashionMnist.load(data, FashionMnist.Split.TEST).labels();
         String etag = null;
@@ -80,8 +77,4 @@ final class EdgeClientCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static PublicKey publicKey(Path pem) throws Exception {
-        String b64 = Files.readString(pem).replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", "");
-        return KeyFactory.getInstance("Ed25519").generatePublic(new X509EncodedKeySpec(Base64.getDecoder().decode(b64)));
-    }
 }
