@@ -19,7 +19,7 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "certs", mixinStandardHelpOptions = true,
         description = {"Create a certificate authority and issue the coordinator's and the clients' certificates; "
-                + "revoke clients. The coordinator re-reads the revocation list at every handshake."},
+                + "revoke clients or the coordinator. Both sides re-read the revocation list at every handshake."},
         subcommands = {CertsCommand.Init.class, CertsCommand.Server.class, CertsCommand.Client.class,
                 CertsCommand.Revoke.class})
 final class CertsCommand implements Runnable {
