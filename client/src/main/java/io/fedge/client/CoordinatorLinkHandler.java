@@ -107,7 +107,9 @@ final class CoordinatorLinkHandler extends SimpleChannelInboundHandler<Envelope>
                     }
                 });
                 case SECAGG_UNMASK -> secureStep(ctx, msg.getSecaggUnmask().getRound(), s -> ctx.writeAndFlush(
-                        Envelope.newBuilder().setSecaggReveal(s.reveal(msg.getSecaggUnmask())).build()));
+                        msg.getSecaggUnmask().getConsistencyCheck()
+                                ? Envelope.newBuilder().setSecaggListSignature(s.signLists(msg.getSecaggUnmask())).build()
+                                : Envelope.newBuilder().setSecaggReveal(s.reveal(msg.getSecaggUnmask())).build()));
                 case EVALUATE_TASK -> startDownload(ctx, msg, msg.getEvaluateTask().getRound(),
                         msg.getEvaluateTask().getModel());
                 case CHUNK -> onChunk(ctx, msg.getChunk());

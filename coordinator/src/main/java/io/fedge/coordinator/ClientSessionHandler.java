@@ -114,6 +114,8 @@ final class ClientSessionHandler extends SimpleChannelInboundHandler<Envelope> {
                     msg.getSecaggShares()));
             case SECAGG_REVEAL -> onSecAgg(msg.getSecaggReveal().getRound(), s -> s.acceptReveal(session.clientId(),
                     msg.getSecaggReveal()));
+            case SECAGG_LIST_SIGNATURE -> onSecAgg(msg.getSecaggListSignature().getRound(),
+                    s -> s.acceptListSignature(session.clientId(), msg.getSecaggListSignature()));
             case ERROR -> onClientError(msg.getError());
             case BYE -> ctx.close();
             case BODY_NOT_SET -> throw new FedgeException(ErrorCode.UNKNOWN_MESSAGE,

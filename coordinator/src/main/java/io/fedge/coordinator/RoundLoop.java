@@ -316,6 +316,15 @@ final class RoundLoop implements Runnable {
                 active.awaitOutcomes();
                 List<Failure> failures = state.aggregationExecutor.submit(active::closeUploads).get();
                 SecAggUnmask request = secAgg.closeMasked();
+                if (secAgg.authenticated()) {
+                    // consistency check: every survivor signs the lists before anyone reveals a share
+                    SecAggUnmask check = request.toBuilder().setConsistencyCheck(true).build();
+                    for (String id : request.getSurvivorsList()) {
+                        send(id, Envelope.newBuilder().setSecaggUnmask(check).build());
+                    }
+                    awaitStage(() -> secAgg.listSignaturesComplete(gone));
+                    request = secAgg.signedRequest(request);
+                }
                 for (String id : request.getSurvivorsList()) {
                     send(id, Envelope.newBuilder().setSecaggUnmask(request).build());
                 }

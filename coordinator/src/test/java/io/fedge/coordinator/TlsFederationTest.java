@@ -127,12 +127,7 @@ class TlsFederationTest {
             closeables.add(client);
             client.start();
         }
-        assertTrue(c.awaitRounds(3, TimeUnit.MINUTES), "rounds did not finish");
-        for (RoundRecord r : c.history().rounds()) {
-            assertTrue(r.succeeded(), "round " + r.round());
-            assertEquals(2, r.clients());
-        }
-        assertEquals(2, c.globalModel().version());
+        assertAllRoundsSucceeded(c, 2, 2);
     }
 
     @ParameterizedTest
@@ -207,6 +202,15 @@ class TlsFederationTest {
         org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(again::isRegistered);
     }
 
+    private static void assertAllRoundsSucceeded(Coordinator c, int clients, long finalVersion) throws InterruptedException {
+        assertTrue(c.awaitRounds(3, TimeUnit.MINUTES), "rounds did not finish");
+        for (RoundRecord r : c.history().rounds()) {
+            assertTrue(r.succeeded(), "round " + r.round());
+            assertEquals(clients, r.clients());
+        }
+        assertEquals(finalVersion, c.globalModel().version());
+    }
+
     private FederatedClient tlsClient(Coordinator c, String id, SslProvider provider) throws Exception {
         FederatedClient client = FederatedClient.builder()
                 .coordinator(c.localAddress())
@@ -218,6 +222,44 @@ class TlsFederationTest {
                 .build();
         closeables.add(client);
         return client.start();
+    }
+
+    @Test
+    void secureAggregationOverMutualTlsSignsKeysAndChecksTheSurvivorList() throws Exception {
+        Coordinator c = Coordinator.builder()
+                .bind(new InetSocketAddress("127.0.0.1", 0))
+                .initialModel(Dl4jModels.initialModel(ModelPresets.mlp(7, 0.05)))
+                .strategy(FedAvg.builder().minFitClients(3).minAvailableClients(3)
+                        .instructions(new FitInstructions(1, 32, 0.05, "fp32")).build())
+                .rounds(2)
+                .roundTimeout(Duration.ofMinutes(2))
+                .tls(TlsContexts.server(dir, TlsContexts.provider()))
+                .secureAggregation(SecureAggregation.defaults())
+                .build();
+        closeables.add(c);
+        c.start();
+        for (int i = 0; i < 3; i++) {
+            String id = "client-" + i;
+            int[] idx = new int[400];
+            for (int j = 0; j < idx.length; j++) {
+                idx[j] = i * 400 + j;
+            }
+            FederatedClient client = FederatedClient.builder()
+                    .coordinator(c.localAddress())
+                    .clientId(id)
+                    .tls(TlsContexts.client(dir, id, TlsContexts.provider()))
+                    .secureAggregationIdentity(new io.fedge.comm.secagg.SecAggIdentity(dir.loadClient(id),
+                            dir.loadCaCertificate()))
+                    .data(train.toDataSet(idx))
+                    .seed(i)
+                    .build();
+            closeables.add(client);
+            client.start();
+        }
+        assertAllRoundsSucceeded(c, 3, 2);
+        for (RoundRecord r : c.history().rounds()) {
+            assertTrue(r.secAggCoordinatorSeconds() > 0);
+        }
     }
 
     @Test

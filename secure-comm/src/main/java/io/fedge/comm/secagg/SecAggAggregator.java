@@ -359,6 +359,45 @@ public final class SecAggAggregator {
         return SecAggUnmask.newBuilder().setRound(round).addAllSurvivors(s).addAllDropped(d).build();
     }
 
+    /** Whether every client's keys came signed with a certificate: the unmask stage then starts with a consistency check. */
+    public synchronized boolean authenticated() {
+        return !keys.isEmpty() && keys.values().stream()
+                .allMatch(k -> !k.wire().getSignature().isEmpty() && !k.wire().getCertificate().isEmpty());
+    }
+
+    private final Map<String, io.fedge.comm.proto.SecAggListSignature> listSignatures = new TreeMap<>();
+
+    /** A survivor's signature over the lists of the consistency check (not verified here: clients check them). */
+    public synchronized void acceptListSignature(String id, io.fedge.comm.proto.SecAggListSignature msg) {
+        checkRound(msg.getRound());
+        require(Stage.UNMASK, id, "a survivor-list signature");
+        if (!survivors.contains(id)) {
+            throw new FedgeException(ErrorCode.UNEXPECTED_MESSAGE, id + " is not a survivor of round " + round);
+        }
+        if (msg.getSignature().size() > 1024 || listSignatures.containsKey(id)) {
+            throw new FedgeException(ErrorCode.MALFORMED, id + " sent an oversized or second list signature");
+        }
+        listSignatures.put(id, msg.toBuilder().setClientId(id).setCertificate(keys.get(id).wire().getCertificate()).build());
+    }
+
+    /** Whether every survivor signed the lists or is {@code gone}. */
+    public synchronized boolean listSignaturesComplete(Predicate<String> gone) {
+        return survivors.stream().allMatch(id -> listSignatures.containsKey(id) || gone.test(id));
+    }
+
+    /**
+     * The reveal request carrying the survivors' signatures over its lists.
+     *
+     * @throws FedgeException ({@link ErrorCode#SECURE_AGGREGATION_ABORTED}) if fewer than the threshold signed
+     */
+    public synchronized SecAggUnmask signedRequest(SecAggUnmask request) {
+        if (listSignatures.size() < threshold) {
+            throw abort("only " + listSignatures.size() + " survivors signed the survivor list, the threshold is "
+                    + threshold);
+        }
+        return request.toBuilder().setConsistencyCheck(false).addAllSignatures(listSignatures.values()).build();
+    }
+
     public synchronized Set<String> survivors() {
         return survivors;
     }

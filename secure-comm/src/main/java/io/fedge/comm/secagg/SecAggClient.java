@@ -68,6 +68,9 @@ public final class SecAggClient {
     /** The pairwise mask seed with each neighbour that shared, by id. */
     private final Map<String, byte[]> pairSeeds = new LinkedHashMap<>();
     private long busyNanos;
+    /** The survivor and dropped lists this client signed in the consistency check, or null. */
+    private Set<String> signedSurvivors;
+    private Set<String> signedDropped;
 
     public SecAggClient(String id, long round, MaskedWords words, SecureRandom random) {
         this(id, round, words, random, null);
@@ -256,22 +259,30 @@ public final class SecAggClient {
     }
 
     /**
-     * Stage 4: for each neighbour that shared with this client, the share of its self-mask seed if
-     * it survived or of its mask key if it dropped out. Answers once per round.
+     * Stage 4a, with certificates: this client's signature over the survivor and dropped lists.
+     * It signs one pair of lists per round; asked to sign different ones, it refuses.
      *
-     * @throws FedgeException if asked twice, if a client is listed as both, if this client is not
-     *     listed as a survivor, if a neighbour it masked against is in neither list, or if fewer
-     *     than the threshold survived
+     * @throws FedgeException as {@link #reveal} would for the same request
      */
-    public synchronized SecAggReveal reveal(SecAggUnmask request) {
-        long t0 = System.nanoTime();
+    public synchronized io.fedge.comm.proto.SecAggListSignature signLists(SecAggUnmask request) {
         checkRound(request.getRound());
-        if (stage == Stage.REVEALED) {
-            throw aborted("shares for round " + round + " were already revealed once");
+        if (identity == null) {
+            throw new FedgeException(ErrorCode.UNEXPECTED_MESSAGE, "no certificate to sign the survivor list with");
         }
-        require(Stage.READY, "an unmask request");
+        require(Stage.READY, "a consistency check");
         Set<String> survivors = new HashSet<>(request.getSurvivorsList());
         Set<String> dropped = new HashSet<>(request.getDroppedList());
+        checkLists(survivors, dropped);
+        if (signedSurvivors != null && (!signedSurvivors.equals(survivors) || !signedDropped.equals(dropped))) {
+            throw aborted("asked to sign a second, different survivor list for round " + round);
+        }
+        signedSurvivors = survivors;
+        signedDropped = dropped;
+        return io.fedge.comm.proto.SecAggListSignature.newBuilder().setRound(round)
+                .setSignature(identity.signLists(round, survivors, dropped)).build();
+    }
+
+    private void checkLists(Set<String> survivors, Set<String> dropped) {
         if (!survivors.contains(id)) {
             throw aborted("the unmask request does not list this client's own update");
         }
@@ -288,6 +299,51 @@ public final class SecAggClient {
         if (survivors.size() < threshold) {
             throw aborted(survivors.size() + " survivors are fewer than the threshold " + threshold);
         }
+    }
+
+    /**
+     * With certificates, the request must carry at least the threshold of valid signatures by
+     * distinct survivors over exactly these lists, the ones this client signed: no survivor can
+     * have been told a different story.
+     */
+    private void checkConsistency(SecAggUnmask request, Set<String> survivors, Set<String> dropped) {
+        if (identity == null) {
+            return;
+        }
+        if (signedSurvivors == null || !signedSurvivors.equals(survivors) || !signedDropped.equals(dropped)) {
+            throw aborted("the reveal request's lists are not the ones this client signed");
+        }
+        Set<String> valid = new HashSet<>();
+        for (io.fedge.comm.proto.SecAggListSignature s : request.getSignaturesList()) {
+            if (survivors.contains(s.getClientId()) && identity.listSignedBy(round, survivors, dropped, s.getClientId(),
+                    s.getSignature(), s.getCertificate())) {
+                valid.add(s.getClientId());
+            }
+        }
+        if (valid.size() < threshold) {
+            throw aborted("only " + valid.size() + " survivors signed the survivor list, the threshold is " + threshold);
+        }
+    }
+
+    /**
+     * Stage 4: for each neighbour that shared with this client, the share of its self-mask seed if
+     * it survived or of its mask key if it dropped out. Answers once per round.
+     *
+     * @throws FedgeException if asked twice, if a client is listed as both, if this client is not
+     *     listed as a survivor, if a neighbour it masked against is in neither list, or if fewer
+     *     than the threshold survived
+     */
+    public synchronized SecAggReveal reveal(SecAggUnmask request) {
+        long t0 = System.nanoTime();
+        checkRound(request.getRound());
+        if (stage == Stage.REVEALED) {
+            throw aborted("shares for round " + round + " were already revealed once");
+        }
+        require(Stage.READY, "an unmask request");
+        Set<String> survivors = new HashSet<>(request.getSurvivorsList());
+        Set<String> dropped = new HashSet<>(request.getDroppedList());
+        checkLists(survivors, dropped);
+        checkConsistency(request, survivors, dropped);
         stage = Stage.REVEALED;
         SecAggReveal.Builder out = SecAggReveal.newBuilder().setRound(round);
         for (Map.Entry<String, SecAggSharePlain> e : held.entrySet()) {

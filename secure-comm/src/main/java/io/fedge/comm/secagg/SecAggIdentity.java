@@ -65,6 +65,35 @@ public record SecAggIdentity(Credentials credentials, X509Certificate ca) {
         }
     }
 
+    private static final byte[] LIST_DOMAIN = "fedge-secagg-survivors-v1\0".getBytes(StandardCharsets.US_ASCII);
+
+    private static byte[] listMessage(long round, java.util.Collection<String> survivors, java.util.Collection<String> dropped) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.writeBytes(LIST_DOMAIN);
+        out.writeBytes((round + "\0" + String.join("\n", new java.util.TreeSet<>(survivors)) + "\0"
+                + String.join("\n", new java.util.TreeSet<>(dropped))).getBytes(StandardCharsets.UTF_8));
+        return out.toByteArray();
+    }
+
+    /** This client's signature over a round's survivor and dropped lists. */
+    ByteString signLists(long round, java.util.Collection<String> survivors, java.util.Collection<String> dropped) {
+        PrivateKey key = credentials.key();
+        try {
+            Signature s = Signature.getInstance(algorithm(key.getAlgorithm()));
+            s.initSign(key);
+            s.update(listMessage(round, survivors, dropped));
+            return ByteString.copyFrom(s.sign());
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("cannot sign the survivor list", e);
+        }
+    }
+
+    /** Whether {@code signer}'s certificate is the CA's, names it, and signed these lists. */
+    boolean listSignedBy(long round, java.util.Collection<String> survivors, java.util.Collection<String> dropped,
+                         String signer, ByteString signature, ByteString certificate) {
+        return signedBy(signer, certificate, listMessage(round, survivors, dropped), signature);
+    }
+
     ByteString certificate() {
         try {
             return ByteString.copyFrom(credentials.certificate().getEncoded());
@@ -83,23 +112,28 @@ public record SecAggIdentity(Credentials credentials, X509Certificate ca) {
         if (signature.isEmpty() || certificate.isEmpty()) {
             throw aborted(peerId + "'s keys come without a signature");
         }
+        if (!signedBy(peerId, certificate, message(round, peerId, cipherKey, maskKey), signature)) {
+            throw aborted(peerId + "'s keys are not signed by a certificate of the CA naming it");
+        }
+    }
+
+    /** Whether {@code certificate} is a valid certificate of the CA naming {@code signer} and its key signed {@code message}. */
+    private boolean signedBy(String signer, ByteString certificate, byte[] message, ByteString signature) {
         try {
             X509Certificate cert = (X509Certificate) CertificateFactory.getInstance("X.509")
                     .generateCertificate(new ByteArrayInputStream(certificate.toByteArray()));
             cert.verify(ca.getPublicKey());
             cert.checkValidity();
-            if (!TlsContexts.commonName(cert).map(peerId::equals).orElse(false)) {
-                throw aborted("the certificate presented for " + peerId + " names someone else");
+            if (!TlsContexts.commonName(cert).map(signer::equals).orElse(false)) {
+                return false;
             }
             PublicKey key = cert.getPublicKey();
             Signature s = Signature.getInstance(algorithm(key.getAlgorithm()));
             s.initVerify(key);
-            s.update(message(round, peerId, cipherKey, maskKey));
-            if (!s.verify(signature.toByteArray())) {
-                throw aborted(peerId + "'s keys are not the ones its certificate signed");
-            }
+            s.update(message);
+            return s.verify(signature.toByteArray());
         } catch (GeneralSecurityException | IllegalArgumentException e) {
-            throw aborted(peerId + "'s certificate or signature does not verify: " + e.getMessage());
+            return false;
         }
     }
 

@@ -360,10 +360,38 @@ class SecAggProtocolTest {
             aggregator.fold(e.getKey(), 10, c.mask(delta, 10, PER_CHUNK), PER_CHUNK);
         }
         SecAggUnmask request = aggregator.closeMasked();
+        assertTrue(aggregator.authenticated());
+        // without the consistency check's signatures, nobody reveals anything
+        SecAggUnmask unsignedRequest = request;
+        assertEquals(ErrorCode.SECURE_AGGREGATION_ABORTED,
+                assertThrows(FedgeException.class, () -> clients.get("client-002").reveal(unsignedRequest)).code());
         for (String id : request.getSurvivorsList()) {
-            aggregator.acceptReveal(id, clients.get(id).reveal(request));
+            aggregator.acceptListSignature(id, clients.get(id).signLists(request.toBuilder().setConsistencyCheck(true).build()));
+        }
+        // a client signs one pair of lists per round
+        SecAggUnmask otherLists = request.toBuilder().clearSurvivors().addAllSurvivors(request.getSurvivorsList().subList(0, 4))
+                .addDropped(request.getSurvivors(4)).build();
+        assertEquals(ErrorCode.SECURE_AGGREGATION_ABORTED,
+                assertThrows(FedgeException.class, () -> clients.get("client-000").signLists(otherLists)).code());
+        SecAggUnmask signed = aggregator.signedRequest(request);
+        // too few signatures, or signatures over other lists, are refused
+        SecAggUnmask thin = signed.toBuilder().clearSignatures().addAllSignatures(signed.getSignaturesList().subList(0, 2))
+                .build();
+        assertEquals(ErrorCode.SECURE_AGGREGATION_ABORTED,
+                assertThrows(FedgeException.class, () -> clients.get("client-001").reveal(thin)).code());
+        SecAggUnmask mislabelled = signed.toBuilder().setSignatures(0, signed.getSignatures(0).toBuilder()
+                .setClientId(signed.getSignatures(1).getClientId())).setSignatures(1, signed.getSignatures(1).toBuilder()
+                .setSignature(signed.getSignatures(0).getSignature())).build();
+        for (String id : request.getSurvivorsList()) {
+            aggregator.acceptReveal(id, clients.get(id).reveal(signed));
         }
         assertEquals(0.25f, aggregator.finish().meanDelta()[123], 1e-6f);
+        // (a signature moved to another signer's name does not count: checked on a fresh identity)
+        SecAggIdentity checker = new SecAggIdentity(ca.issueClient("client-009", java.time.Duration.ofDays(1)),
+                ca.certificate());
+        io.fedge.comm.proto.SecAggListSignature moved = mislabelled.getSignatures(1);
+        assertTrue(!checker.listSignedBy(7, request.getSurvivorsList(), request.getDroppedList(), moved.getClientId(),
+                moved.getSignature(), moved.getCertificate()));
     }
 
     @Test
