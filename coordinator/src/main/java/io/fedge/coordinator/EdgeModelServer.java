@@ -69,6 +69,9 @@ final class EdgeModelServer implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        if (config.tls() != null) {
+                            ch.pipeline().addLast(config.tls().newHandler(ch.alloc()));
+                        }
                         ch.pipeline().addLast(new ReadTimeoutHandler(30, TimeUnit.SECONDS))
                                 .addLast(new HttpServerCodec(4096, 8192, 8192))
                                 .addLast(new HttpObjectAggregator(4096))
@@ -76,7 +79,8 @@ final class EdgeModelServer implements AutoCloseable {
                     }
                 }).bind(config.httpBind()).sync().channel();
         InetSocketAddress address = (InetSocketAddress) channel.localAddress();
-        log.info("edge models served at http://{}:{}/edge-model", address.getHostString(), address.getPort());
+        log.info("edge models served at {}://{}:{}/edge-model", config.tls() == null ? "http" : "https",
+                address.getHostString(), address.getPort());
         return address;
     }
 

@@ -18,9 +18,17 @@ import java.util.Objects;
  * @param student a student preset ({@code mlp-small}, {@code cnn-small})
  * @param transfer data the coordinator may hold to distil on; never the evaluation set
  * @param test the evaluation set the accuracies in the edge model's metadata are measured on
+ * @param tls a server context (no client authentication: {@code TlsContexts.serverWithoutClientAuth})
+ *     to serve over HTTPS, or null for plain HTTP
  */
 public record EdgePublishing(int everyRounds, String student, DataSet transfer, DataSet test, Distiller distiller,
-                             EdgeQuantizer quantizer, InetSocketAddress httpBind) {
+                             EdgeQuantizer quantizer, InetSocketAddress httpBind, io.netty.handler.ssl.SslContext tls) {
+    /** Served over plain HTTP (the file is signed, not encrypted). */
+    public EdgePublishing(int everyRounds, String student, DataSet transfer, DataSet test, Distiller distiller,
+                          EdgeQuantizer quantizer, InetSocketAddress httpBind) {
+        this(everyRounds, student, transfer, test, distiller, quantizer, httpBind, null);
+    }
+
     public EdgePublishing {
         if (everyRounds <= 0) {
             throw new IllegalArgumentException("everyRounds must be positive: " + everyRounds);
@@ -31,5 +39,8 @@ public record EdgePublishing(int everyRounds, String student, DataSet transfer, 
         Objects.requireNonNull(distiller, "distiller");
         Objects.requireNonNull(quantizer, "quantizer");
         Objects.requireNonNull(httpBind, "httpBind");
+        if (tls != null && !tls.isServer()) {
+            throw new IllegalArgumentException("edge publishing needs a server TLS context");
+        }
     }
 }

@@ -89,6 +89,52 @@ class EdgePublishingTest {
     }
 
     @Test
+    void overHttpsDevicesTrustTheFleetCaAndNothingElse(@org.junit.jupiter.api.io.TempDir java.nio.file.Path certs)
+            throws Exception {
+        io.fedge.comm.tls.CertificateDirectory dir = new io.fedge.comm.tls.CertificateDirectory(certs);
+        io.fedge.comm.tls.CertificateAuthority ca = dir.createAuthority("edge-ca", Duration.ofDays(1),
+                java.time.Clock.systemUTC());
+        dir.issueServer(ca, List.of("127.0.0.1", "localhost"), Duration.ofDays(1));
+        LabeledImages train = FashionMnist.load(FashionMnist.DEFAULT_DIR, FashionMnist.Split.TRAIN);
+        KeyPair keys = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+        try (Coordinator c = Coordinator.builder()
+                .bind(new InetSocketAddress("127.0.0.1", 0))
+                .initialModel(Dl4jModels.initialModel(ModelPresets.mlp(7, 0.05)))
+                .strategy(FedAvg.builder().minFitClients(1).minAvailableClients(1)
+                        .instructions(new FitInstructions(1, 32, 0.05, "fp32")).build())
+                .rounds(1)
+                .modelSigningKey(keys.getPrivate())
+                .edgePublishing(new EdgePublishing(1, "mlp-small", train.toDataSet(range(59_500, 60_000)),
+                        FashionMnist.load(FashionMnist.DEFAULT_DIR, FashionMnist.Split.TEST).head(200).toDataSet(),
+                        new Distiller(4, 0.7, 1, 64, 0.002, 1), new EdgeQuantizer(EdgeModel.Mode.FULL_INTEGER, 99.99),
+                        new InetSocketAddress("127.0.0.1", 0),
+                        io.fedge.comm.tls.TlsContexts.serverWithoutClientAuth(dir, io.fedge.comm.tls.TlsContexts.provider())))
+                .build()) {
+            c.start();
+            try (FederatedClient real = FederatedClient.builder().coordinator(c.localAddress()).clientId("c0")
+                    .data(train.toDataSet(range(0, 300))).seed(1).build().start()) {
+                assertTrue(c.awaitRounds(3, TimeUnit.MINUTES));
+                Awaitility.await().atMost(Duration.ofMinutes(2)).until(() -> c.publishedEdgeModelVersion() == 1);
+                URI https = URI.create("https://127.0.0.1:" + c.edgeModelAddress().getPort() + "/edge-model");
+                EdgeModelFetcher trusting = new EdgeModelFetcher(https, keys.getPublic(),
+                        EdgeModelFetcher.trusting(dir.loadCaCertificate()));
+                assertEquals("\"v1\"", trusting.fetchIfNewer(null).orElseThrow().etag());
+                EdgeModelFetcher defaults = new EdgeModelFetcher(https, keys.getPublic());
+                assertThrows(java.io.IOException.class, () -> defaults.fetchIfNewer(null),
+                        "the JDK's default trust does not know the fleet's CA");
+            }
+        }
+    }
+
+    private static int[] range(int from, int to) {
+        int[] out = new int[to - from];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = from + i;
+        }
+        return out;
+    }
+
+    @Test
     void edgePublishingWithoutASigningKeyIsRefusedAtBuild() {
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> Coordinator.builder()
                 .initialModel(Dl4jModels.initialModel(ModelPresets.mlp(7, 0.05)))

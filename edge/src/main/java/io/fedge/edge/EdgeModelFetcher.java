@@ -33,9 +33,48 @@ public final class EdgeModelFetcher {
     private final HttpClient http;
 
     public EdgeModelFetcher(URI uri, PublicKey trustedKey) {
+        this(uri, trustedKey, null);
+    }
+
+    /**
+     * For an {@code https} URI: {@code tls} decides whom to trust, for example
+     * {@link #trusting(java.security.cert.X509Certificate)} the fleet's CA; null for the JDK's defaults.
+     */
+    public EdgeModelFetcher(URI uri, PublicKey trustedKey, javax.net.ssl.SSLContext tls) {
         this.uri = Objects.requireNonNull(uri, "uri");
         this.trustedKey = Objects.requireNonNull(trustedKey, "trustedKey");
-        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+        HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10));
+        if (tls != null) {
+            b.sslContext(tls);
+        }
+        this.http = b.build();
+    }
+
+    /** A TLS context that trusts exactly {@code ca} (the fleet's CA, {@code ca.crt}). */
+    public static javax.net.ssl.SSLContext trusting(java.security.cert.X509Certificate ca) throws IOException {
+        try {
+            java.security.KeyStore store = java.security.KeyStore.getInstance(java.security.KeyStore.getDefaultType());
+            store.load(null, null);
+            store.setCertificateEntry("fedge-ca", ca);
+            javax.net.ssl.TrustManagerFactory f = javax.net.ssl.TrustManagerFactory.getInstance(
+                    javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+            f.init(store);
+            javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLSv1.3");
+            ctx.init(null, f.getTrustManagers(), null);
+            return ctx;
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IOException("cannot build a TLS context trusting " + ca.getSubjectX500Principal(), e);
+        }
+    }
+
+    /** Reads a PEM certificate ({@code ca.crt}). */
+    public static java.security.cert.X509Certificate readCertificate(java.nio.file.Path pem) throws IOException {
+        try (var in = java.nio.file.Files.newInputStream(pem)) {
+            return (java.security.cert.X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509")
+                    .generateCertificate(in);
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IOException(pem + " is not an X.509 certificate: " + e.getMessage(), e);
+        }
     }
 
     /** Reads an Ed25519 public key from a PEM file ({@code model-signing.pub}, as {@code fedge certs init} writes it). */

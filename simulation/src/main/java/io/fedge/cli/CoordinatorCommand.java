@@ -113,7 +113,8 @@ final class CoordinatorCommand implements Callable<Integer> {
             + "clients); default ${DEFAULT-VALUE}")
     int edgeTransfer = 5_000;
 
-    @Option(names = "--edge-port", description = "HTTP port serving GET /edge-model; default ${DEFAULT-VALUE}")
+    @Option(names = "--edge-port", description = "port serving GET /edge-model, over HTTPS with the coordinator's "
+            + "certificate (plain HTTP with --insecure); default ${DEFAULT-VALUE}")
     int edgePort = 7071;
 
     @Option(names = "--heap-probe", description = "benchmark: measure live heap after every folded update (slow)")
@@ -200,7 +201,7 @@ final class CoordinatorCommand implements Callable<Integer> {
             builder.edgePublishing(new io.fedge.coordinator.EdgePublishing(edgeEvery, edgeStudent, train.toDataSet(slice),
                     FashionMnist.load(data, FashionMnist.Split.TEST).toDataSet(), io.fedge.export.Distiller.defaults(),
                     new io.fedge.export.EdgeQuantizer(io.fedge.edge.EdgeModel.Mode.FULL_INTEGER, 99.99),
-                    new InetSocketAddress(host, edgePort)));
+                    new InetSocketAddress(host, edgePort), security.edgeServer()));
         }
         return builder.build();
     }

@@ -24,11 +24,15 @@ import java.util.concurrent.Callable;
                 + "with the pure-Java int8 engine on the Fashion-MNIST test set.")
 final class EdgeClientCommand implements Callable<Integer> {
     @Option(names = "--url", description = "the coordinator's edge model URL; default ${DEFAULT-VALUE}")
-    URI url = URI.create("http://127.0.0.1:7071/edge-model");
+    URI url = URI.create("https://127.0.0.1:7071/edge-model");
 
     @Option(names = "--key", description = "the coordinator's model-signing public key (model-signing.pub); "
             + "default ${DEFAULT-VALUE}")
     Path key = Path.of("certs", "model-signing.pub");
+
+    @Option(names = "--ca", description = "for an https URL: the fleet's CA certificate to trust (ca.crt); "
+            + "default ${DEFAULT-VALUE}")
+    Path ca = Path.of("certs", "ca.crt");
 
     @Option(names = "--data", description = "Fashion-MNIST folder; default ${DEFAULT-VALUE}")
     Path data = FashionMnist.DEFAULT_DIR;
@@ -38,7 +42,8 @@ final class EdgeClientCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        EdgeModelFetcher fetcher = new EdgeModelFetcher(url, EdgeModelFetcher.readPublicKey(key));
+        EdgeModelFetcher fetcher = new EdgeModelFetcher(url, EdgeModelFetcher.readPublicKey(key),
+                "https".equals(url.getScheme()) ? EdgeModelFetcher.trusting(EdgeModelFetcher.readCertificate(ca)) : null);
         float[][] images = FashionMnist.load(data, FashionMnist.Split.TEST).toDataSet().getFeatures().toFloatMatrix();
         int[] labels = FashionMnist.load(data, FashionMnist.Split.TEST).labels();
         String etag = null;

@@ -38,6 +38,14 @@ final class TransportSecurity {
         return TlsContexts.server(dir, TlsContexts.provider());
     }
 
+    /** The edge model endpoint's context: the coordinator's certificate, no client authentication; null with {@code --insecure}. */
+    SslContext edgeServer() throws IOException {
+        if (insecure) {
+            return null;
+        }
+        return TlsContexts.serverWithoutClientAuth(directory(List.of("server.crt", "server.key")), TlsContexts.provider());
+    }
+
     /** The coordinator's model-signing key ({@code model-signing.key}), or null with {@code --insecure}. */
     PrivateKey modelSigningKey() throws IOException {
         return insecure ? null : directory(List.of("model-signing.key")).loadModelSigningKey();

@@ -53,6 +53,19 @@ public final class TlsContexts {
     }
 
     /**
+     * A server context with the coordinator's certificate that asks clients for none: for
+     * endpoints devices without certificates use, such as the edge model download.
+     */
+    public static SslContext serverWithoutClientAuth(CertificateDirectory dir, SslProvider provider) throws IOException {
+        Credentials server = Credentials.load(dir.serverCertificate(), dir.serverKey());
+        return SslContextBuilder.forServer(server.key(), server.certificate())
+                .sslProvider(provider)
+                .protocols(PROTOCOL)
+                .clientAuth(ClientAuth.NONE)
+                .build();
+    }
+
+    /**
      * A client's context from {@code dir}: {@code ca.crt} and {@code clients/ID.crt}, {@code .key};
      * with {@code ca.crl} there too, the coordinator's certificate is checked against it at every
      * handshake (re-read when it changes), so a revoked coordinator is refused.
