@@ -47,7 +47,9 @@ final class ActiveRound {
     final int maxChunkElements;
     final long deadlineMillis;
 
-    private final FitAggregation aggregation;
+    /** The strategy's aggregation; a secure round creates it only when the unmasked mean is ready. */
+    private FitAggregation aggregation;
+    private final java.util.function.Supplier<FitAggregation> aggregationFactory;
     /** The round's secure aggregation, or null when updates are aggregated in the clear. */
     private final SecAggAggregator secAgg;
     private double clientSecAggMillis;
@@ -70,6 +72,17 @@ final class ActiveRound {
     ActiveRound(long round, long modelVersion, FitInstructions instructions, UpdateCodec codec, int parameterCount,
                 int maxChunkElements, long deadlineMillis, List<String> selected, FitAggregation aggregation,
                 RoundListener listener, KeyPair updateKeys, SecAggAggregator secAgg) {
+        this(round, modelVersion, instructions, codec, parameterCount, maxChunkElements, deadlineMillis, selected,
+                () -> aggregation, listener, updateKeys, secAgg);
+        this.aggregation = aggregation;
+    }
+
+    /** With the strategy's aggregation made on first use: a secure round needs it only once the mean is unmasked. */
+    ActiveRound(long round, long modelVersion, FitInstructions instructions, UpdateCodec codec, int parameterCount,
+                int maxChunkElements, long deadlineMillis, List<String> selected,
+                java.util.function.Supplier<FitAggregation> aggregationFactory,
+                RoundListener listener, KeyPair updateKeys, SecAggAggregator secAgg) {
+        this.aggregationFactory = aggregationFactory;
         this.updateKeys = updateKeys;
         this.secAgg = secAgg;
         this.round = round;
@@ -79,7 +92,7 @@ final class ActiveRound {
         this.parameterCount = parameterCount;
         this.maxChunkElements = maxChunkElements;
         this.deadlineMillis = deadlineMillis;
-        this.aggregation = aggregation;
+
         this.listener = listener;
         for (String id : selected) {
             status.put(id, Status.SELECTED);
@@ -88,6 +101,14 @@ final class ActiveRound {
 
     int selectedCount() {
         return status.size();
+    }
+
+    /** The strategy's aggregation, made on first use; only the aggregation thread calls this. */
+    private FitAggregation aggregation() {
+        if (aggregation == null) {
+            aggregation = aggregationFactory.get();
+        }
+        return aggregation;
     }
 
     /** The round's secure aggregation, or null. */
@@ -311,7 +332,7 @@ final class ActiveRound {
         }
         FitResult fit = new FitResult(clientId, result.getNumExamples(), result.getLoss(), result.getMetricsMap(),
                 Duration.ofMillis(result.getDurationMs()));
-        aggregation.accept(fit, delta);
+        aggregation().accept(fit, delta);
         lock.lock();
         try {
             lossSum += result.getLoss() * result.getNumExamples();
@@ -330,12 +351,12 @@ final class ActiveRound {
         } finally {
             lock.unlock();
         }
-        List<byte[]> raw = new ArrayList<>(chunks.size());
+        List<java.nio.ByteBuffer> raw = new ArrayList<>(chunks.size());
         for (ByteString c : chunks) {
-            raw.add(c.toByteArray());
+            raw.add(c.asReadOnlyByteBuffer()); // no copy: the staged upload is summed in place
         }
         try {
-            secAgg.fold(clientId, result.getNumExamples(), raw, perChunk);
+            secAgg.foldBuffers(clientId, result.getNumExamples(), raw, perChunk);
         } catch (FedgeException e) {
             clientFailed(clientId, e.getMessage());
             throw e;
@@ -421,8 +442,8 @@ final class ActiveRound {
      */
     Outcome close() {
         List<Failure> all = closeUploads();
-        Optional<float[]> params = aggregation.finish(all);
-        return new Outcome(params, aggregation.accepted(), all, meanTrainLoss());
+        Optional<float[]> params = aggregation().finish(all);
+        return new Outcome(params, aggregation().accepted(), all, meanTrainLoss());
     }
 
     /** Closes the round to further results; returns every failure. */
@@ -462,7 +483,7 @@ final class ActiveRound {
         float[] mean = result.meanDelta();
         FitResult fit = new FitResult("secure-aggregate", result.totalWeight(), meanTrainLoss(), Map.of(),
                 Duration.ZERO);
-        aggregation.accept(fit, visitor -> {
+        aggregation().accept(fit, visitor -> {
             int block = Math.max(1, maxChunkElements);
             float[] scratch = new float[Math.min(block, mean.length)];
             for (int offset = 0; offset < mean.length; offset += block) {
@@ -471,7 +492,7 @@ final class ActiveRound {
                 visitor.visit(offset, scratch, n);
             }
         });
-        Optional<float[]> params = aggregation.finish(failures);
+        Optional<float[]> params = aggregation().finish(failures);
         return new Outcome(params, result.survivors(), failures, meanTrainLoss());
     }
 

@@ -179,9 +179,13 @@ final class RoundLoop implements Runnable {
                 : new SecAggAggregator(round, ids, maskedWords(plan.clients()), current.parameterCount(),
                         state.secureAggregation.maxNeighbours(), state.secureAggregation.thresholdFraction(),
                         new java.security.SecureRandom()); // the graph must not be predictable, and must not shift the seeded rng
+        // a plain round allocates its accumulator now (after listeners heard of the round); a secure one only
+        // when the unmasked mean is ready, so it never holds the accumulator and the masked sum at once
+        io.fedge.aggregation.FitAggregation plainAggregation = secAgg == null ? strategy.beginFit(round, current) : null;
         ActiveRound active = new ActiveRound(round, current.version(), plan.instructions(), codec,
                 current.parameterCount(), state.limits.updateChunkElements(), deadline, ids,
-                strategy.beginFit(round, current), listener, roundKeys, secAgg);
+                secAgg == null ? (java.util.function.Supplier<io.fedge.aggregation.FitAggregation>) () -> plainAggregation
+                        : () -> strategy.beginFit(round, current), listener, roundKeys, secAgg);
         state.round = active;
         TrainTask.Builder taskBody = TrainTask.newBuilder();
         if (roundKeys != null) {

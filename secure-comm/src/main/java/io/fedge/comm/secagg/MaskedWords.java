@@ -134,6 +134,24 @@ public record MaskedWords(int wordBits, int fractionBits, double clipRange, long
         }
     }
 
+    /** As {@link #addTo(long[], int, byte[], int)}, reading the chunk from a buffer (its position to its limit) without copying it. */
+    public void addTo(long[] sum, int offset, java.nio.ByteBuffer data, int n) {
+        java.nio.ByteBuffer in = data.slice().order(ByteOrder.LITTLE_ENDIAN);
+        if (in.remaining() != n * wordBytes()) {
+            throw new FedgeException(ErrorCode.SHAPE_MISMATCH, "a chunk of " + n + " masked values must be "
+                    + n * wordBytes() + " bytes, not " + in.remaining());
+        }
+        if (wordBits == 32) {
+            for (int i = 0; i < n; i++) {
+                sum[offset + i] += in.getInt(4 * i);
+            }
+        } else {
+            for (int i = 0; i < n; i++) {
+                sum[offset + i] += in.getLong(8 * i);
+            }
+        }
+    }
+
     /** A summed word's value as a signed {@code wordBits}-bit number, divided by 2^fractionBits and {@code totalWeight}. */
     public double decodeMean(long sum, long totalWeight) {
         long signed = wordBits == 32 ? (long) (int) sum : sum;

@@ -289,6 +289,15 @@ public final class SecAggAggregator {
      * @throws FedgeException if the client is not committed or already folded, or a chunk has the wrong size
      */
     public synchronized void fold(String id, long numExamples, List<byte[]> chunks, int perChunk) {
+        List<java.nio.ByteBuffer> buffers = new ArrayList<>(chunks.size());
+        for (byte[] c : chunks) {
+            buffers.add(java.nio.ByteBuffer.wrap(c));
+        }
+        foldBuffers(id, numExamples, buffers, perChunk);
+    }
+
+    /** As {@link #fold}, reading each chunk from its buffer's position to its limit, without copying. */
+    public synchronized void foldBuffers(String id, long numExamples, List<java.nio.ByteBuffer> chunks, int perChunk) {
         long t0 = System.nanoTime();
         require(Stage.MASKED, id, "a masked update");
         if (!shared.contains(id)) {
@@ -307,8 +316,8 @@ public final class SecAggAggregator {
         }
         for (int c = 0; c < chunks.size(); c++) {
             int n = Math.min(perChunk, parameterCount - c * perChunk);
-            if (chunks.get(c).length != n * words.wordBytes()) {
-                throw new FedgeException(ErrorCode.SHAPE_MISMATCH, "masked chunk " + c + " is " + chunks.get(c).length
+            if (chunks.get(c).remaining() != n * words.wordBytes()) {
+                throw new FedgeException(ErrorCode.SHAPE_MISMATCH, "masked chunk " + c + " is " + chunks.get(c).remaining()
                         + " bytes, " + n * words.wordBytes() + " expected");
             }
         }
