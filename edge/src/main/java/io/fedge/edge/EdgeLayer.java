@@ -50,32 +50,6 @@ public sealed interface EdgeLayer permits QuantizedDense, SparseQuantizedDense, 
         return (byte) Math.max(low, Math.min(127, (int) Math.rint(v)));
     }
 
-    /** Writes per-channel scales, then int32 biases. */
-    static void writeScalesAndBiases(DataOutputStream s, float[] scales, int[] biases) throws IOException {
-        for (float f : scales) {
-            s.writeFloat(f);
-        }
-        for (int b : biases) {
-            s.writeInt(b);
-        }
-    }
-
-    static float[] readScales(DataInputStream s, int n) throws IOException {
-        float[] scales = new float[n];
-        for (int i = 0; i < n; i++) {
-            scales[i] = EdgeModel.readScale(s);
-        }
-        return scales;
-    }
-
-    static int[] readInts(DataInputStream s, int n) throws IOException {
-        int[] v = new int[n];
-        for (int i = 0; i < n; i++) {
-            v[i] = s.readInt();
-        }
-        return v;
-    }
-
     static int checkedSize(DataInputStream in, String what, int max) throws IOException {
         int n = in.readInt();
         if (n <= 0 || n > max) {

@@ -22,13 +22,7 @@ public final class QuantizedConv2d implements EdgeLayer {
     private final int width;
     private final int kernel;
     private final byte[] weights;
-    private final float[] weightScales;
-    private final int[] biases;
-    private final float inputScale;
-    private final float outputScale;
-    private final boolean relu;
-    private final float[] floatBiases;
-    private final float[] requantize;
+    private final ChannelQuantization quantization;
     /** The weights widened to int once for the inner loops. */
     private final int[] wide;
     /** Per-thread buffers, so an inference allocates nothing here; padding cells are never written and stay zero. */
@@ -52,8 +46,14 @@ public final class QuantizedConv2d implements EdgeLayer {
 
     public QuantizedConv2d(int inChannels, int outChannels, int height, int width, int kernel, byte[] weights,
                            float[] weightScales, int[] biases, float inputScale, float outputScale, boolean relu) {
+        this(inChannels, outChannels, height, width, kernel, weights,
+                new ChannelQuantization(weightScales, biases, inputScale, outputScale, relu));
+    }
+
+    QuantizedConv2d(int inChannels, int outChannels, int height, int width, int kernel, byte[] weights,
+                    ChannelQuantization quantization) {
         if (kernel % 2 != 1 || weights.length != outChannels * inChannels * kernel * kernel
-                || weightScales.length != outChannels || biases.length != outChannels) {
+                || quantization.channels() != outChannels) {
             throw new IllegalArgumentException("inconsistent convolution " + inChannels + "->" + outChannels + " k"
                     + kernel);
         }
@@ -63,11 +63,7 @@ public final class QuantizedConv2d implements EdgeLayer {
         this.width = width;
         this.kernel = kernel;
         this.weights = weights;
-        this.weightScales = weightScales;
-        this.biases = biases;
-        this.inputScale = inputScale;
-        this.outputScale = outputScale;
-        this.relu = relu;
+        this.quantization = quantization;
         this.wide = new int[weights.length];
         for (int i = 0; i < weights.length; i++) {
             wide[i] = weights[i];
@@ -76,12 +72,6 @@ public final class QuantizedConv2d implements EdgeLayer {
         int pw = width + 2 * pad;
         int paddedPlane = (height + 2 * pad) * pw + 2 * pad;
         this.scratch = ThreadLocal.withInitial(() -> new Scratch(inChannels * paddedPlane, outChannels, height * pw));
-        this.floatBiases = new float[outChannels];
-        this.requantize = new float[outChannels];
-        for (int o = 0; o < outChannels; o++) {
-            floatBiases[o] = biases[o] * inputScale * weightScales[o];
-            requantize[o] = outputScale > 0 ? inputScale * weightScales[o] / outputScale : 0;
-        }
     }
 
     /** The int8 weights, output-major (a copy). */
@@ -89,24 +79,8 @@ public final class QuantizedConv2d implements EdgeLayer {
         return weights.clone();
     }
 
-    public float[] weightScales() {
-        return weightScales.clone();
-    }
-
-    public int[] biases() {
-        return biases.clone();
-    }
-
-    public float inputScale() {
-        return inputScale;
-    }
-
-    public float outputScale() {
-        return outputScale;
-    }
-
-    public boolean relu() {
-        return relu;
+    public ChannelQuantization quantization() {
+        return quantization;
     }
 
     public int inChannels() {
@@ -156,7 +130,7 @@ public final class QuantizedConv2d implements EdgeLayer {
         int span = height * pw; // output rows in the padded width
         int[][] acc = buffers.acc;
         for (int o = 0; o < outChannels; o++) {
-            java.util.Arrays.fill(acc[o], biases[o]);
+            java.util.Arrays.fill(acc[o], quantization.bias(o));
         }
         // One shifted copy of the input per tap, then every output channel adds its multiple of it:
         // both arrays start at index 0, which is what lets C2 vectorize the inner loop.
@@ -216,20 +190,18 @@ public final class QuantizedConv2d implements EdgeLayer {
     }
 
     private void requantizeInto(int[][] acc, int pw, byte[] y, float[] logits) {
-        int low = relu ? 0 : -127;
         for (int o = 0; o < outChannels; o++) {
             int[] a = acc[o];
-            float m = logits != null ? inputScale * weightScales[o] : requantize[o];
             for (int r = 0; r < height; r++) {
                 int src = r * pw;
                 int dst = (o * height + r) * width;
                 if (logits != null) {
                     for (int col = 0; col < width; col++) {
-                        logits[dst + col] = a[src + col] * m;
+                        logits[dst + col] = quantization.logit(o, a[src + col]);
                     }
                 } else {
                     for (int col = 0; col < width; col++) {
-                        y[dst + col] = EdgeLayer.saturate(a[src + col] * m, low);
+                        y[dst + col] = quantization.requantize(o, a[src + col]);
                     }
                 }
             }
@@ -254,7 +226,7 @@ public final class QuantizedConv2d implements EdgeLayer {
                 int inPlane = c * plane;
                 for (int ky = 0; ky < kernel; ky++) {
                     for (int kx = 0; kx < kernel; kx++) {
-                        float w = weights[((o * inChannels + c) * kernel + ky) * kernel + kx] * weightScales[o];
+                        float w = weights[((o * inChannels + c) * kernel + ky) * kernel + kx] * quantization.weightScale(o);
                         int dy = ky - pad;
                         int dx = kx - pad;
                         for (int r = Math.max(0, -dy); r < Math.min(height, height - dy); r++) {
@@ -268,8 +240,7 @@ public final class QuantizedConv2d implements EdgeLayer {
                 }
             }
             for (int p = base; p < base + plane; p++) {
-                float v = y[p] + floatBiases[o];
-                y[p] = relu && v < 0 ? 0 : v;
+                y[p] = quantization.biasAndActivate(o, y[p]);
             }
         }
     }
@@ -288,7 +259,7 @@ public final class QuantizedConv2d implements EdgeLayer {
 
     @Override
     public long storedBytes() {
-        return (storedSparse() ? 4L + 3L * nonZeros() : weights.length) + 8L * outChannels;
+        return (storedSparse() ? 4L + 3L * nonZeros() : weights.length) + quantization.storedBytes();
     }
 
     @Override
@@ -300,9 +271,7 @@ public final class QuantizedConv2d implements EdgeLayer {
         s.writeInt(height);
         s.writeInt(width);
         s.writeInt(kernel);
-        s.writeBoolean(relu);
-        s.writeFloat(inputScale);
-        s.writeFloat(outputScale);
+        quantization.write(s);
         if (sparse) {
             s.writeInt(nonZeros());
             for (int i = 0; i < weights.length; i++) {
@@ -314,7 +283,6 @@ public final class QuantizedConv2d implements EdgeLayer {
         } else {
             s.write(weights);
         }
-        EdgeLayer.writeScalesAndBiases(s, weightScales, biases);
     }
 
     static QuantizedConv2d read(DataInputStream s) throws IOException {
@@ -334,9 +302,7 @@ public final class QuantizedConv2d implements EdgeLayer {
         if ((long) in * out * k * k > 1 << 28 || (long) out * h * w > 1 << 28) {
             throw new IOException("convolution too large");
         }
-        boolean relu = s.readBoolean();
-        float inScale = EdgeModel.readScale(s);
-        float outScale = EdgeModel.readScale(s);
+        ChannelQuantization q = ChannelQuantization.read(s, out);
         byte[] weights = new byte[out * in * k * k];
         if (sparse) {
             int nonZeros = s.readInt();
@@ -355,10 +321,8 @@ public final class QuantizedConv2d implements EdgeLayer {
         } else {
             s.readFully(weights);
         }
-        float[] scales = EdgeLayer.readScales(s, out);
-        int[] b = EdgeLayer.readInts(s, out);
         try {
-            return new QuantizedConv2d(in, out, h, w, k, weights, scales, b, inScale, outScale, relu);
+            return new QuantizedConv2d(in, out, h, w, k, weights, q);
         } catch (IllegalArgumentException e) {
             throw new IOException(e.getMessage());
         }

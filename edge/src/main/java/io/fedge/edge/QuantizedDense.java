@@ -6,8 +6,8 @@ import java.io.IOException;
 
 /**
  * A dense layer with int8 weights (one scale per output neuron, symmetric), int32 biases in units
- * of {@code inputScale * weightScale[o]}, an optional ReLU, and the scale of its int8 output.
- * Weights are stored output-major: {@code w[o * in + i]}.
+ * of {@code inputScale * weightScale[o]}, an optional ReLU, and the scale of its int8 output
+ * ({@link ChannelQuantization}). Weights are stored output-major: {@code w[o * in + i]}.
  */
 public final class QuantizedDense implements EdgeLayer {
     static final int TYPE = 1;
@@ -15,46 +15,32 @@ public final class QuantizedDense implements EdgeLayer {
     private final int in;
     private final int out;
     private final byte[] weights;
-    private final float[] weightScales;
-    private final int[] biases;
-    private final float inputScale;
-    private final float outputScale;
-    private final boolean relu;
-    /** Float biases for the weight-only path. */
-    private final float[] floatBiases;
-    /** Per output: inputScale * weightScale / outputScale, the requantization multiplier. */
-    private final float[] requantize;
-    /** The weights widened to int once, so the dot products vectorize (int8 on disk, int in the inner loop). */
+    private final ChannelQuantization quantization;
+    /** The weights widened to int once, one array per row: dot products from index 0 vectorize, offset ones do not. */
     private final int[][] wide;
     private final ThreadLocal<int[]> widened;
 
     public QuantizedDense(int in, int out, byte[] weights, float[] weightScales, int[] biases, float inputScale,
                           float outputScale, boolean relu) {
-        if (weights.length != in * out || weightScales.length != out || biases.length != out) {
+        this(in, out, weights, new ChannelQuantization(weightScales, biases, inputScale, outputScale, relu));
+    }
+
+    QuantizedDense(int in, int out, byte[] weights, ChannelQuantization quantization) {
+        if (weights.length != in * out || quantization.channels() != out) {
             throw new IllegalArgumentException("dense " + in + "x" + out + " needs " + in * out + " weights and "
                     + out + " scales and biases");
         }
         this.in = in;
         this.out = out;
         this.weights = weights;
-        this.weightScales = weightScales;
-        this.biases = biases;
-        this.inputScale = inputScale;
-        this.outputScale = outputScale;
-        this.relu = relu;
-        this.wide = new int[out][in]; // one array per row: dot products from index 0 vectorize, offset ones do not
+        this.quantization = quantization;
+        this.wide = new int[out][in];
         for (int o = 0; o < out; o++) {
             for (int i = 0; i < in; i++) {
                 wide[o][i] = weights[o * in + i];
             }
         }
         this.widened = ThreadLocal.withInitial(() -> new int[in]);
-        this.floatBiases = new float[out];
-        this.requantize = new float[out];
-        for (int o = 0; o < out; o++) {
-            floatBiases[o] = biases[o] * inputScale * weightScales[o];
-            requantize[o] = outputScale > 0 ? inputScale * weightScales[o] / outputScale : 0;
-        }
     }
 
     /** The int8 weights, output-major (a copy). */
@@ -62,20 +48,8 @@ public final class QuantizedDense implements EdgeLayer {
         return weights.clone();
     }
 
-    public float[] weightScales() {
-        return weightScales.clone();
-    }
-
-    public int[] biases() {
-        return biases.clone();
-    }
-
-    public float inputScale() {
-        return inputScale;
-    }
-
-    public float outputScale() {
-        return outputScale;
+    public ChannelQuantization quantization() {
+        return quantization;
     }
 
     @Override
@@ -88,10 +62,6 @@ public final class QuantizedDense implements EdgeLayer {
         return out;
     }
 
-    public boolean relu() {
-        return relu;
-    }
-
     @Override
     public void forward(byte[] x, byte[] y, float[] logits) {
         int[] xi = widened.get();
@@ -99,11 +69,11 @@ public final class QuantizedDense implements EdgeLayer {
             xi[i] = x[i];
         }
         for (int o = 0; o < out; o++) {
-            int acc = biases[o] + dot(xi, wide[o], in);
+            int acc = quantization.bias(o) + dot(xi, wide[o], in);
             if (logits != null) {
-                logits[o] = acc * inputScale * weightScales[o];
+                logits[o] = quantization.logit(o, acc);
             } else {
-                y[o] = EdgeLayer.saturate(acc * requantize[o], relu ? 0 : -127);
+                y[o] = quantization.requantize(o, acc);
             }
         }
     }
@@ -124,14 +94,13 @@ public final class QuantizedDense implements EdgeLayer {
             for (int i = 0; i < in; i++) {
                 acc += x[i] * weights[row + i];
             }
-            float v = acc * weightScales[o] + floatBiases[o];
-            y[o] = relu && v < 0 ? 0 : v;
+            y[o] = quantization.activate(o, acc);
         }
     }
 
     @Override
     public long storedBytes() {
-        return weights.length + 4L * out + 4L * out;
+        return weights.length + quantization.storedBytes();
     }
 
     @Override
@@ -139,11 +108,8 @@ public final class QuantizedDense implements EdgeLayer {
         s.writeByte(TYPE);
         s.writeInt(in);
         s.writeInt(out);
-        s.writeBoolean(relu);
-        s.writeFloat(inputScale);
-        s.writeFloat(outputScale);
+        quantization.write(s);
         s.write(weights);
-        EdgeLayer.writeScalesAndBiases(s, weightScales, biases);
     }
 
     static QuantizedDense read(DataInputStream s) throws IOException {
@@ -152,13 +118,9 @@ public final class QuantizedDense implements EdgeLayer {
         if ((long) in * out > 1 << 28) {
             throw new IOException("dense layer of " + in + "x" + out + " is too large");
         }
-        boolean relu = s.readBoolean();
-        float inScale = EdgeModel.readScale(s);
-        float outScale = EdgeModel.readScale(s);
+        ChannelQuantization q = ChannelQuantization.read(s, out);
         byte[] w = new byte[in * out];
         s.readFully(w);
-        float[] scales = EdgeLayer.readScales(s, out);
-        int[] b = EdgeLayer.readInts(s, out);
-        return new QuantizedDense(in, out, w, scales, b, inScale, outScale, relu);
+        return new QuantizedDense(in, out, w, q);
     }
 }

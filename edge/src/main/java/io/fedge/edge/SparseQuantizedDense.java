@@ -18,29 +18,16 @@ public final class SparseQuantizedDense implements EdgeLayer {
     private final int[] rowStart;
     private final char[] columns;
     private final byte[] values;
-    private final float[] weightScales;
-    private final int[] biases;
-    private final float inputScale;
-    private final float outputScale;
-    private final boolean relu;
-    private final float[] requantize;
+    private final ChannelQuantization quantization;
 
-    private SparseQuantizedDense(int in, int out, int[] rowStart, char[] columns, byte[] values, float[] weightScales,
-                                 int[] biases, float inputScale, float outputScale, boolean relu) {
+    private SparseQuantizedDense(int in, int out, int[] rowStart, char[] columns, byte[] values,
+                                 ChannelQuantization quantization) {
         this.in = in;
         this.out = out;
         this.rowStart = rowStart;
         this.columns = columns;
         this.values = values;
-        this.weightScales = weightScales;
-        this.biases = biases;
-        this.inputScale = inputScale;
-        this.outputScale = outputScale;
-        this.relu = relu;
-        this.requantize = new float[out];
-        for (int o = 0; o < out; o++) {
-            requantize[o] = outputScale > 0 ? inputScale * weightScales[o] / outputScale : 0;
-        }
+        this.quantization = quantization;
     }
 
     /** The sparse form of dense int8 weights {@code w[o * in + i]}. */
@@ -68,8 +55,8 @@ public final class SparseQuantizedDense implements EdgeLayer {
             }
         }
         rowStart[out] = n;
-        return new SparseQuantizedDense(in, out, rowStart, columns, values, weightScales.clone(), biases.clone(),
-                inputScale, outputScale, relu);
+        return new SparseQuantizedDense(in, out, rowStart, columns, values,
+                new ChannelQuantization(weightScales, biases, inputScale, outputScale, relu));
     }
 
     /** The same layer with dense weights (for ONNX, which has no sparse Gemm). */
@@ -80,7 +67,11 @@ public final class SparseQuantizedDense implements EdgeLayer {
                 w[o * in + columns[j]] = values[j];
             }
         }
-        return new QuantizedDense(in, out, w, weightScales.clone(), biases.clone(), inputScale, outputScale, relu);
+        return new QuantizedDense(in, out, w, quantization);
+    }
+
+    public ChannelQuantization quantization() {
+        return quantization;
     }
 
     public int nonZeros() {
@@ -100,14 +91,14 @@ public final class SparseQuantizedDense implements EdgeLayer {
     @Override
     public void forward(byte[] x, byte[] y, float[] logits) {
         for (int o = 0; o < out; o++) {
-            int acc = biases[o];
+            int acc = quantization.bias(o);
             for (int j = rowStart[o]; j < rowStart[o + 1]; j++) {
                 acc += x[columns[j]] * values[j];
             }
             if (logits != null) {
-                logits[o] = acc * inputScale * weightScales[o];
+                logits[o] = quantization.logit(o, acc);
             } else {
-                y[o] = EdgeLayer.saturate(acc * requantize[o], relu ? 0 : -127);
+                y[o] = quantization.requantize(o, acc);
             }
         }
     }
@@ -119,14 +110,13 @@ public final class SparseQuantizedDense implements EdgeLayer {
             for (int j = rowStart[o]; j < rowStart[o + 1]; j++) {
                 acc += x[columns[j]] * values[j];
             }
-            float v = acc * weightScales[o] + biases[o] * inputScale * weightScales[o];
-            y[o] = relu && v < 0 ? 0 : v;
+            y[o] = quantization.activate(o, acc);
         }
     }
 
     @Override
     public long storedBytes() {
-        return 3L * values.length + 4L * (out + 1) + 8L * out;
+        return 3L * values.length + 4L * (out + 1) + quantization.storedBytes();
     }
 
     @Override
@@ -134,9 +124,7 @@ public final class SparseQuantizedDense implements EdgeLayer {
         s.writeByte(TYPE);
         s.writeInt(in);
         s.writeInt(out);
-        s.writeBoolean(relu);
-        s.writeFloat(inputScale);
-        s.writeFloat(outputScale);
+        quantization.write(s);
         s.writeInt(values.length);
         for (int r : rowStart) {
             s.writeInt(r);
@@ -145,15 +133,12 @@ public final class SparseQuantizedDense implements EdgeLayer {
             s.writeChar(c);
         }
         s.write(values);
-        EdgeLayer.writeScalesAndBiases(s, weightScales, biases);
     }
 
     static SparseQuantizedDense read(DataInputStream s) throws IOException {
         int in = EdgeLayer.checkedSize(s, "sparse inputs", 65_536);
         int out = EdgeLayer.checkedSize(s, "sparse outputs", 1 << 20);
-        boolean relu = s.readBoolean();
-        float inScale = EdgeModel.readScale(s);
-        float outScale = EdgeModel.readScale(s);
+        ChannelQuantization q = ChannelQuantization.read(s, out);
         int nonZeros = s.readInt();
         if (nonZeros < 0 || (long) nonZeros > (long) in * out) {
             throw new IOException("bad non-zero count " + nonZeros);
@@ -177,8 +162,6 @@ public final class SparseQuantizedDense implements EdgeLayer {
         }
         byte[] values = new byte[nonZeros];
         s.readFully(values);
-        float[] scales = EdgeLayer.readScales(s, out);
-        int[] b = EdgeLayer.readInts(s, out);
-        return new SparseQuantizedDense(in, out, rowStart, columns, values, scales, b, inScale, outScale, relu);
+        return new SparseQuantizedDense(in, out, rowStart, columns, values, q);
     }
 }

@@ -93,12 +93,12 @@ public record EdgeQuantizer(EdgeModel.Mode mode, double percentile, double spars
                 for (byte v : q.q) {
                     zeros += v == 0 ? 1 : 0;
                 }
-                QuantizedDense dense = new QuantizedDense(in, out, q.q, q.scales, biases(b, out, scale, q.scales), scale,
-                        last ? 0 : outScale, !last && relu(f.getActivationFn()));
+                int[] qb = biases(b, out, scale, q.scales);
+                float layerOut = last ? 0 : outScale;
+                boolean layerRelu = !last && relu(f.getActivationFn());
                 layers.add((double) zeros / q.q.length > sparseAbove && in <= 65_536
-                        ? SparseQuantizedDense.of(in, out, q.q, q.scales, biases(b, out, scale, q.scales), scale,
-                                last ? 0 : outScale, !last && relu(f.getActivationFn()))
-                        : dense);
+                        ? SparseQuantizedDense.of(in, out, q.q, q.scales, qb, scale, layerOut, layerRelu)
+                        : new QuantizedDense(in, out, q.q, q.scales, qb, scale, layerOut, layerRelu));
                 shape = new int[] {out};
                 scale = outScale;
             } else {

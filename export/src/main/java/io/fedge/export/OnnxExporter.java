@@ -1,5 +1,6 @@
 package io.fedge.export;
 
+import io.fedge.edge.ChannelQuantization;
 import io.fedge.edge.EdgeLayer;
 import io.fedge.edge.EdgeModel;
 import io.fedge.edge.MaxPool2d;
@@ -48,20 +49,21 @@ public final class OnnxExporter {
             EdgeLayer layer = layers.get(l) instanceof SparseQuantizedDense s ? s.densified() : layers.get(l);
             boolean last = l == layers.size() - 1;
             if (layer instanceof QuantizedConv2d c) {
-                String w = dequantizedWeights(c.weights(), c.weightScales(),
+                ChannelQuantization q = c.quantization();
+                String w = dequantizedWeights(c.weights(), q.weightScales(),
                         new long[] {c.outChannels(), c.inChannels(), c.kernel(), c.kernel()});
-                String b = floatTensor(bias(c.biases(), c.inputScale(), c.weightScales()), new long[] {c.outChannels()});
+                String b = floatTensor(q.floatBiases(), new long[] {c.outChannels()});
                 int pad = c.kernel() / 2;
                 x = node("Conv", List.of(x, w, b), List.of(
                         Onnx.AttributeProto.newBuilder().setName("pads").setType(Onnx.AttributeProto.AttributeType.INTS)
                                 .addInts(pad).addInts(pad).addInts(pad).addInts(pad).build(),
                         Onnx.AttributeProto.newBuilder().setName("kernel_shape")
                                 .setType(Onnx.AttributeProto.AttributeType.INTS).addInts(c.kernel()).addInts(c.kernel()).build()));
-                if (c.relu()) {
+                if (q.relu()) {
                     x = node("Relu", List.of(x), List.of());
                 }
                 if (full) {
-                    x = quantizeDequantize(x, c.outputScale());
+                    x = quantizeDequantize(x, q.outputScale());
                 }
             } else if (layer instanceof MaxPool2d p) {
                 x = node("MaxPool", List.of(x), List.of(
@@ -75,16 +77,17 @@ public final class OnnxExporter {
                             .setType(Onnx.AttributeProto.AttributeType.INT).setI(1).build()));
                     flat = true;
                 }
-                String w = dequantizedWeights(d.weights(), d.weightScales(), new long[] {d.outputSize(), d.inputSize()});
-                String b = floatTensor(bias(d.biases(), d.inputScale(), d.weightScales()), new long[] {d.outputSize()});
+                ChannelQuantization q = d.quantization();
+                String w = dequantizedWeights(d.weights(), q.weightScales(), new long[] {d.outputSize(), d.inputSize()});
+                String b = floatTensor(q.floatBiases(), new long[] {d.outputSize()});
                 x = node("Gemm", List.of(x, w, b), List.of(Onnx.AttributeProto.newBuilder().setName("transB")
                         .setType(Onnx.AttributeProto.AttributeType.INT).setI(1).build()));
                 if (!last) {
-                    if (d.relu()) {
+                    if (q.relu()) {
                         x = node("Relu", List.of(x), List.of());
                     }
                     if (full) {
-                        x = quantizeDequantize(x, d.outputScale());
+                        x = quantizeDequantize(x, q.outputScale());
                     }
                 }
             }
@@ -117,14 +120,6 @@ public final class OnnxExporter {
                 .addOpsetImport(Onnx.OperatorSetIdProto.newBuilder().setDomain("").setVersion(13))
                 .setGraph(graph)
                 .build();
-    }
-
-    private static float[] bias(int[] q, float inputScale, float[] weightScales) {
-        float[] b = new float[q.length];
-        for (int i = 0; i < q.length; i++) {
-            b[i] = q[i] * inputScale * weightScales[i];
-        }
-        return b;
     }
 
     private String fresh(String prefix) {

@@ -34,14 +34,14 @@ class EdgeQuantizerTest {
             float inScale;
             if (layer instanceof QuantizedConv2d c) {
                 q = c.weights();
-                scales = c.weightScales();
-                biases = c.biases();
-                inScale = c.inputScale();
+                scales = c.quantization().weightScales();
+                biases = c.quantization().biases();
+                inScale = c.quantization().inputScale();
             } else if (layer instanceof QuantizedDense d) {
                 q = d.weights();
-                scales = d.weightScales();
-                biases = d.biases();
-                inScale = d.inputScale();
+                scales = d.quantization().weightScales();
+                biases = d.quantization().biases();
+                inScale = d.quantization().inputScale();
             } else {
                 continue;
             }
