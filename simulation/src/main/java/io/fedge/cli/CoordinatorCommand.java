@@ -188,9 +188,10 @@ final class CoordinatorCommand implements Callable<Integer> {
         if (tls != null) {
             builder.tls(tls).modelSigningKey(security.modelSigningKey());
         }
+        org.nd4j.linalg.dataset.DataSet test = noEval && edgeEvery == 0 ? null
+                : FashionMnist.load(data, FashionMnist.Split.TEST).toDataSet();
         if (!noEval) {
-            builder.evaluator(new TestSetEvaluator(
-                    FashionMnist.load(data, FashionMnist.Split.TEST).toDataSet(), 1000));
+            builder.evaluator(new TestSetEvaluator(test, 1000));
         }
         if (edgeEvery > 0) {
             io.fedge.core.data.LabeledImages train = FashionMnist.load(data, FashionMnist.Split.TRAIN);
@@ -199,7 +200,7 @@ final class CoordinatorCommand implements Callable<Integer> {
                 slice[i] = train.size() - edgeTransfer + i;
             }
             builder.edgePublishing(new io.fedge.coordinator.EdgePublishing(edgeEvery, edgeStudent, train.toDataSet(slice),
-                    FashionMnist.load(data, FashionMnist.Split.TEST).toDataSet(), io.fedge.export.Distiller.defaults(),
+                    test, io.fedge.export.Distiller.defaults(),
                     new io.fedge.export.EdgeQuantizer(io.fedge.edge.EdgeModel.Mode.FULL_INTEGER, 99.99),
                     new InetSocketAddress(host, edgePort), security.edgeServer()));
         }

@@ -44,8 +44,9 @@ final class EdgeClientCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         EdgeModelFetcher fetcher = new EdgeModelFetcher(url, EdgeModelFetcher.readPublicKey(key),
                 "https".equals(url.getScheme()) ? EdgeModelFetcher.trusting(EdgeModelFetcher.readCertificate(ca)) : null);
-        float[][] images = FashionMnist.load(data, FashionMnist.Split.TEST).toDataSet().getFeatures().toFloatMatrix();
-        int[] labels = FashionMnist.load(data, FashionMnist.Split.TEST).labels();
+        io.fedge.core.data.LabeledImages test = FashionMnist.load(data, FashionMnist.Split.TEST);
+        float[][] images = test.toDataSet().getFeatures().toFloatMatrix();
+        int[] labels = test.labels();
         String etag = null;
         do {
             Optional<EdgeModelFetcher.Fetched> fetched;
