@@ -298,18 +298,18 @@ final class ActiveRound {
         } finally {
             lock.unlock();
         }
-        int perChunk = result.getUpdate().getElementsPerChunk();
-        if (secAgg != null) {
-            foldMasked(clientId, result, chunks, perChunk);
-            return;
-        }
-        float[] scratch = new float[Math.min(perChunk, parameterCount)];
         lock.lock();
         try {
             openings.remove(clientId);
         } finally {
             lock.unlock();
         }
+        int perChunk = result.getUpdate().getElementsPerChunk();
+        if (secAgg != null) {
+            foldMasked(clientId, result, chunks, perChunk);
+            return;
+        }
+        float[] scratch = new float[Math.min(perChunk, parameterCount)];
         UpdateChunks delta = visitor -> {
             for (int c = 0; c < chunks.size(); c++) {
                 int offset = c * perChunk;
@@ -333,34 +333,11 @@ final class ActiveRound {
         FitResult fit = new FitResult(clientId, result.getNumExamples(), result.getLoss(), result.getMetricsMap(),
                 Duration.ofMillis(result.getDurationMs()));
         aggregation().accept(fit, delta);
-        lock.lock();
-        try {
-            lossSum += result.getLoss() * result.getNumExamples();
-            examples += result.getNumExamples();
-            settle(clientId, Status.ACCEPTED, null);
-        } finally {
-            lock.unlock();
-        }
-        listener.clientFinished(round, clientId, true);
+        accepted(clientId, result);
     }
 
-    private void foldMasked(String clientId, TrainResult result, List<ByteString> chunks, int perChunk) {
-        lock.lock();
-        try {
-            openings.remove(clientId);
-        } finally {
-            lock.unlock();
-        }
-        List<java.nio.ByteBuffer> raw = new ArrayList<>(chunks.size());
-        for (ByteString c : chunks) {
-            raw.add(c.asReadOnlyByteBuffer()); // no copy: the staged upload is summed in place
-        }
-        try {
-            secAgg.foldBuffers(clientId, result.getNumExamples(), raw, perChunk);
-        } catch (FedgeException e) {
-            clientFailed(clientId, e.getMessage());
-            throw e;
-        }
+    /** Books a folded update: its loss, its examples, its client's secure-aggregation time, and the client's success. */
+    private void accepted(String clientId, TrainResult result) {
         lock.lock();
         try {
             lossSum += result.getLoss() * result.getNumExamples();
@@ -371,6 +348,20 @@ final class ActiveRound {
             lock.unlock();
         }
         listener.clientFinished(round, clientId, true);
+    }
+
+    private void foldMasked(String clientId, TrainResult result, List<ByteString> chunks, int perChunk) {
+        List<java.nio.ByteBuffer> raw = new ArrayList<>(chunks.size());
+        for (ByteString c : chunks) {
+            raw.add(c.asReadOnlyByteBuffer()); // no copy: the staged upload is summed in place
+        }
+        try {
+            secAgg.foldBuffers(clientId, result.getNumExamples(), raw, perChunk);
+        } catch (FedgeException e) {
+            clientFailed(clientId, e.getMessage());
+            throw e;
+        }
+        accepted(clientId, result);
     }
 
     /**
