@@ -53,5 +53,15 @@ public enum ErrorCode {
     /** A secure-aggregation round that could not go on safely (too few clients left, a share that does not reconstruct). */
     SECURE_AGGREGATION_ABORTED,
     /** Bytes that are not an encoding the codec could have produced: corrupted, truncated or forged. */
-    CODEC_ERROR
+    CODEC_ERROR,
+    /** A value over one of this side's bounds: examples claimed, update norm, connections, bytes per second. */
+    LIMIT_EXCEEDED,
+    /** A transfer that made no progress within its progress deadline; the client is failed and its slot freed. */
+    TRANSFER_STALLED,
+    /** A peer whose certificate has been revoked: retrying cannot help. */
+    REVOKED,
+    /** A peer that does not read what it is sent fast enough; the connection is closed. */
+    SLOW_CONSUMER,
+    /** No room for another connection now; the peer may try again later. */
+    OVERLOADED
 }

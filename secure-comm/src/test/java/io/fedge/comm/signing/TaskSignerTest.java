@@ -1,0 +1,93 @@
+package io.fedge.comm.signing;
+
+import com.google.protobuf.ByteString;
+import io.fedge.comm.proto.EvaluateTask;
+import io.fedge.comm.proto.SecAggSetup;
+import io.fedge.comm.proto.TrainTask;
+import io.fedge.comm.proto.TransferHeader;
+import io.fedge.core.ErrorCode;
+import io.fedge.core.FedgeException;
+import org.junit.jupiter.api.Test;
+
+import java.security.KeyPair;
+import java.util.List;
+import java.util.function.UnaryOperator;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class TaskSignerTest {
+    private static final KeyPair KEYS = ModelSigner.newKeyPair();
+
+    private static TrainTask task() {
+        return TrainTask.newBuilder()
+                .setRound(7).setModelVersion(6).setLocalEpochs(1).setBatchSize(32).setLearningRate(0.05)
+                .setCodec("fp32").setDeadlineUnixMs(1_800_000_000_000L).setSeed(42)
+                .setModel(TransferHeader.newBuilder().setTransferId(99).setTotalLength(1000).setChunkCount(1)
+                        .setSha256(ByteString.copyFrom(new byte[32])))
+                .setUpdatePublicKey(ByteString.copyFrom(new byte[] {1, 2, 3}))
+                .setSecureAggregation(SecAggSetup.newBuilder().setWordBits(32).setFractionBits(12).setClipRange(1)
+                        .setWeightCap(600))
+                .build();
+    }
+
+    @Test
+    void aSignedTaskVerifiesForItsClient() {
+        TrainTask signed = TaskSigner.sign(task(), "client-001", KEYS.getPrivate());
+        TaskSigner.verify(signed, "client-001", KEYS.getPublic());
+        assertEquals(64, signed.getTaskSignature().size());
+    }
+
+    @Test
+    void everyFieldIsCovered() {
+        TrainTask signed = TaskSigner.sign(task(), "client-001", KEYS.getPrivate());
+        List<UnaryOperator<TrainTask.Builder>> tamperings = List.of(
+                b -> b.setRound(8), b -> b.setModelVersion(5), b -> b.setLocalEpochs(2), b -> b.setBatchSize(1),
+                b -> b.setLearningRate(5), b -> b.setCodec("sign"), b -> b.setDeadlineUnixMs(1),
+                b -> b.setSeed(43), b -> b.setUpdatePublicKey(ByteString.copyFrom(new byte[] {9})),
+                b -> b.setSecureAggregation(b.getSecureAggregation().toBuilder().setWeightCap(1L << 60)),
+                b -> b.setSecureAggregation(b.getSecureAggregation().toBuilder().setClipRange(100)),
+                b -> b.clearSecureAggregation(),
+                b -> b.setModelIsDelta(true), b -> b.setModelDeltaBase(3),
+                b -> b.setModel(b.getModel().toBuilder().setSha256(ByteString.copyFrom(new byte[32]).concat(
+                        ByteString.copyFrom(new byte[] {1})))),
+                b -> b.setModel(b.getModel().toBuilder().setTotalLength(1001)));
+        for (UnaryOperator<TrainTask.Builder> t : tamperings) {
+            TrainTask changed = t.apply(signed.toBuilder()).build();
+            FedgeException e = assertThrows(FedgeException.class,
+                    () -> TaskSigner.verify(changed, "client-001", KEYS.getPublic()), changed::toString);
+            assertEquals(ErrorCode.BAD_SIGNATURE, e.code());
+        }
+    }
+
+    @Test
+    void aTaskForOneClientDoesNotVerifyForAnother() {
+        TrainTask signed = TaskSigner.sign(task(), "client-001", KEYS.getPrivate());
+        assertTrue(assertThrows(FedgeException.class, () -> TaskSigner.verify(signed, "client-002", KEYS.getPublic()))
+                .getMessage().contains("does not verify"));
+    }
+
+    @Test
+    void unsignedOrForeignTasksAreRefused() {
+        assertTrue(assertThrows(FedgeException.class, () -> TaskSigner.verify(task(), "client-001", KEYS.getPublic()))
+                .getMessage().contains("not signed"));
+        TrainTask foreign = TaskSigner.sign(task(), "client-001", ModelSigner.newKeyPair().getPrivate());
+        assertTrue(assertThrows(FedgeException.class, () -> TaskSigner.verify(foreign, "client-001", KEYS.getPublic()))
+                .getMessage().contains("does not verify"));
+    }
+
+    @Test
+    void evaluationTasksAreSignedInTheirOwnDomain() {
+        EvaluateTask e = EvaluateTask.newBuilder().setRound(7).setModelVersion(6).setBatchSize(256)
+                .setModel(task().getModel()).build();
+        EvaluateTask signed = TaskSigner.sign(e, "client-001", KEYS.getPrivate());
+        TaskSigner.verify(signed, "client-001", KEYS.getPublic());
+        assertThrows(FedgeException.class, () -> TaskSigner.verify(signed.toBuilder().setBatchSize(1).build(),
+                "client-001", KEYS.getPublic()));
+        // a training task's signature is no evaluation task's
+        TrainTask t = TaskSigner.sign(task(), "client-001", KEYS.getPrivate());
+        assertFalse(java.util.Arrays.equals(TaskSigner.canonical(e, "client-001"), TaskSigner.canonical(t, "client-001")));
+    }
+}
