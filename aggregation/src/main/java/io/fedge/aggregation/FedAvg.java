@@ -34,8 +34,12 @@ public final class FedAvg implements Strategy {
     private final int evaluateBatchSize;
     private final FitInstructions instructions;
     private final List<String> warmupCodecs;
+    private final int minAcceptedUpdates;
+    private final double overSelection;
 
     private FedAvg(Builder b) {
+        this.minAcceptedUpdates = b.minAcceptedUpdates;
+        this.overSelection = b.overSelection;
         this.warmupCodecs = b.warmupCodecs;
         this.fractionFit = b.fractionFit;
         this.minFitClients = b.minFitClients;
@@ -72,6 +76,11 @@ public final class FedAvg implements Strategy {
     }
 
     @Override
+    public int minAcceptedUpdates() {
+        return minAcceptedUpdates;
+    }
+
+    @Override
     public List<String> codecs() {
         List<String> all = new ArrayList<>(warmupCodecs);
         all.add(instructions.codec());
@@ -101,7 +110,14 @@ public final class FedAvg implements Strategy {
                 eligible.add(c);
             }
         }
-        return new FitPlan(sample(eligible, fractionFit, minFitClients, rng), now);
+        // The epsilon keeps 0.1 * 100 (10.000000000000002 in binary) from becoming 11.
+        int wanted = Math.max(minFitClients, (int) Math.ceil(fractionFit * eligible.size() - 1e-9));
+        if (overSelection == 0) {
+            return new FitPlan(sample(eligible, wanted, rng), now);
+        }
+        int target = Math.min(wanted, eligible.size());
+        int selected = (int) Math.ceil(target * (1 + overSelection) - 1e-9);
+        return new FitPlan(sample(eligible, selected, rng), now, Math.max(1, target));
     }
 
     @Override
@@ -118,7 +134,11 @@ public final class FedAvg implements Strategy {
      */
     static List<ClientInfo> sample(List<ClientInfo> candidates, double fraction, int minimum, Random rng) {
         // The epsilon keeps 0.1 * 100 (10.000000000000002 in binary) from becoming 11.
-        int wanted = Math.max(minimum, (int) Math.ceil(fraction * candidates.size() - 1e-9));
+        return sample(candidates, Math.max(minimum, (int) Math.ceil(fraction * candidates.size() - 1e-9)), rng);
+    }
+
+    /** {@code min(wanted, n)} clients drawn without replacement, returned sorted by id. */
+    static List<ClientInfo> sample(List<ClientInfo> candidates, int wanted, Random rng) {
         int k = Math.min(wanted, candidates.size());
         List<ClientInfo> shuffled = new ArrayList<>(candidates);
         Collections.shuffle(shuffled, rng);
@@ -166,7 +186,8 @@ public final class FedAvg implements Strategy {
     @Override
     public String toString() {
         return "FedAvg[fractionFit=" + fractionFit + ", minFitClients=" + minFitClients
-                + ", minAvailableClients=" + minAvailableClients + ", " + instructions
+                + ", minAvailableClients=" + minAvailableClients + ", minAcceptedUpdates=" + minAcceptedUpdates
+                + (overSelection == 0 ? "" : ", overSelection=" + overSelection) + ", " + instructions
                 + (warmupCodecs.isEmpty() ? "" : ", warm-up " + warmupCodecs) + "]";
     }
 
@@ -183,8 +204,40 @@ public final class FedAvg implements Strategy {
         private int evaluateBatchSize = 256;
         private FitInstructions instructions;
         private List<String> warmupCodecs = List.of();
+        private Integer minAcceptedSet;
+        private int minAcceptedUpdates;
+        private double overSelection;
 
         private Builder() {
+        }
+
+        /**
+         * The fewest accepted updates with which a round counts (and the fewest eligible clients
+         * with which one starts); default half of {@code minFitClients}, rounded up, so that a few
+         * clients dying in a round do not throw the others' updates away.
+         */
+        public Builder minAcceptedUpdates(int n) {
+            if (minAcceptedSet != null) {
+                throw new IllegalStateException("minAcceptedUpdates already set to " + minAcceptedSet);
+            }
+            if (n <= 0) {
+                throw new IllegalArgumentException("minAcceptedUpdates must be positive: " + n);
+            }
+            this.minAcceptedSet = n;
+            return this;
+        }
+
+        /**
+         * Over-selection against stragglers: select {@code ceil(k * (1 + fraction))} clients for a
+         * round that needs {@code k} and close it at the first {@code k} accepted updates (or the
+         * deadline). In [0, 10]; default 0 (wait for every selected client).
+         */
+        public Builder overSelection(double fraction) {
+            if (!(fraction >= 0 && fraction <= 10)) {
+                throw new IllegalArgumentException("overSelection must be in [0, 10]: " + fraction);
+            }
+            this.overSelection = fraction;
+            return this;
         }
 
         /** The fraction of available clients selected each round, in (0, 1]; default 1. */
@@ -270,6 +323,11 @@ public final class FedAvg implements Strategy {
             }
             if (minAvailableSet == null) {
                 minAvailableClients = Math.max(minAvailableClients, minFitClients);
+            }
+            minAcceptedUpdates = minAcceptedSet != null ? minAcceptedSet : Math.max(1, (minFitClients + 1) / 2);
+            if (minAcceptedUpdates > minFitClients) {
+                throw new IllegalStateException("minAcceptedUpdates (" + minAcceptedUpdates
+                        + ") cannot exceed minFitClients (" + minFitClients + ")");
             }
             if (minAvailableClients < minFitClients) {
                 throw new IllegalStateException("minAvailableClients (" + minAvailableClients

@@ -28,8 +28,30 @@ public interface Strategy {
     /** Starts aggregating the round's updates on top of {@code current}. */
     FitAggregation beginFit(long round, GlobalModel current);
 
-    /** The fewest accepted updates with which a round counts; fewer and the model is kept. */
+    /** The fewest clients selected for a round when that many are eligible. */
     int minFitClients();
+
+    /**
+     * The fewest accepted updates with which a round counts; fewer and the model is kept and the
+     * round does not count toward the federation's rounds. A round also starts only with at least
+     * this many eligible clients. By default {@link #minFitClients()}.
+     */
+    default int minAcceptedUpdates() {
+        return minFitClients();
+    }
+
+    /**
+     * The strategy's state between rounds (server optimizer moments, control variates), persisted
+     * by the coordinator after every round and handed back to {@link #restoreState} when it
+     * restarts. Empty by default: a stateless strategy.
+     */
+    default byte[] state() {
+        return new byte[0];
+    }
+
+    /** Restores what {@link #state} returned before a restart. */
+    default void restoreState(byte[] state) {
+    }
 
     /** The fewest connected clients before a round may start. */
     int minAvailableClients();

@@ -67,7 +67,7 @@ public class EdgeInferenceBenchmark {
     @Setup
     public void setUp() throws Exception {
         Dl4jHelpers.enable();
-        teacherNet = Dl4jModels.instantiate(GlobalModel.decode(Files.readAllBytes(Path.of(teacher))));
+        teacherNet = Dl4jModels.instantiate(io.fedge.core.model.ModelFile.read(Path.of(teacher), null));
         Path dir = Path.of(edge);
         student = EdgeModel.read(Files.readAllBytes(dir.resolve("edge-model.fem")), io.fedge.edge.EdgeModelFetcher.readPublicKey(dir.resolve("edge-model.pub")));
         images = FashionMnist.load(FashionMnist.DEFAULT_DIR, FashionMnist.Split.TEST).head(256).toDataSet()

@@ -23,7 +23,7 @@ import java.util.Objects;
  *
  * <p>Networks are cached per thread and per architecture: training many virtual clients on a few
  * threads builds only a few networks. Safe to call from several threads at once for different
- * clients; one client's calls must not overlap (the data set is shuffled in place).
+ * clients; one client's calls must not overlap.
  */
 public final class LocalTrainer {
     private static final ThreadLocal<Map<String, MultiLayerNetwork>> NETWORKS = ThreadLocal.withInitial(HashMap::new);
@@ -71,12 +71,15 @@ public final class LocalTrainer {
         MultiLayerNetwork net = network(global);
         net.setLearningRate(learningRate);
         double lossSum = 0;
+        int n = data.numExamples();
         for (int epoch = 0; epoch < epochs; epoch++) {
             lossSum = 0;
-            data.shuffle(seed + epoch);
-            INDArray features = data.getFeatures();
-            INDArray labels = data.getLabels();
-            int n = data.numExamples();
+            // The order of an epoch depends on its seed alone, never on earlier rounds (an in-place
+            // shuffle would compound them): a client restarted between rounds, or a coordinator
+            // resumed after a crash, trains exactly as an uninterrupted federation would.
+            int[] order = permutation(n, seed + epoch);
+            INDArray features = data.getFeatures().getRows(order);
+            INDArray labels = data.getLabels().getRows(order);
             // Row ranges of the shuffled matrices are views: no per-epoch copy of the data.
             for (int from = 0; from < n; from += batchSize) {
                 int to = Math.min(n, from + batchSize);
@@ -92,6 +95,22 @@ public final class LocalTrainer {
         }
         long millis = (System.nanoTime() - start) / 1_000_000;
         return new LocalUpdate(delta, data.numExamples(), lossSum / data.numExamples(), millis);
+    }
+
+    /** A permutation of {@code 0 .. n-1}, a function of {@code seed} alone (Fisher-Yates). */
+    static int[] permutation(int n, long seed) {
+        int[] p = new int[n];
+        for (int i = 0; i < n; i++) {
+            p[i] = i;
+        }
+        java.util.Random r = new java.util.Random(seed);
+        for (int i = n - 1; i > 0; i--) {
+            int j = r.nextInt(i + 1);
+            int t = p[i];
+            p[i] = p[j];
+            p[j] = t;
+        }
+        return p;
     }
 
     /** Accuracy and loss of {@code global} on the local data. */

@@ -41,9 +41,10 @@ final class ActiveEvaluation {
     /**
      * Records a client's evaluation.
      *
-     * @throws FedgeException if the client was not asked, answered already, or the evaluation is over
+     * @throws FedgeException if the client was not asked, answered already, the evaluation is over, or
+     *     it claims no examples or more than the client declared at registration
      */
-    void accept(String clientId, io.fedge.comm.proto.EvaluateResult r) {
+    void accept(String clientId, io.fedge.comm.proto.EvaluateResult r, long declaredExamples) {
         lock.lock();
         try {
             if (r.getRound() != round || r.getModelVersion() != modelVersion) {
@@ -63,6 +64,11 @@ final class ActiveEvaluation {
             if (!Double.isFinite(r.getLoss()) || !(r.getAccuracy() >= 0 && r.getAccuracy() <= 1)) {
                 throw new FedgeException(ErrorCode.NON_FINITE, "evaluation reports loss " + r.getLoss()
                         + " and accuracy " + r.getAccuracy());
+            }
+            if (r.getNumExamples() == 0 || Long.compareUnsigned(r.getNumExamples(), declaredExamples) > 0) {
+                throw new FedgeException(ErrorCode.LIMIT_EXCEEDED, "evaluation claims "
+                        + Long.toUnsignedString(r.getNumExamples()) + " examples, " + clientId + " registered with "
+                        + declaredExamples);
             }
             answered.put(clientId, true);
             results.add(new EvaluateResult(clientId, r.getNumExamples(), r.getLoss(), r.getAccuracy()));

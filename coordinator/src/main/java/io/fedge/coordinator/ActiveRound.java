@@ -65,9 +65,37 @@ final class ActiveRound {
     private final Set<String> transferIds = new HashSet<>();
     private final List<Failure> failures = new ArrayList<>();
     private int outcomes;
+    private int acceptedCount;
     private boolean closed;
     private double lossSum;
     private long examples;
+    /** The bounds of this round's updates: examples, weight, norm; none until {@link #limits} is called. */
+    private RoundLimits limits = RoundLimits.NONE;
+    /** The connection each client's task went out on: only that connection's loss fails the client. */
+    private final Map<String, io.netty.channel.Channel> sentOn = new HashMap<>();
+    private final Map<String, Long> sentAtNanos = new HashMap<>();
+    /** Per accepted client, seconds from its task going out to its update being folded in. */
+    private final List<Double> responseSeconds = new ArrayList<>();
+    /** Per accepted client, its update's L2 norm before clipping. */
+    private final List<Double> norms = new ArrayList<>();
+    private int clipped;
+
+    /**
+     * The bounds of one round's updates.
+     *
+     * @param declared examples each selected client declared when it registered (absent: unknown, unchecked)
+     * @param maxWeight the most examples one update may weigh (its claim is capped to this)
+     * @param clipBound the L2 norm each update is clipped to
+     * @param targetAccepted the round closes as soon as this many updates are accepted (over-selection)
+     */
+    record RoundLimits(Map<String, Long> declared, long maxWeight, double clipBound, int targetAccepted) {
+        static final RoundLimits NONE = new RoundLimits(Map.of(), Long.MAX_VALUE, Double.POSITIVE_INFINITY,
+                Integer.MAX_VALUE);
+
+        RoundLimits {
+            declared = Map.copyOf(declared);
+        }
+    }
 
     ActiveRound(long round, long modelVersion, FitInstructions instructions, UpdateCodec codec, int parameterCount,
                 int maxChunkElements, long deadlineMillis, List<String> selected, FitAggregation aggregation,
@@ -101,6 +129,29 @@ final class ActiveRound {
 
     int selectedCount() {
         return status.size();
+    }
+
+    /** Sets the round's bounds; called before any task goes out. */
+    void limits(RoundLimits limits) {
+        lock.lock();
+        try {
+            this.limits = limits;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Records that the client's task went out on {@code channel}. */
+    void taskSent(String clientId, io.netty.channel.Channel channel) {
+        lock.lock();
+        try {
+            if (status.containsKey(clientId)) {
+                sentOn.put(clientId, channel);
+                sentAtNanos.put(clientId, System.nanoTime());
+            }
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** The strategy's aggregation, made on first use; only the aggregation thread calls this. */
@@ -200,6 +251,12 @@ final class ActiveRound {
             if (result.getNumExamples() <= 0) {
                 throw new FedgeException(ErrorCode.MALFORMED, "update reports " + result.getNumExamples() + " examples");
             }
+            Long declared = limits.declared().get(clientId);
+            if (declared != null && Long.compareUnsigned(result.getNumExamples(), declared) > 0) {
+                throw new FedgeException(ErrorCode.LIMIT_EXCEEDED, "update claims "
+                        + Long.toUnsignedString(result.getNumExamples()) + " examples, " + clientId
+                        + " registered with " + declared);
+            }
             if (!Double.isFinite(result.getLoss())) {
                 throw new FedgeException(ErrorCode.NON_FINITE, "update reports a training loss of " + result.getLoss());
             }
@@ -290,17 +347,18 @@ final class ActiveRound {
      * @throws FedgeException if the update is refused; the client is then marked failed
      */
     void fold(String clientId, TrainResult result, List<ByteString> chunks) {
+        RoundLimits bounds;
         lock.lock();
         try {
             if (closed) {
                 throw new FedgeException(ErrorCode.LATE_RESULT, "round " + round + " closed before the update was folded in");
             }
-        } finally {
-            lock.unlock();
-        }
-        lock.lock();
-        try {
+            if (status.get(clientId) != Status.UPLOADED) {
+                throw new FedgeException(ErrorCode.UNEXPECTED_MESSAGE, clientId + " has no verified upload in round "
+                        + round + " (" + status.get(clientId) + ")");
+            }
             openings.remove(clientId);
+            bounds = limits;
         } finally {
             lock.unlock();
         }
@@ -309,30 +367,28 @@ final class ActiveRound {
             foldMasked(clientId, result, chunks, perChunk);
             return;
         }
-        float[] scratch = new float[Math.min(perChunk, parameterCount)];
-        UpdateChunks delta = visitor -> {
-            for (int c = 0; c < chunks.size(); c++) {
-                int offset = c * perChunk;
-                int length = Math.min(perChunk, parameterCount - offset);
-                codec.decode(chunks.get(c).asReadOnlyByteBuffer(), scratch, 0, length);
-                visitor.visit(offset, scratch, length);
-            }
-        };
+        UpdateFold update = new UpdateFold(codec, chunks, perChunk, parameterCount);
+        double norm;
         try {
-            delta.forEach((offset, values, length) -> {
-                for (int i = 0; i < length; i++) {
-                    if (!Float.isFinite(values[i])) {
-                        throw new FedgeException(ErrorCode.NON_FINITE, "update value " + (offset + i) + " is " + values[i]);
-                    }
-                }
-            });
+            norm = update.checkedNorm();
         } catch (FedgeException e) {
-            clientFailed(clientId, e.getMessage());
+            failUploaded(clientId, e.getMessage());
             throw e;
         }
-        FitResult fit = new FitResult(clientId, result.getNumExamples(), result.getLoss(), result.getMetricsMap(),
+        double scale = UpdateFold.clipScale(norm, bounds.clipBound());
+        long weight = Math.min(result.getNumExamples(), bounds.maxWeight());
+        FitResult fit = new FitResult(clientId, weight, result.getLoss(), result.getMetricsMap(),
                 Duration.ofMillis(result.getDurationMs()));
-        aggregation().accept(fit, delta);
+        aggregation().accept(fit, update.scaled(scale));
+        lock.lock();
+        try {
+            norms.add(norm);
+            if (scale < 1.0) {
+                clipped++;
+            }
+        } finally {
+            lock.unlock();
+        }
         accepted(clientId, result);
     }
 
@@ -343,7 +399,15 @@ final class ActiveRound {
             lossSum += result.getLoss() * result.getNumExamples();
             examples += result.getNumExamples();
             clientSecAggMillis += result.getMetricsOrDefault(WireProtocol.METRIC_SECAGG_CLIENT_MILLIS, 0.0);
+            Long sent = sentAtNanos.get(clientId);
+            if (sent != null) {
+                responseSeconds.add((System.nanoTime() - sent) / 1e9);
+            }
+            acceptedCount++;
             settle(clientId, Status.ACCEPTED, null);
+            if (acceptedCount >= limits.targetAccepted()) {
+                settled.signalAll();
+            }
         } finally {
             lock.unlock();
         }
@@ -356,9 +420,9 @@ final class ActiveRound {
             raw.add(c.asReadOnlyByteBuffer()); // no copy: the staged upload is summed in place
         }
         try {
-            secAgg.foldBuffers(clientId, result.getNumExamples(), raw, perChunk);
+            secAgg.foldBuffers(clientId, Math.min(result.getNumExamples(), limits.maxWeight()), raw, perChunk);
         } catch (FedgeException e) {
-            clientFailed(clientId, e.getMessage());
+            failUploaded(clientId, e.getMessage());
             throw e;
         }
         accepted(clientId, result);
@@ -369,10 +433,41 @@ final class ActiveRound {
      * Does nothing for clients that were not selected or whose update was already folded.
      */
     void clientFailed(String clientId, String reason) {
+        fail(clientId, reason, false);
+    }
+
+    /**
+     * The client's connection {@code channel} was lost. Fails the client only if its task went out
+     * on that connection (or none went out yet and the connection was still the client's registered
+     * one) and its update is not already verified: the late
+     * {@code channelInactive} of a connection the client has replaced must not fail it on its new one.
+     */
+    void connectionLost(String clientId, io.netty.channel.Channel channel, boolean stillRegistered, String reason) {
+        lock.lock();
+        try {
+            io.netty.channel.Channel sent = sentOn.get(clientId);
+            if (sent != null ? sent != channel : !stillRegistered) {
+                return; // the client has moved to a newer connection, where its task went or will go
+            }
+        } finally {
+            lock.unlock();
+        }
+        fail(clientId, reason, false);
+    }
+
+    /** A verified upload that the aggregation refused (non-finite, bad masked words). */
+    private void failUploaded(String clientId, String reason) {
+        fail(clientId, reason, true);
+    }
+
+    private void fail(String clientId, String reason, boolean evenIfUploaded) {
         boolean changed;
         lock.lock();
         try {
-            changed = settle(clientId, Status.FAILED, reason);
+            Status s = status.get(clientId);
+            // once an upload is verified, only its fold decides: a client's Error or a dropped
+            // connection cannot take back an update that is being folded in
+            changed = (evenIfUploaded || s != Status.UPLOADED) && settle(clientId, Status.FAILED, reason);
         } finally {
             lock.unlock();
         }
@@ -413,7 +508,7 @@ final class ActiveRound {
         lock.lock();
         try {
             long remaining = deadlineMillis - System.currentTimeMillis();
-            while (outcomes < status.size() && remaining > 0) {
+            while (outcomes < status.size() && acceptedCount < limits.targetAccepted() && remaining > 0) {
                 settled.await(remaining, TimeUnit.MILLISECONDS);
                 remaining = deadlineMillis - System.currentTimeMillis();
             }
@@ -424,6 +519,36 @@ final class ActiveRound {
 
     /** What a closed round produced. */
     record Outcome(Optional<float[]> parameters, int accepted, List<Failure> failures, double meanTrainLoss) {
+    }
+
+    /** The pre-clip L2 norms of the updates accepted so far. */
+    double[] acceptedNorms() {
+        lock.lock();
+        try {
+            return norms.stream().mapToDouble(Double::doubleValue).toArray();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** How many accepted updates were clipped. */
+    int clippedCount() {
+        lock.lock();
+        try {
+            return clipped;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Seconds from task to folded update, per accepted client. */
+    double[] responseSeconds() {
+        lock.lock();
+        try {
+            return responseSeconds.stream().mapToDouble(Double::doubleValue).toArray();
+        } finally {
+            lock.unlock();
+        }
     }
 
     /**
@@ -445,7 +570,9 @@ final class ActiveRound {
             for (Map.Entry<String, Status> e : status.entrySet()) {
                 Status s = e.getValue();
                 if (s != Status.ACCEPTED && s != Status.FAILED) {
-                    failures.add(new Failure(e.getKey(), "no verified update before the deadline"));
+                    failures.add(new Failure(e.getKey(), acceptedCount >= limits.targetAccepted()
+                            ? "not needed: the round closed at its first " + limits.targetAccepted() + " updates"
+                            : "no verified update before the deadline (" + describe(s) + ")"));
                     e.setValue(Status.FAILED);
                 }
             }
@@ -455,6 +582,31 @@ final class ActiveRound {
             lock.unlock();
         }
         return all;
+    }
+
+    private static String describe(Status s) {
+        return switch (s) {
+            case SELECTED -> "no result announced";
+            case ANNOUNCED -> "upload not complete";
+            case UPLOADED -> "upload not yet folded";
+            default -> s.name().toLowerCase(java.util.Locale.ROOT);
+        };
+    }
+
+    /** Ids of the selected clients that announced nothing and were not failed otherwise: they missed the deadline. */
+    List<String> silentClients() {
+        lock.lock();
+        try {
+            List<String> out = new ArrayList<>();
+            for (Failure f : failures) {
+                if (f.reason().startsWith("no verified update before the deadline")) {
+                    out.add(f.clientId());
+                }
+            }
+            return out;
+        } finally {
+            lock.unlock();
+        }
     }
 
     private double meanTrainLoss() {

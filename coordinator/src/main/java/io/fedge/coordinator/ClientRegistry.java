@@ -74,15 +74,22 @@ final class ClientRegistry {
         }
     }
 
+    /** Blocks until a client registers or leaves, or the timeout passes. */
+    void awaitChange(long timeoutMillis) throws InterruptedException {
+        synchronized (changed) {
+            changed.wait(Math.max(1, timeoutMillis));
+        }
+    }
+
     private void signal() {
         synchronized (changed) {
             changed.notifyAll();
         }
     }
 
-    /** Says Bye to every session with {@code reason}, then closes it. */
-    void closeAll(String reason) {
-        Envelope bye = Envelope.newBuilder().setBye(Bye.newBuilder().setReason(reason)).build();
+    /** Says Bye to every session with {@code code} and {@code reason}, then closes it. */
+    void closeAll(io.fedge.comm.proto.ByeCode code, String reason) {
+        Envelope bye = Envelope.newBuilder().setBye(Bye.newBuilder().setReason(reason).setCode(code)).build();
         for (ClientSession s : sessions.values()) {
             s.channel().writeAndFlush(bye).addListener(ChannelFutureListener.CLOSE);
         }

@@ -12,6 +12,7 @@ import io.fedge.comm.proto.Envelope;
 import io.fedge.comm.proto.Heartbeat;
 import io.fedge.comm.proto.Hello;
 import io.fedge.comm.proto.TrainResult;
+import io.fedge.comm.proto.UpdateAccepted;
 import io.fedge.comm.proto.UploadReady;
 import io.fedge.comm.proto.Welcome;
 import io.fedge.comm.secagg.SecAggAggregator;
@@ -56,6 +57,9 @@ final class ClientSessionHandler extends SimpleChannelInboundHandler<Envelope> {
         final IncomingTransfer transfer;
         UploadGate.Ticket ticket;
         boolean admitted;
+        /** Chunks received so far: the progress the stall check looks for. */
+        long chunksReceived;
+        ScheduledFuture<?> stallTimer;
 
         Upload(ActiveRound round, TrainResult result, IncomingTransfer transfer) {
             this.round = round;
@@ -81,6 +85,9 @@ final class ClientSessionHandler extends SimpleChannelInboundHandler<Envelope> {
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, Envelope msg) {
+        if (session != null) {
+            state.health.alive(session.clientId());
+        }
         try {
             dispatch(ctx, msg);
         } catch (FedgeException e) {
@@ -106,7 +113,7 @@ final class ClientSessionHandler extends SimpleChannelInboundHandler<Envelope> {
                 if (evaluation == null) {
                     throw new FedgeException(ErrorCode.LATE_RESULT, "no evaluation is in progress");
                 }
-                evaluation.accept(session.clientId(), msg.getEvaluateResult());
+                evaluation.accept(session.clientId(), msg.getEvaluateResult(), session.numExamples());
             }
             case SECAGG_KEYS -> onSecAgg(msg.getSecaggKeys().getRound(), s -> s.acceptKeys(session.clientId(),
                     msg.getSecaggKeys()));
@@ -148,6 +155,14 @@ final class ClientSessionHandler extends SimpleChannelInboundHandler<Envelope> {
                         + certified.map(id -> "'" + id + "'").orElse("nobody")));
                 return;
             }
+        }
+        if (Long.compareUnsigned(hello.getNumExamples(), state.bounds.maxExamplesPerClient()) > 0) {
+            FedgeException e = new FedgeException(ErrorCode.LIMIT_EXCEEDED, "client " + hello.getClientId()
+                    + " declares " + Long.toUnsignedString(hello.getNumExamples()) + " examples, this coordinator "
+                    + "takes at most " + state.bounds.maxExamplesPerClient() + " per client");
+            log.warn("refused registration from {}: {}", ctx.channel().remoteAddress(), e.getMessage());
+            refuseAndClose(ctx, e);
+            return;
         }
         if (handshakeTimer != null) {
             handshakeTimer.cancel(false);
@@ -217,6 +232,8 @@ final class ClientSessionHandler extends SimpleChannelInboundHandler<Envelope> {
                 round.clientFailed(session.clientId(), e.getMessage());
             }
             throw e;
+        } finally {
+            state.signalProgress();
         }
     }
 
@@ -225,8 +242,36 @@ final class ClientSessionHandler extends SimpleChannelInboundHandler<Envelope> {
             return;
         }
         upload.admitted = true;
+        scheduleStallCheck(ctx, upload);
         ctx.writeAndFlush(Envelope.newBuilder()
                 .setUploadReady(UploadReady.newBuilder().setTransferId(upload.transfer.transferId())).build());
+    }
+
+    /**
+     * Fails an admitted upload that makes no progress: no chunk within the progress deadline. A
+     * client that stops sending while its heartbeats keep the connection alive would otherwise
+     * hold its share of the upload budget, and every upload queued behind it, until the round's
+     * deadline.
+     */
+    private void scheduleStallCheck(ChannelHandlerContext ctx, Upload u) {
+        long seen = u.chunksReceived;
+        long limit = state.limits.transferProgressMillis();
+        u.stallTimer = ctx.executor().schedule(() -> {
+            if (upload != u) {
+                return;
+            }
+            if (u.chunksReceived != seen) {
+                scheduleStallCheck(ctx, u); // progress since the last check: a new period starts
+                return;
+            }
+            FedgeException e = new FedgeException(ErrorCode.TRANSFER_STALLED, "upload of transfer "
+                    + u.transfer.transferId() + " received no chunk for " + limit + " ms (" + u.chunksReceived + " of "
+                    + u.transfer.header().getChunkCount() + " chunks arrived)");
+            log.info("client {}: {}; failed for round {}", who(), e.getMessage(), u.round.round);
+            refusedTransferId = u.transfer.transferId();
+            dropUpload(e.getMessage());
+            ctx.writeAndFlush(ProtocolErrors.toEnvelope(e, u.round.round, u.transfer.transferId()));
+        }, limit, TimeUnit.MILLISECONDS);
     }
 
     private void onChunk(ChannelHandlerContext ctx, Chunk chunk) {
@@ -240,6 +285,7 @@ final class ClientSessionHandler extends SimpleChannelInboundHandler<Envelope> {
                     + ", which was not announced or not yet admitted");
         }
         Upload u = upload;
+        u.chunksReceived++;
         boolean complete;
         try {
             String id = session.clientId();
@@ -254,6 +300,7 @@ final class ClientSessionHandler extends SimpleChannelInboundHandler<Envelope> {
             return;
         }
         upload = null;
+        cancelStallTimer(u);
         String clientId = session.clientId();
         u.round.uploaded(clientId);
         try {
@@ -267,6 +314,8 @@ final class ClientSessionHandler extends SimpleChannelInboundHandler<Envelope> {
     private void foldUpload(ChannelHandlerContext ctx, String clientId, Upload u) {
         try {
             u.round.fold(clientId, u.result, u.transfer.chunks());
+            ctx.writeAndFlush(Envelope.newBuilder().setUpdateAccepted(UpdateAccepted.newBuilder()
+                    .setRound(u.round.round).setTransferId(u.transfer.transferId())).build());
         } catch (FedgeException e) {
             log.info("update of {} for round {} refused: {}", clientId, u.round.round, e.getMessage());
             ctx.writeAndFlush(ProtocolErrors.toEnvelope(e, u.round.round, u.transfer.transferId()));
@@ -278,12 +327,19 @@ final class ClientSessionHandler extends SimpleChannelInboundHandler<Envelope> {
         }
     }
 
+    private static void cancelStallTimer(Upload u) {
+        if (u.stallTimer != null) {
+            u.stallTimer.cancel(false);
+        }
+    }
+
     private void dropUpload(String reason) {
         if (upload == null) {
             return;
         }
         Upload u = upload;
         upload = null;
+        cancelStallTimer(u);
         state.uploadGate.release(u.ticket);
         if (session != null && !u.round.isUploaded(session.clientId())) {
             u.round.clientFailed(session.clientId(), reason);
@@ -306,6 +362,7 @@ final class ClientSessionHandler extends SimpleChannelInboundHandler<Envelope> {
         ActiveRound round = state.round;
         if (round != null && round.round == error.getRound()) {
             round.clientFailed(session.clientId(), reason);
+            state.signalProgress();
         }
         ActiveEvaluation evaluation = state.evaluation;
         if (evaluation != null && evaluation.round == error.getRound()) {
@@ -326,15 +383,16 @@ final class ClientSessionHandler extends SimpleChannelInboundHandler<Envelope> {
         }
         dropUpload("disconnected during upload");
         if (session != null) {
-            state.registry.remove(session);
+            boolean current = state.registry.remove(session);
             ActiveRound round = state.round;
-            if (round != null && !round.isUploaded(session.clientId())) {
-                round.clientFailed(session.clientId(), "disconnected");
+            if (round != null) {
+                round.connectionLost(session.clientId(), ctx.channel(), current, "disconnected");
             }
             ActiveEvaluation evaluation = state.evaluation;
-            if (evaluation != null) {
+            if (evaluation != null && current) {
                 evaluation.clientFailed(session.clientId(), "disconnected");
             }
+            state.signalProgress();
             log.debug("client {} disconnected", session.clientId());
         }
         ctx.fireChannelInactive();

@@ -55,7 +55,14 @@ public final class Coordinator implements AutoCloseable {
 
     private final InetSocketAddress bindAddress;
     private final CoordinatorState state;
-    private final RoundLoop loop;
+    private final java.util.function.Function<CoordinatorStore, RoundLoop> loopFactory;
+    private RoundLoop loop;
+    private CoordinatorStore store;
+    private final Path stateDir;
+    private final String fingerprint;
+    private final PrivateKey signingKey;
+    private final java.security.PublicKey verifyingKey;
+    private final int keepModels;
     private final History history = new History();
     private final int ioThreads;
     private final ExecutorService aggregationExecutor;
@@ -78,14 +85,32 @@ public final class Coordinator implements AutoCloseable {
         });
         CoordinatorLimits limits = new CoordinatorLimits(b.maxFrameBytes, b.chunkBytes, b.maxUpdateChunks, b.updateChunkElements,
                 b.uploadBufferBytes, b.handshakeTimeout.toMillis(), b.idleTimeout.toMillis(),
-                b.heartbeatInterval.toMillis(), b.messagesPerSecond, b.messageBurst);
+                b.heartbeatInterval.toMillis(), b.messagesPerSecond, b.messageBurst, b.transferProgressTimeout.toMillis());
         this.state = new CoordinatorState(limits, aggregationExecutor, b.codecs, b.tls, b.modelSigningKey,
                 b.sealUpdates, b.secureAggregation, b.halfPrecisionModels, b.deltaModelVersions);
-        RoundListener fanOut = fanOut(List.copyOf(b.listeners));
-        this.loop = new RoundLoop(state, b.strategy, b.initialModel, b.rounds, b.roundTimeout.toMillis(), b.evaluator,
-                fanOut, history, b.seed, b.checkpointDir);
+        state.bounds = b.bounds;
+        this.stateDir = b.stateDir;
+        this.fingerprint = fingerprint(b.initialModel, b.seed);
+        this.signingKey = b.modelSigningKey;
+        this.verifyingKey = b.modelVerifyingKey;
+        this.keepModels = Math.max(1 + b.deltaModelVersions, b.keepModels);
+        RoundDeadline deadline = b.roundTimeoutSet ? RoundDeadline.fixed(b.roundTimeout.toMillis())
+                : RoundDeadline.adaptive(b.initialModel.parameterBytes(), b.roundTimeout.toMillis());
+        this.loopFactory = store -> new RoundLoop(state, b.strategy, b.initialModel, b.rounds, deadline, b.evaluator,
+                fanOut(List.copyOf(b.listeners)), history, b.seed, b.checkpointDir, store, b.maxConsecutiveFailedRounds);
         this.edgeServer = b.edgePublishing == null ? null : new EdgeModelServer(b.edgePublishing, b.modelSigningKey);
-        loop.edgeModels(edgeServer);
+    }
+
+    /** What identifies a federation in its state store: the model's architecture and the seed. */
+    private static String fingerprint(GlobalModel initial, long seed) {
+        try {
+            byte[] d = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(initial.configJson().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return "architecture " + java.util.HexFormat.of().formatHex(d, 0, 8) + ", " + initial.parameterCount()
+                    + " parameters, seed " + seed;
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("no SHA-256 in this JDK", e);
+        }
     }
 
     public static Builder builder() {
@@ -96,13 +121,24 @@ public final class Coordinator implements AutoCloseable {
      * Binds the server socket and starts the round loop.
      *
      * @throws IllegalStateException if already started or closed
-     * @throws java.io.UncheckedIOException-like {@link RuntimeException} if the address cannot be bound
+     * @throws java.io.IOException if the state store cannot be opened or read
+     * @throws FedgeException if the state store belongs to another federation or its model fails verification
+     * @throws RuntimeException if the address cannot be bound
      */
-    public synchronized Coordinator start() throws InterruptedException {
+    public synchronized Coordinator start() throws InterruptedException, java.io.IOException {
         if (started || closed) {
             throw new IllegalStateException(closed ? "coordinator is closed" : "coordinator already started");
         }
         started = true;
+        if (stateDir != null) {
+            store = CoordinatorStore.open(stateDir, fingerprint, signingKey, verifyingKey, keepModels);
+        }
+        loop = loopFactory.apply(store);
+        loop.edgeModels(edgeServer);
+        int done = loop.resume();
+        if (done > 0) {
+            log.info("resumed from {}: {} rounds already completed", stateDir, done);
+        }
         bossGroup = Transports.eventLoopGroup(1, "fedge-accept");
         workerGroup = Transports.eventLoopGroup(ioThreads, "fedge-io");
         ServerBootstrap bootstrap = new ServerBootstrap()
@@ -143,6 +179,19 @@ public final class Coordinator implements AutoCloseable {
         return loop.model();
     }
 
+    /** Whether the configured number of rounds has advanced the model. */
+    public boolean finished() {
+        return loop != null && loop.finished();
+    }
+
+    /**
+     * Why the federation stopped before its end (the state could not be written, too many rounds
+     * in a row failed), in one line; empty while it runs or once it finished.
+     */
+    public java.util.Optional<String> failure() {
+        return loop == null ? java.util.Optional.empty() : loop.failure();
+    }
+
     /** How many clients are connected and registered now. */
     public int connectedClients() {
         return state.registry.size();
@@ -174,11 +223,21 @@ public final class Coordinator implements AutoCloseable {
             }
             closed = true;
         }
-        loop.stop();
+        boolean done = loop != null && loop.finished();
+        if (loop != null) {
+            loop.stop();
+        }
         if (roundThread != null) {
             roundThread.interrupt();
+            try {
+                roundThread.join(5_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
-        state.registry.closeAll("coordinator closed");
+        // clients of a finished federation stop; those of a coordinator going away reconnect with backoff
+        state.registry.closeAll(done ? io.fedge.comm.proto.ByeCode.FEDERATION_FINISHED
+                : io.fedge.comm.proto.ByeCode.GOING_AWAY, done ? "the federation is finished" : "coordinator going away");
         if (serverChannel != null) {
             serverChannel.close().syncUninterruptibly();
         }
@@ -189,6 +248,9 @@ public final class Coordinator implements AutoCloseable {
         aggregationExecutor.shutdownNow();
         if (edgeServer != null) {
             edgeServer.close();
+        }
+        if (store != null) {
+            store.close();
         }
     }
 
@@ -270,6 +332,13 @@ public final class Coordinator implements AutoCloseable {
         private Strategy strategy;
         private int rounds = 10;
         private Duration roundTimeout = Duration.ofMinutes(10);
+        private boolean roundTimeoutSet;
+        private Path stateDir;
+        private java.security.PublicKey modelVerifyingKey;
+        private int keepModels = 2;
+        private UpdateBounds bounds = UpdateBounds.defaults();
+        private int maxConsecutiveFailedRounds = 20;
+        private Duration transferProgressTimeout = Duration.ofSeconds(30);
         private ServerEvaluator evaluator;
         private final List<RoundListener> listeners = new ArrayList<>();
         private long seed;
@@ -335,10 +404,75 @@ public final class Coordinator implements AutoCloseable {
             return this;
         }
 
-        /** How long selected clients have to deliver their updates; default 10 minutes. */
+        /**
+         * A fixed time for selected clients to deliver their updates. Without it the deadline is
+         * sized from the task and adapts to what rounds take ({@code RoundDeadline}: 60 s plus a
+         * slow-link transfer of the model before the first round, then 3 times the slowest
+         * accepted client of the last round plus 5 s, between 10 s and 10 minutes).
+         */
         public Builder roundTimeout(Duration timeout) {
             once("roundTimeout");
             this.roundTimeout = positive(timeout, "roundTimeout");
+            this.roundTimeoutSet = true;
+            return this;
+        }
+
+        /**
+         * Keeps the coordinator's state in {@code dir} (an SQLite database and the last model
+         * versions, made durable after every round), and resumes from it on start: a coordinator
+         * restarted with the same directory after a crash or {@code kill -9} continues after the
+         * last completed round with the same history, model and state. Default none (nothing survives).
+         */
+        public Builder stateDir(Path dir) {
+            once("stateDir");
+            this.stateDir = Objects.requireNonNull(dir, "dir");
+            return this;
+        }
+
+        /**
+         * The public half of {@link #modelSigningKey}: model files read back from the state
+         * directory must carry a valid signature by it. Default: digests only.
+         */
+        public Builder modelVerifyingKey(java.security.PublicKey key) {
+            once("modelVerifyingKey");
+            this.modelVerifyingKey = Objects.requireNonNull(key, "key");
+            return this;
+        }
+
+        /** How many model versions the state directory keeps; default 2 (more with deltas). */
+        public Builder keepModels(int versions) {
+            once("keepModels");
+            if (versions < 1) {
+                throw new IllegalArgumentException("keepModels must be at least 1: " + versions);
+            }
+            this.keepModels = versions;
+            return this;
+        }
+
+        /** What one client's update may weigh and move; default {@link UpdateBounds#defaults()}. */
+        public Builder updateBounds(UpdateBounds bounds) {
+            once("updateBounds");
+            this.bounds = Objects.requireNonNull(bounds, "bounds");
+            return this;
+        }
+
+        /** The federation stops, with a failure, after this many failed rounds in a row; default 20. */
+        public Builder maxConsecutiveFailedRounds(int rounds) {
+            once("maxConsecutiveFailedRounds");
+            if (rounds < 1) {
+                throw new IllegalArgumentException("maxConsecutiveFailedRounds must be at least 1: " + rounds);
+            }
+            this.maxConsecutiveFailedRounds = rounds;
+            return this;
+        }
+
+        /**
+         * An admitted upload that receives no chunk for this long is failed (TRANSFER_STALLED) and
+         * its share of the upload budget released; default 30 s.
+         */
+        public Builder transferProgressTimeout(Duration timeout) {
+            once("transferProgressTimeout");
+            this.transferProgressTimeout = positive(timeout, "transferProgressTimeout");
             return this;
         }
 
@@ -362,7 +496,10 @@ public final class Coordinator implements AutoCloseable {
             return this;
         }
 
-        /** Writes each new model atomically to {@code dir/global-model.fgm}; default off. */
+        /**
+         * Writes each new model atomically and durably to {@code dir/global-model.fgm}, with its
+         * digest and, with a model-signing key, its signature ({@code ModelFile}); default off.
+         */
         public Builder checkpointDir(Path dir) {
             once("checkpointDir");
             this.checkpointDir = Objects.requireNonNull(dir, "dir");

@@ -13,9 +13,10 @@ package io.fedge.coordinator;
  * @param heartbeatMillis how often clients are told to send heartbeats
  * @param messagesPerSecond the rate at which one connection's message budget refills
  * @param messageBurst the most messages one connection may send at once
+ * @param transferProgressMillis an admitted upload that receives no chunk for this long is failed
  */
 record CoordinatorLimits(int maxFrameBytes, int chunkBytes, int maxUpdateChunks, int updateChunkElements,
                          long uploadBufferBytes,
                          long handshakeMillis, long idleMillis, long heartbeatMillis,
-                         double messagesPerSecond, int messageBurst) {
+                         double messagesPerSecond, int messageBurst, long transferProgressMillis) {
 }

@@ -32,6 +32,39 @@ final class CoordinatorState {
     final int deltaModelVersions;
     volatile ActiveRound round;
     volatile ActiveEvaluation evaluation;
+    /** What one client's update may weigh and move; set before the coordinator starts. */
+    UpdateBounds bounds = UpdateBounds.defaults();
+    /** Which clients missed deadlines, and whether they have shown signs of life since. */
+    final ClientHealth health = new ClientHealth();
+    private final Object progress = new Object();
+    private long progressEvents;
+
+    /** Wakes the round thread: a secure-aggregation message arrived, or a client left or failed. */
+    void signalProgress() {
+        synchronized (progress) {
+            progressEvents++;
+            progress.notifyAll();
+        }
+    }
+
+    /** Waits until {@link #signalProgress} is called after {@code seen}, or {@code millis} pass; returns the event count. */
+    long awaitProgress(long seen, long millis) throws InterruptedException {
+        long until = System.currentTimeMillis() + millis;
+        synchronized (progress) {
+            long left = millis;
+            while (progressEvents == seen && left > 0) {
+                progress.wait(left);
+                left = until - System.currentTimeMillis();
+            }
+            return progressEvents;
+        }
+    }
+
+    long progressEvents() {
+        synchronized (progress) {
+            return progressEvents;
+        }
+    }
 
     CoordinatorState(CoordinatorLimits limits, ExecutorService aggregationExecutor, CodecRegistry codecs,
                      SslContext tls, PrivateKey modelSigningKey,

@@ -2,96 +2,146 @@ package io.fedge.coordinator;
 
 import com.google.protobuf.ByteString;
 import io.fedge.aggregation.ClientInfo;
-import io.fedge.aggregation.EvaluatePlan;
-import io.fedge.aggregation.EvaluateResult;
 import io.fedge.aggregation.Failure;
+import io.fedge.aggregation.FitAggregation;
 import io.fedge.aggregation.FitPlan;
 import io.fedge.aggregation.Strategy;
-import io.fedge.comm.OutgoingTransfer;
-import io.fedge.comm.ProtocolErrors;
 import io.fedge.comm.WireProtocol;
-import io.fedge.comm.proto.SecAggRoster;
-import io.fedge.comm.proto.SecAggShares;
-import io.fedge.comm.proto.SecAggUnmask;
+import io.fedge.comm.crypto.UpdateSealer;
+import io.fedge.comm.proto.TrainTask;
 import io.fedge.comm.secagg.MaskedWords;
 import io.fedge.comm.secagg.SecAggAggregator;
-import io.fedge.core.ErrorCode;
-import io.fedge.comm.crypto.UpdateSealer;
-import io.fedge.comm.proto.Envelope;
-import io.fedge.comm.proto.EvaluateTask;
-import io.fedge.comm.proto.TrainTask;
-import io.fedge.comm.proto.TransferHeader;
-import io.fedge.comm.signing.ModelSigner;
 import io.fedge.compression.UpdateCodec;
+import io.fedge.core.CodecNames;
 import io.fedge.core.FedgeException;
 import io.fedge.core.model.Evaluation;
 import io.fedge.core.model.GlobalModel;
-import io.netty.channel.Channel;
+import io.fedge.core.model.ModelFile;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.nio.file.Files;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.KeyPair;
+import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
+import java.util.function.Supplier;
 
 /**
- * Runs the training rounds on its own thread: waits for enough clients, asks the strategy whom
- * to select, sends each the task and the model (one shared buffer for all), waits for updates
- * until all selected clients settled or the deadline passed, closes the aggregation, evaluates
- * and publishes the new model, and records the round.
+ * Runs the federation's rounds on its own thread until the configured number of rounds has
+ * advanced the model: waits for enough clients, asks the strategy whom to select, sends each its
+ * signed task and the model, waits for updates (until every selected client settled, the first
+ * {@code k} of an over-selected round were accepted, or the deadline passed), closes the
+ * aggregation, checks and publishes the new model, evaluates it, makes the round durable in the
+ * {@link CoordinatorStore}, and records it.
+ *
+ * <p>A round that fails (too few updates, a refused model, a client's input that broke the
+ * round's arithmetic, an evaluator that threw) is recorded with its reason and does not count;
+ * the federation goes on. Only what cannot be worked around ends it, with a one-line
+ * {@link #failure()}: the state cannot be written, or too many rounds in a row failed.
  */
 final class RoundLoop implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(RoundLoop.class);
-    /** Model transfers use ids with this bit set, so they never collide with client-chosen ids. */
-    private static final long MODEL_TRANSFER_BIT = 1L << 62;
-    /** Delta model transfers also have this bit. */
-    private static final long DELTA_TRANSFER_BIT = 1L << 61;
+    private static final String STATE_STRATEGY = "strategy";
+    private static final String STATE_CLIP = "clip-median-norm";
+    private static final String STATE_DEADLINE = "deadline";
 
     private final CoordinatorState state;
     private final Strategy strategy;
     private final int rounds;
-    private final long roundTimeoutMillis;
+    private final RoundDeadline deadline;
     private final ServerEvaluator evaluator;
     private final RoundListener listener;
     private final History history;
-    private final Random rng;
+    private final long seed;
     private final Path checkpointDir;
+    private final CoordinatorStore store;
+    private final int maxConsecutiveFailures;
     private volatile GlobalModel model;
-    private OutgoingTransfer broadcast;
-    /** The broadcast's header, signed when the coordinator has a model-signing key. */
-    private TransferHeader broadcastHeader;
+    private ModelBroadcast broadcast;
     private volatile boolean stopping;
-    /** The encoded models of the last versions, oldest first, for deltas (empty when deltas are off). */
-    private final java.util.LinkedHashMap<Long, byte[]> recentModels = new java.util.LinkedHashMap<>();
-    /** This version's deltas, by base version. */
-    private final java.util.Map<Long, Delta> deltas = new java.util.HashMap<>();
+    private volatile boolean finished;
+    private volatile String failure;
+    /** The last round attempted (committed), and how many advanced the model. */
+    private long lastRound;
+    private int completed;
+    /** The median update norm of the last round that advanced the model, for adaptive clipping. */
+    private double clipMedian = Double.NaN;
     /** Exports and serves edge models, or null. */
     private EdgeModelServer edge;
+    /** Clients already told about, by id and reason, so each is logged once. */
+    private final Set<String> reportedIneligible = new HashSet<>();
+    private String lastWaitReason;
 
-    RoundLoop(CoordinatorState state, Strategy strategy, GlobalModel initial, int rounds, long roundTimeoutMillis,
-              ServerEvaluator evaluator, RoundListener listener, History history, long seed, Path checkpointDir) {
+    RoundLoop(CoordinatorState state, Strategy strategy, GlobalModel initial, int rounds, RoundDeadline deadline,
+              ServerEvaluator evaluator, RoundListener listener, History history, long seed, Path checkpointDir,
+              CoordinatorStore store, int maxConsecutiveFailures) {
         this.state = state;
         this.strategy = strategy;
         this.model = initial;
         this.rounds = rounds;
-        this.roundTimeoutMillis = roundTimeoutMillis;
+        this.deadline = deadline;
         this.evaluator = evaluator;
         this.listener = listener;
         this.history = history;
-        this.rng = new Random(seed);
+        this.seed = seed;
         this.checkpointDir = checkpointDir;
+        this.store = store;
+        this.maxConsecutiveFailures = maxConsecutiveFailures;
     }
 
     void edgeModels(EdgeModelServer server) {
         this.edge = server;
+    }
+
+    /**
+     * Picks up where the store says the federation stopped: the last committed round, its model
+     * (verified), the history, the strategy's and the loop's state. Called once before {@link #run}.
+     *
+     * @return the number of rounds already completed
+     */
+    int resume() throws IOException {
+        if (store == null) {
+            return 0;
+        }
+        Optional<CoordinatorStore.Resumed> r = store.resume();
+        if (r.isEmpty()) {
+            return 0;
+        }
+        CoordinatorStore.Resumed s = r.get();
+        if (s.model() != null) {
+            if (!s.model().configJson().equals(model.configJson())) {
+                throw new FedgeException(io.fedge.core.ErrorCode.SHAPE_MISMATCH, "the stored model's architecture "
+                        + "differs from this coordinator's model");
+            }
+            model = s.model();
+        }
+        lastRound = s.lastRound();
+        completed = s.completedRounds();
+        s.history().forEach(history::add);
+        byte[] strategyState = s.state().get(STATE_STRATEGY);
+        if (strategyState != null && strategyState.length > 0) {
+            strategy.restoreState(strategyState);
+        }
+        byte[] clip = s.state().get(STATE_CLIP);
+        if (clip != null && clip.length == 8) {
+            clipMedian = ByteBuffer.wrap(clip).getDouble();
+        }
+        deadline.restore(s.state().get(STATE_DEADLINE));
+        log.info("resuming after round {}: {} of {} rounds completed, model version {}", lastRound, completed, rounds,
+                model.version());
+        return completed;
     }
 
     GlobalModel model() {
@@ -102,24 +152,80 @@ final class RoundLoop implements Runnable {
         stopping = true;
     }
 
+    /** Whether the configured rounds all advanced the model. */
+    boolean finished() {
+        return finished;
+    }
+
+    /** Why the federation stopped before its end, if it did. */
+    Optional<String> failure() {
+        return Optional.ofNullable(failure);
+    }
+
     @Override
     public void run() {
-        broadcast = encode(model);
+        broadcast = new ModelBroadcast(state, model);
+        int consecutiveFailures = 0;
         try {
-            for (long round = 1; round <= rounds && !stopping; round++) {
+            while (completed < rounds && !stopping) {
                 if (!awaitClients()) {
                     return;
                 }
-                runRound(round);
+                long round = lastRound + 1;
+                Attempt attempt;
+                try {
+                    attempt = runRound(round, roundRandom(round));
+                } catch (RuntimeException | ExecutionException e) {
+                    Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
+                    log.error("round {} failed, the model stays at version {}: {}", round, model.version(), cause.toString(),
+                            cause);
+                    attempt = new Attempt(failedRecord(round, "round failed: " + cause), null);
+                }
+                if (attempt == null) {
+                    state.registry.awaitChange(1_000);
+                    continue;
+                }
+                if (stopping && !attempt.record().succeeded()) {
+                    return; // closed mid-round: the round is not recorded and runs again after a restart
+                }
+                commit(attempt);
+                if (attempt.record().succeeded()) {
+                    completed++;
+                    consecutiveFailures = 0;
+                } else if (++consecutiveFailures >= maxConsecutiveFailures) {
+                    fail(consecutiveFailures + " rounds in a row failed; the last: " + attempt.record().outcome());
+                    return;
+                }
+            }
+            finished = completed >= rounds;
+            if (finished) {
+                log.info("federation finished: {} rounds completed in {} attempts, model version {}", completed,
+                        lastRound, model.version());
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (RuntimeException | ExecutionException e) {
+        } catch (IOException e) {
+            fail("cannot make round " + (lastRound + 1) + " durable, stopping: " + e.getMessage());
+        } catch (RuntimeException | Error e) {
             log.error("the round loop failed", e);
+            fail("the round loop failed: " + e);
         } finally {
             broadcast.release();
-            releaseDeltas();
         }
+    }
+
+    private void fail(String why) {
+        failure = why;
+        stopping = true;
+        log.error("federation stopped: {}", why);
+    }
+
+    /** The round's own random source, from the seed and the round number alone, so a resumed run selects as an uninterrupted one. */
+    private Random roundRandom(long round) {
+        long z = seed + round * 0x9E3779B97F4A7C15L;
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return new Random(z ^ (z >>> 31));
     }
 
     private boolean awaitClients() throws InterruptedException {
@@ -137,27 +243,29 @@ final class RoundLoop implements Runnable {
         return !stopping;
     }
 
-    private void runRound(long round) throws InterruptedException, ExecutionException {
+    /** What one attempted round produced: its record, and the model it published (null if none). */
+    private record Attempt(RoundRecord record, GlobalModel published) {
+    }
+
+    /** Runs round {@code round}; null when too few clients are eligible to start it (nothing was sent). */
+    private Attempt runRound(long round, Random rng) throws InterruptedException, ExecutionException {
         long bytesIn0 = state.traffic.bytesIn();
         long bytesOut0 = state.traffic.bytesOut();
         long t0 = System.nanoTime();
         GlobalModel current = model;
-        List<ClientInfo> available = state.registry.available();
-        if (state.secureAggregation != null) {
-            available = available.stream().filter(c -> state.registry.get(c.id())
-                    .map(s -> s.features().contains(WireProtocol.FEATURE_SECURE_AGGREGATION)).orElse(false)).toList();
-        }
-        logIneligible(available);
+        List<ClientInfo> available = eligible(round);
         FitPlan plan = strategy.configureFit(round, available, rng);
         long taskSeed = rng.nextLong();
-        if (plan.clients().size() < strategy.minFitClients()) {
-            log.warn("round {}: only {} eligible clients of {} available, {} needed; skipping", round,
-                    plan.clients().size(), available.size(), strategy.minFitClients());
-            record(round, false, current, plan.clients().size(), 0, plan.clients().size(), null, Double.NaN,
-                    Double.NaN, System.nanoTime() - t0, 0, bytesIn0, bytesOut0, Double.NaN, Double.NaN);
-            Thread.sleep(Math.min(1000, roundTimeoutMillis));
-            return;
+        if (plan.clients().size() < strategy.minAcceptedUpdates()) {
+            String why = "only " + plan.clients().size() + " eligible clients of " + state.registry.size()
+                    + " connected, " + strategy.minAcceptedUpdates() + " needed to start round " + round;
+            if (!why.equals(lastWaitReason)) {
+                log.warn("waiting: {}", why);
+                lastWaitReason = why;
+            }
+            return null;
         }
+        lastWaitReason = null;
         UpdateCodec codec;
         try {
             codec = state.codecs.get(plan.instructions().codec());
@@ -169,23 +277,27 @@ final class RoundLoop implements Runnable {
         for (ClientInfo c : plan.clients()) {
             ids.add(c.id());
         }
-        long deadline = System.currentTimeMillis() + roundTimeoutMillis;
+        long deadlineMillis = System.currentTimeMillis() + deadline.millis();
+        ActiveRound.RoundLimits limits = limits(plan, current, ids.size());
         // Listeners hear of the round before the strategy allocates its accumulator, so a heap
         // probe sees the idle coordinator.
         listener.roundStarted(round, ids.size());
         // A key pair per round: updates are sealed to it end to end, and it dies with the round.
         KeyPair roundKeys = state.sealUpdates ? UpdateSealer.newKeyPair() : null;
         SecAggAggregator secAgg = state.secureAggregation == null ? null
-                : new SecAggAggregator(round, ids, maskedWords(plan.clients()), current.parameterCount(),
-                        state.secureAggregation.maxNeighbours(), state.secureAggregation.thresholdFraction(),
-                        new java.security.SecureRandom()); // the graph must not be predictable, and must not shift the seeded rng
+                : new SecAggAggregator(round, ids, maskedWords(plan.clients(), limits.maxWeight()),
+                        current.parameterCount(), state.secureAggregation.maxNeighbours(),
+                        state.secureAggregation.thresholdFraction(),
+                        new SecureRandom()); // the graph must not be predictable, and must not shift the seeded rng
         // a plain round allocates its accumulator now (after listeners heard of the round); a secure one only
         // when the unmasked mean is ready, so it never holds the accumulator and the masked sum at once
-        io.fedge.aggregation.FitAggregation plainAggregation = secAgg == null ? strategy.beginFit(round, current) : null;
+        FitAggregation plainAggregation = secAgg == null ? strategy.beginFit(round, current) : null;
+        Supplier<FitAggregation> aggregation = secAgg == null ? () -> plainAggregation
+                : () -> strategy.beginFit(round, current);
         ActiveRound active = new ActiveRound(round, current.version(), plan.instructions(), codec,
-                current.parameterCount(), state.limits.updateChunkElements(), deadline, ids,
-                secAgg == null ? (java.util.function.Supplier<io.fedge.aggregation.FitAggregation>) () -> plainAggregation
-                        : () -> strategy.beginFit(round, current), listener, roundKeys, secAgg);
+                current.parameterCount(), state.limits.updateChunkElements(), deadlineMillis, ids, aggregation,
+                listener, roundKeys, secAgg);
+        active.limits(limits);
         state.round = active;
         TrainTask.Builder taskBody = TrainTask.newBuilder();
         if (roundKeys != null) {
@@ -201,8 +313,7 @@ final class RoundLoop implements Runnable {
                 .setBatchSize(plan.instructions().batchSize())
                 .setLearningRate(plan.instructions().learningRate())
                 .setCodec(codec.name())
-                .setDeadlineUnixMs(deadline)
-                .setModel(broadcastHeader)
+                .setDeadlineUnixMs(deadlineMillis)
                 .setSeed(taskSeed).build();
         for (String id : ids) {
             Optional<ClientSession> s = state.registry.get(id).filter(ClientSession::isActive);
@@ -210,69 +321,148 @@ final class RoundLoop implements Runnable {
                 active.clientFailed(id, "disconnected before the task was sent");
                 continue;
             }
-            sendWithModel(s.get(), current.version(), (header, base) -> {
-                TrainTask.Builder t = template.toBuilder().setModel(header);
-                if (base != null) {
-                    t.setModelIsDelta(true).setModelDeltaBase(base);
-                }
-                return Envelope.newBuilder().setTrainTask(t).build();
-            });
+            active.taskSent(id, s.get().channel());
+            broadcast.sendTrainTask(s.get(), current.version(), template);
         }
         ActiveRound.Outcome outcome;
         if (secAgg == null) {
             active.awaitOutcomes();
             outcome = state.aggregationExecutor.submit(active::close).get();
         } else {
-            outcome = new SecureRound(active, secAgg, deadline).run();
+            outcome = new SecureRound(state, active, secAgg, deadlineMillis, listener, () -> stopping).run();
         }
-        for (Failure f : outcome.failures()) {
-            log.debug("round {}: {} failed: {}", round, f.clientId(), f.reason());
+        updateHealth(round, ids, outcome, active);
+        String why = null;
+        Optional<float[]> next = outcome.parameters();
+        if (next.isEmpty() || outcome.accepted() < strategy.minAcceptedUpdates()) {
+            why = outcome.accepted() + " of " + ids.size() + " updates accepted, " + strategy.minAcceptedUpdates()
+                    + " needed";
+        } else {
+            Optional<String> refused = ModelGuard.refuse(current.parameters(), next.get(), state.bounds.maxModelStep());
+            if (refused.isPresent()) {
+                why = "the new model was refused: " + refused.get();
+            }
         }
-        boolean succeeded = outcome.parameters().isPresent() && outcome.accepted() >= strategy.minFitClients();
-        if (succeeded) {
-            publish(current.withParameters(current.version() + 1, outcome.parameters().get()));
+        GlobalModel published = null;
+        if (why == null) {
+            published = current.withParameters(current.version() + 1, next.get());
+            model = published;
+            broadcast.publish(published);
+            if (secAgg == null) {
+                double median = NormClip.median(active.acceptedNorms());
+                if (!Double.isNaN(median)) {
+                    clipMedian = median;
+                }
+            }
+            deadline.observe(active.responseSeconds());
+            if (active.clippedCount() > 0) {
+                log.info("round {}: {} of {} updates clipped to norm {}", round, active.clippedCount(),
+                        outcome.accepted(), String.format(Locale.ROOT, "%.4g", limits.clipBound()));
+            }
             if (edge != null) {
-                edge.roundPublished(round, model);
+                edge.roundPublished(round, published);
             }
         } else {
-            log.warn("round {} failed: {} of {} updates accepted, {} needed; the model stays at version {}", round,
-                    outcome.accepted(), ids.size(), strategy.minFitClients(), current.version());
+            log.warn("round {} failed, the model stays at version {}: {}", round, current.version(), why);
+        }
+        for (Failure f : outcome.failures()) {
+            log.debug("round {}: {} did not count: {}", round, f.clientId(), f.reason());
         }
         long roundNanos = System.nanoTime() - t0;
         long evalStart = System.nanoTime();
-        Evaluation serverEval = succeeded && evaluator != null ? evaluator.evaluate(model) : null;
+        Evaluation serverEval = published != null ? serverEvaluation(round, published) : null;
         long evalNanos = System.nanoTime() - evalStart;
-        double federatedAccuracy = succeeded ? federatedEvaluation(round) : Double.NaN;
-        record(round, succeeded, model, ids.size(), outcome.accepted(), outcome.failures().size(), serverEval,
-                outcome.meanTrainLoss(), federatedAccuracy, roundNanos, evalNanos, bytesIn0, bytesOut0,
+        double federatedAccuracy = published != null ? federatedEvaluation(round, published, rng) : Double.NaN;
+        RoundRecord r = new RoundRecord(round, published != null, model.version(), ids.size(), outcome.accepted(),
+                outcome.failures().size(), serverEval == null ? Double.NaN : serverEval.accuracy(),
+                serverEval == null ? Double.NaN : serverEval.loss(), outcome.meanTrainLoss(), federatedAccuracy,
+                roundNanos / 1e9, evalNanos / 1e9, state.traffic.bytesIn() - bytesIn0,
+                state.traffic.bytesOut() - bytesOut0,
                 secAgg == null ? Double.NaN : active.meanClientSecAggMillis() / 1e3,
-                secAgg == null ? Double.NaN : secAgg.busyNanos() / 1e9);
+                secAgg == null ? Double.NaN : secAgg.busyNanos() / 1e9, why, outcome.failures());
+        return new Attempt(r, published);
     }
 
-    /** Clients already told about, by id and codec, so each reason is logged once. */
-    private final java.util.Set<String> reportedIneligible = new java.util.HashSet<>();
-
-    /** Logs, once per client and codec, the connected clients that cannot encode the strategy's codecs. */
-    private void logIneligible(List<ClientInfo> available) {
+    /** The clients that may be selected for {@code round}: connected, capable, and not sitting out a missed deadline. */
+    private List<ClientInfo> eligible(long round) {
+        List<ClientInfo> connected = state.registry.available();
+        if (state.secureAggregation != null) {
+            connected = connected.stream().filter(c -> state.registry.get(c.id())
+                    .map(s -> s.features().contains(WireProtocol.FEATURE_SECURE_AGGREGATION)).orElse(false)).toList();
+        }
         for (String codec : strategy.codecs()) {
-            for (ClientInfo c : available) {
-                if (!io.fedge.core.CodecNames.supportedBy(codec, c.codecs()) && reportedIneligible.add(c.id() + "\0" + codec)) {
+            for (ClientInfo c : connected) {
+                if (!CodecNames.supportedBy(codec, c.codecs()) && reportedIneligible.add(c.id() + "\0" + codec)) {
                     log.info("client {} is not selected: it cannot encode codec '{}' (it has {})", c.id(), codec,
                             c.codecs());
                 }
             }
         }
+        List<ClientInfo> healthy = new ArrayList<>();
+        for (ClientInfo c : connected) {
+            if (state.health.eligible(c.id(), round)) {
+                healthy.add(c);
+            } else {
+                log.debug("round {}: {} is not selected: {}", round, c.id(), state.health.whyNot(c.id(), round));
+            }
+        }
+        if (healthy.size() < strategy.minAcceptedUpdates() && healthy.size() < connected.size()) {
+            log.info("round {}: too few clients without missed deadlines ({}), giving the others another chance",
+                    round, healthy.size());
+            return connected;
+        }
+        return healthy;
     }
 
     /**
-     * The fixed-point encoding of a secure round: 32-bit words when the selected clients' example
-     * counts leave enough fraction bits, 64-bit otherwise.
+     * This round's bounds: what each selected client declared, the weight cap (a share of the
+     * declared total), and the norm bound.
      */
-    private MaskedWords maskedWords(List<ClientInfo> selected) {
+    private ActiveRound.RoundLimits limits(FitPlan plan, GlobalModel current, int selected) {
+        UpdateBounds b = state.bounds;
+        Map<String, Long> declared = new HashMap<>();
+        long total = 0;
+        for (ClientInfo c : plan.clients()) {
+            long n = Math.max(1, c.numExamples());
+            declared.put(c.id(), n);
+            total += n;
+        }
+        long maxWeight = selected <= 1 || b.maxWeightShare() >= 1 ? b.maxExamplesPerClient()
+                : Math.max(1, Math.min(b.maxExamplesPerClient(), (long) Math.floor(b.maxWeightShare() * total)));
+        double clip = b.clip().bound(clipMedian, ModelGuard.norm(current.parameters()));
+        int target = Math.min(plan.targetUpdates(), selected);
+        return new ActiveRound.RoundLimits(declared, maxWeight, clip, target);
+    }
+
+    /** Missed deadlines keep clients out of the next rounds; a delivered update clears the record. */
+    private void updateHealth(long round, List<String> ids, ActiveRound.Outcome outcome, ActiveRound active) {
+        Set<String> failed = new HashSet<>();
+        for (Failure f : outcome.failures()) {
+            failed.add(f.clientId());
+        }
+        for (String id : active.silentClients()) {
+            if (state.registry.get(id).filter(ClientSession::isActive).isPresent()) {
+                state.health.missedDeadline(id, round);
+                log.info("round {}: {} missed the deadline while connected; it sits out: {}", round, id,
+                        state.health.whyNot(id, round + 1));
+            }
+        }
+        for (String id : ids) {
+            if (!failed.contains(id)) {
+                state.health.delivered(id);
+            }
+        }
+    }
+
+    /**
+     * The fixed-point encoding of a secure round: 32-bit words when the selected clients' capped
+     * example counts leave enough fraction bits, 64-bit otherwise.
+     */
+    private MaskedWords maskedWords(List<ClientInfo> selected, long maxWeight) {
         SecureAggregation cfg = state.secureAggregation;
         long cap = 1;
         for (ClientInfo c : selected) {
-            cap = Math.max(cap, c.numExamples());
+            cap = Math.max(cap, Math.min(c.numExamples(), maxWeight));
         }
         if (cfg.wordBits() == 32) {
             try {
@@ -284,236 +474,50 @@ final class RoundLoop implements Runnable {
         return MaskedWords.forRound(64, cfg.clipRange(), cap, selected.size());
     }
 
-    /**
-     * The stages of a securely aggregated round after the tasks went out: keys, shares, masked
-     * uploads, unmasking. Each waits until every client still in the round answered or dropped, or
-     * its stage timeout passed. Any stage may abort the round, before anything is revealed.
-     */
-    private final class SecureRound {
-        private final ActiveRound active;
-        private final SecAggAggregator secAgg;
-        private final long deadline;
-        private final java.util.function.Predicate<String> gone;
-
-        SecureRound(ActiveRound active, SecAggAggregator secAgg, long deadline) {
-            this.active = active;
-            this.secAgg = secAgg;
-            this.deadline = deadline;
-            this.gone = id -> active.hasFailed(id)
-                    || state.registry.get(id).map(s -> !s.isActive()).orElse(true);
-        }
-
-        ActiveRound.Outcome run() throws InterruptedException, ExecutionException {
-            long round = active.round;
-            try {
-                awaitStage(() -> secAgg.keysComplete(gone));
-                Map<String, SecAggRoster> rosters = secAgg.closeKeys(gone);
-                failOthers(rosters.keySet(), "sent no secure-aggregation keys in time");
-                rosters.forEach((id, r) -> send(id, Envelope.newBuilder().setSecaggRoster(r).build()));
-
-                awaitStage(() -> secAgg.sharesComplete(gone));
-                Map<String, SecAggShares> forwards = secAgg.closeShares(gone);
-                failOthers(forwards.keySet(), "did not commit to the secure aggregation in time");
-                forwards.forEach((id, s) -> send(id, Envelope.newBuilder().setSecaggShares(s).build()));
-                listener.secureAggregationCommitted(round, forwards.keySet());
-
-                active.awaitOutcomes();
-                List<Failure> failures = state.aggregationExecutor.submit(active::closeUploads).get();
-                SecAggUnmask request = secAgg.closeMasked();
-                if (secAgg.authenticated()) {
-                    // consistency check: every survivor signs the lists before anyone reveals a share
-                    SecAggUnmask check = request.toBuilder().setConsistencyCheck(true).build();
-                    for (String id : request.getSurvivorsList()) {
-                        send(id, Envelope.newBuilder().setSecaggUnmask(check).build());
-                    }
-                    awaitStage(() -> secAgg.listSignaturesComplete(gone));
-                    request = secAgg.signedRequest(request);
-                }
-                for (String id : request.getSurvivorsList()) {
-                    send(id, Envelope.newBuilder().setSecaggUnmask(request).build());
-                }
-                awaitStage(() -> secAgg.revealsComplete(gone));
-                SecAggAggregator.Result result = secAgg.finish();
-                log.info("round {}: secure sum of {} updates ({} dropped after committing), degree {}, threshold {}, "
-                                + "{} ms of coordinator work", round, result.survivors(), request.getDroppedCount(),
-                        secAgg.degree(), secAgg.threshold(), secAgg.busyNanos() / 1_000_000);
-                return state.aggregationExecutor.submit(() -> active.finishSecure(result, failures)).get();
-            } catch (FedgeException e) {
-                if (e.code() != ErrorCode.SECURE_AGGREGATION_ABORTED) {
-                    throw e;
-                }
-                log.warn("round {}: {}", round, e.getMessage());
-                secAgg.abandon();
-                List<Failure> failures = state.aggregationExecutor.submit(active::closeUploads).get();
-                Envelope abort = ProtocolErrors.toEnvelope(e, round, 0);
-                for (String id : active.selectedIds()) {
-                    send(id, abort);
-                }
-                return active.abortSecure(failures);
-            }
-        }
-
-        private void awaitStage(java.util.function.BooleanSupplier complete) throws InterruptedException {
-            long until = Math.min(deadline, System.currentTimeMillis()
-                    + state.secureAggregation.stageTimeout().toMillis());
-            while (!complete.getAsBoolean() && System.currentTimeMillis() < until && !stopping) {
-                Thread.sleep(5);
-            }
-        }
-
-        private void failOthers(java.util.Set<String> kept, String reason) {
-            for (String id : active.selectedIds()) {
-                if (!kept.contains(id)) {
-                    active.clientFailed(id, reason);
-                }
-            }
-        }
-
-        private void send(String id, Envelope msg) {
-            state.registry.get(id).map(ClientSession::channel).filter(Channel::isActive)
-                    .ifPresent(ch -> ch.writeAndFlush(msg));
-        }
-    }
-
-    private double federatedEvaluation(long round) throws InterruptedException {
-        EvaluatePlan plan = strategy.configureEvaluate(round, state.registry.available(), rng);
-        if (plan.clients().isEmpty()) {
-            return Double.NaN;
-        }
-        GlobalModel current = model;
-        List<String> ids = new ArrayList<>();
-        for (ClientInfo c : plan.clients()) {
-            ids.add(c.id());
-        }
-        long deadline = System.currentTimeMillis() + roundTimeoutMillis;
-        ActiveEvaluation evaluation = new ActiveEvaluation(round, current.version(), deadline, ids);
-        state.evaluation = evaluation;
-        EvaluateTask template = EvaluateTask.newBuilder()
-                .setRound(round)
-                .setModelVersion(current.version())
-                .setBatchSize(plan.batchSize())
-                .setDeadlineUnixMs(deadline)
-                .setModel(broadcastHeader).build();
-        for (String id : ids) {
-            Optional<ClientSession> s = state.registry.get(id).filter(ClientSession::isActive);
-            if (s.isEmpty()) {
-                evaluation.clientFailed(id, "disconnected before the task was sent");
-                continue;
-            }
-            sendWithModel(s.get(), current.version(), (header, base) -> {
-                EvaluateTask.Builder t = template.toBuilder().setModel(header);
-                if (base != null) {
-                    t.setModelIsDelta(true).setModelDeltaBase(base);
-                }
-                return Envelope.newBuilder().setEvaluateTask(t).build();
-            });
-        }
-        evaluation.awaitAnswers();
-        List<Failure> failures = new ArrayList<>();
-        List<EvaluateResult> results = evaluation.close(failures);
-        return strategy.aggregateEvaluate(round, results, failures).map(Evaluation::accuracy).orElse(Double.NaN);
-    }
-
-    /** A model download as a delta against one base version, shared by every client that holds that base. */
-    private record Delta(OutgoingTransfer transfer, TransferHeader header) {
-    }
-
-    /**
-     * Writes {@code task} (built for the model header and, for a delta, its base version) and the
-     * model: as a delta against the version this connection last received when the coordinator
-     * still has that version and the delta is smaller, in full otherwise.
-     */
-    private void sendWithModel(ClientSession s, long version,
-                               java.util.function.BiFunction<TransferHeader, Long, Envelope> task) {
-        Channel ch = s.channel();
-        long base = s.modelVersion().get();
-        Delta d = state.deltaModelVersions > 0 && base >= 0 && base != version ? delta(base, version) : null;
-        if (d != null) {
-            ch.write(task.apply(d.header(), base));
-            d.transfer().writeTo(ch);
-        } else {
-            ch.write(task.apply(broadcastHeader, null));
-            broadcast.writeTo(ch);
-        }
-        ch.flush();
-        s.modelVersion().set(version);
-    }
-
-    private Delta delta(long base, long version) {
-        Delta d = deltas.get(base);
-        if (d != null || !recentModels.containsKey(base)) {
-            return d;
-        }
-        byte[] target = recentModels.get(version);
-        byte[] bytes = io.fedge.compression.ModelDelta.encode(recentModels.get(base), target);
-        if (bytes == null || bytes.length >= target.length) {
+    private Evaluation serverEvaluation(long round, GlobalModel m) {
+        if (evaluator == null) {
             return null;
         }
-        long id = MODEL_TRANSFER_BIT | DELTA_TRANSFER_BIT | ((version * 1_000_003L + base) & ((1L << 60) - 1));
-        OutgoingTransfer t = OutgoingTransfer.ofBytes(id, bytes, state.limits.chunkBytes());
-        d = new Delta(t, state.modelSigningKey == null ? t.header() : ModelSigner.sign(t.header(), state.modelSigningKey));
-        deltas.put(base, d);
-        return d;
-    }
-
-    private void releaseDeltas() {
-        for (Delta d : deltas.values()) {
-            d.transfer().release();
-        }
-        deltas.clear();
-    }
-
-    private void publish(GlobalModel next) {
-        OutgoingTransfer old = broadcast;
-        broadcast = encode(next);
-        old.release();
-        releaseDeltas();
-        model = next;
-        if (checkpointDir != null) {
-            checkpoint(next);
-        }
-    }
-
-    private OutgoingTransfer encode(GlobalModel m) {
-        byte[] bytes = m.encode(state.halfPrecisionModels);
-        if (state.deltaModelVersions > 0) {
-            recentModels.put(m.version(), bytes);
-            while (recentModels.size() > state.deltaModelVersions) {
-                recentModels.remove(recentModels.keySet().iterator().next());
-            }
-        }
-        OutgoingTransfer t = OutgoingTransfer.ofBytes(MODEL_TRANSFER_BIT | m.version(), bytes,
-                state.limits.chunkBytes());
-        broadcastHeader = state.modelSigningKey == null ? t.header()
-                : ModelSigner.sign(t.header(), state.modelSigningKey);
-        return t;
-    }
-
-    /** Writes the model next to the old checkpoint and renames it over, so a crash never leaves half a file. */
-    private void checkpoint(GlobalModel m) {
         try {
-            Files.createDirectories(checkpointDir);
-            Path tmp = checkpointDir.resolve("global-model.fgm.tmp");
-            Files.write(tmp, m.encode());
-            Files.move(tmp, checkpointDir.resolve("global-model.fgm"), StandardCopyOption.REPLACE_EXISTING,
-                    StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            log.error("could not checkpoint model version {} to {}", m.version(), checkpointDir, e);
+            return evaluator.evaluate(m);
+        } catch (RuntimeException e) {
+            log.warn("round {}: server-side evaluation failed, recorded as NaN: {}", round, e.toString());
+            return null;
         }
     }
 
-    private void record(long round, boolean succeeded, GlobalModel m, int selected, int accepted, int failures,
-                        Evaluation eval, double trainLoss, double federatedAccuracy, long roundNanos, long evalNanos,
-                        long bytesIn0, long bytesOut0, double secAggClientSeconds, double secAggCoordinatorSeconds) {
-        RoundRecord r = new RoundRecord(round, succeeded, m.version(), selected, accepted, failures,
-                eval == null ? Double.NaN : eval.accuracy(), eval == null ? Double.NaN : eval.loss(), trainLoss,
-                federatedAccuracy, roundNanos / 1e9, evalNanos / 1e9,
-                state.traffic.bytesIn() - bytesIn0, state.traffic.bytesOut() - bytesOut0,
-                secAggClientSeconds, secAggCoordinatorSeconds);
+    private double federatedEvaluation(long round, GlobalModel m, Random rng) throws InterruptedException {
+        try {
+            return new FederatedEvaluation(state, strategy, broadcast).run(round, m, deadline.millis(), rng);
+        } catch (RuntimeException e) {
+            log.warn("round {}: federated evaluation failed, recorded as NaN: {}", round, e.toString());
+            return Double.NaN;
+        }
+    }
+
+    private RoundRecord failedRecord(long round, String why) {
+        return new RoundRecord(round, false, model.version(), 0, 0, 0, Double.NaN, Double.NaN, Double.NaN, Double.NaN,
+                0, 0, 0, 0, Double.NaN, Double.NaN, why, List.of());
+    }
+
+    /** Makes the round durable (store, then checkpoint), then appends it to the history and tells listeners. */
+    private void commit(Attempt attempt) throws IOException {
+        RoundRecord r = attempt.record();
+        if (store != null) {
+            Map<String, byte[]> loopState = new LinkedHashMap<>();
+            loopState.put(STATE_STRATEGY, strategy.state());
+            loopState.put(STATE_CLIP, ByteBuffer.allocate(8).putDouble(clipMedian).array());
+            loopState.put(STATE_DEADLINE, deadline.state());
+            store.commitRound(r, attempt.published(), loopState);
+        }
+        lastRound = r.round();
+        if (attempt.published() != null && checkpointDir != null) {
+            ModelFile.write(checkpointDir.resolve("global-model.fgm"), attempt.published(), state.modelSigningKey);
+        }
         history.add(r);
         listener.roundFinished(r);
-        log.info("round {}: {} of {} updates, test accuracy {}, {} s", round, accepted, selected,
-                eval == null ? "n/a" : String.format(java.util.Locale.ROOT, "%.4f", eval.accuracy()),
-                String.format(java.util.Locale.ROOT, "%.2f", roundNanos / 1e9));
+        log.info("round {}: {} of {} updates, test accuracy {}, {} s{}", r.round(), r.clients(), r.selected(),
+                Double.isNaN(r.testAccuracy()) ? "n/a" : String.format(Locale.ROOT, "%.4f", r.testAccuracy()),
+                String.format(Locale.ROOT, "%.2f", r.roundSeconds()), r.succeeded() ? "" : " (failed: " + r.outcome() + ")");
     }
 }

@@ -22,9 +22,26 @@ package io.fedge.coordinator;
  *     secure-aggregation work (keys, shares, masking), as the clients reported it; NaN otherwise
  * @param secAggCoordinatorSeconds in a securely aggregated round, the coordinator's seconds of
  *     secure-aggregation work (graph, relaying, summing, reconstructing, unmasking), waits excluded; NaN otherwise
+ * @param outcome for a round that did not advance the model, why (one line); empty for one that did
+ * @param notCounted every selected client whose update did not count, with the reason
  */
 public record RoundRecord(long round, boolean succeeded, long modelVersion, int selected, int clients, int failures,
                           double testAccuracy, double testLoss, double trainLoss, double federatedAccuracy,
                           double roundSeconds, double evalSeconds, long bytesUp, long bytesDown,
-                          double secAggClientSeconds, double secAggCoordinatorSeconds) {
+                          double secAggClientSeconds, double secAggCoordinatorSeconds, String outcome,
+                          java.util.List<io.fedge.aggregation.Failure> notCounted) {
+    public RoundRecord {
+        outcome = outcome == null ? "" : outcome;
+        notCounted = notCounted == null ? java.util.List.of() : java.util.List.copyOf(notCounted);
+    }
+
+    /** A record without failure details, as older histories hold. */
+    public RoundRecord(long round, boolean succeeded, long modelVersion, int selected, int clients, int failures,
+                       double testAccuracy, double testLoss, double trainLoss, double federatedAccuracy,
+                       double roundSeconds, double evalSeconds, long bytesUp, long bytesDown,
+                       double secAggClientSeconds, double secAggCoordinatorSeconds) {
+        this(round, succeeded, modelVersion, selected, clients, failures, testAccuracy, testLoss, trainLoss,
+                federatedAccuracy, roundSeconds, evalSeconds, bytesUp, bytesDown, secAggClientSeconds,
+                secAggCoordinatorSeconds, "", java.util.List.of());
+    }
 }

@@ -117,7 +117,7 @@ class ServerPipelineFuzzTest {
 
     private final ExecutorService aggregationThread = new InlineExecutor();
     private final CoordinatorState state = new CoordinatorState(
-            new CoordinatorLimits(64 << 10, 32 << 10, 64, PER_CHUNK, 1 << 20, 10_000, 60_000, 10_000, 500, 2_000),
+            new CoordinatorLimits(64 << 10, 32 << 10, 64, PER_CHUNK, 1 << 20, 10_000, 60_000, 10_000, 500, 2_000, 30_000),
             aggregationThread, CodecRegistry.defaultRegistry(), null, null, false, null, false, 0);
     private final Random rng = new Random(20261125L);
     private long roundNumber;

@@ -3,6 +3,11 @@ package io.fedge.cli;
 import io.fedge.aggregation.FedAvg;
 import io.fedge.aggregation.FitInstructions;
 import io.fedge.coordinator.Coordinator;
+import io.fedge.coordinator.NormClip;
+import io.fedge.coordinator.RoundListener;
+import io.fedge.coordinator.RoundRecord;
+import io.fedge.coordinator.UpdateBounds;
+import io.fedge.core.model.ModelFile;
 import io.fedge.coordinator.SecureAggregation;
 import io.fedge.coordinator.TestSetEvaluator;
 import io.fedge.core.data.FashionMnist;
@@ -40,7 +45,8 @@ final class CoordinatorCommand implements Callable<Integer> {
     @Option(names = "--model", description = "mlp or cnn; default ${DEFAULT-VALUE}")
     String model = "mlp";
 
-    @Option(names = "--resume", description = "start from this checkpoint (global-model.fgm) instead of a new model")
+    @Option(names = "--resume", description = "start a new federation from this model file (a global-model.fgm, "
+            + "verified) instead of a new model; a coordinator restarted with the same --out resumes by itself")
     Path resume;
 
     @Option(names = "--rounds", description = "training rounds; default ${DEFAULT-VALUE}")
@@ -51,6 +57,25 @@ final class CoordinatorCommand implements Callable<Integer> {
 
     @Option(names = "--per-round", description = "clients selected per round; default: --min-clients")
     Integer perRound;
+
+    @Option(names = "--min-accepted", description = "accepted updates a round needs to count; default: half of "
+            + "--per-round, rounded up")
+    Integer minAccepted;
+
+    @Option(names = "--over-select", description = "select this fraction more clients than --per-round and close "
+            + "the round at the first --per-round updates (stragglers); default ${DEFAULT-VALUE}")
+    double overSelect;
+
+    @Option(names = "--clip", description = "L2 norm bound on each update: none, fixed:C or adaptive:M (M times the "
+            + "median norm of the last round); default ${DEFAULT-VALUE}")
+    String clip = "adaptive:3";
+
+    @Option(names = "--max-examples", description = "most examples one client may declare; default ${DEFAULT-VALUE}")
+    long maxExamples = 10_000_000L;
+
+    @Option(names = "--max-weight-share", description = "most of a round's declared examples one update may weigh, "
+            + "in (0, 1]; default ${DEFAULT-VALUE}")
+    double maxWeightShare = 0.5;
 
     @Option(names = "--fraction", description = "fraction of connected clients selected per round; default ${DEFAULT-VALUE}")
     double fraction = 1.0;
@@ -64,8 +89,10 @@ final class CoordinatorCommand implements Callable<Integer> {
     @Option(names = "--lr", description = "local SGD learning rate; default ${DEFAULT-VALUE}")
     double lr = 0.05;
 
-    @Option(names = "--round-timeout", description = "seconds clients have to deliver an update; default ${DEFAULT-VALUE}")
-    long roundTimeoutSeconds = 600;
+    @Option(names = "--round-timeout", description = "seconds clients have to deliver an update; default: sized "
+            + "from the model and from what rounds take (60 s + a slow-link transfer at first, then 3 times the "
+            + "slowest accepted client plus 5 s, at most 600 s)")
+    Long roundTimeoutSeconds;
 
     @Option(names = "--seed", description = "seed for initialisation and selection; default ${DEFAULT-VALUE}")
     long seed = 1;
@@ -76,7 +103,8 @@ final class CoordinatorCommand implements Callable<Integer> {
     @Option(names = "--no-eval", description = "skip server-side evaluation")
     boolean noEval;
 
-    @Option(names = "--out", description = "folder for checkpoints and history; default ${DEFAULT-VALUE}")
+    @Option(names = "--out", description = "folder for the state (state.db, models/), the checkpoint and the "
+            + "history; the same command restarted after a crash resumes from it; default ${DEFAULT-VALUE}")
     Path out = Path.of("runs", "coordinator");
 
     @picocli.CommandLine.Mixin
@@ -123,58 +151,86 @@ final class CoordinatorCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         GlobalModel initial = resume != null
-                ? GlobalModel.decode(Files.readAllBytes(resume))
+                ? ModelFile.read(resume, security.pinnedModelKey())
                 : Dl4jModels.initialModel(ModelPresets.byName(model, seed, lr));
         long initialVersion = initial.version();
         int parameterCount = initial.parameterCount();
         long modelBytes = initial.parameterBytes();
         int selected = perRound == null ? minClients : perRound;
-        FedAvg strategy = FedAvg.builder()
+        FedAvg.Builder fedAvg = FedAvg.builder()
                 .fractionFit(fraction)
                 .minFitClients(selected)
-                .minAvailableClients(Math.max(minClients, selected))
+                .minAvailableClients(minClients)
+                .overSelection(overSelect)
                 .instructions(new FitInstructions(localEpochs, batch, lr, compression.codec))
-                .warmupCodecs(compression.warmup)
-                .build();
+                .warmupCodecs(compression.warmup);
+        if (minAccepted != null) {
+            fedAvg.minAcceptedUpdates(minAccepted);
+        }
+        FedAvg strategy = fedAvg.build();
         HeapProbe probe = heapProbe ? new HeapProbe() : null;
+        Map<String, Object> config = new LinkedHashMap<>();
+        config.put("model", model);
+        config.put("rounds", rounds);
+        config.put("per_round", selected);
+        config.put("local_epochs", localEpochs);
+        config.put("batch", batch);
+        config.put("lr", lr);
+        config.put("seed", seed);
         // Built in a method of its own so that nothing here keeps the initial model alive once
         // the federation has moved on (the heap probe would count it).
-        try (Coordinator coordinator = newCoordinator(initial, strategy, probe)) {
+        try (Coordinator coordinator = newCoordinator(initial, strategy, probe, config)) {
             initial = null;
             coordinator.start();
-            System.out.printf("coordinator on %s (%s), model version %d with %d parameters; waiting for %d clients%n",
-                    coordinator.localAddress(), security.insecure ? "plain TCP" : "mutual TLS 1.3",
-                    initialVersion, parameterCount, strategy.minAvailableClients());
+            System.out.printf("coordinator on %s (%s), model version %d with %d parameters, state in %s; "
+                            + "waiting for %d clients%n", coordinator.localAddress(),
+                    security.insecure ? "plain TCP" : "mutual TLS 1.3", coordinator.globalModel().version(),
+                    parameterCount, out, strategy.minAvailableClients());
             coordinator.awaitRounds(Long.MAX_VALUE, TimeUnit.DAYS);
             if (probe != null) {
                 System.out.println(probe.report(modelBytes));
             }
-            Map<String, Object> config = new LinkedHashMap<>();
-            config.put("model", model);
-            config.put("rounds", rounds);
-            config.put("per_round", selected);
-            config.put("local_epochs", localEpochs);
-            config.put("batch", batch);
-            config.put("lr", lr);
-            config.put("seed", seed);
             for (Path p : HistoryWriter.write(out, config, coordinator.history().rounds(), "fedge coordinator")) {
                 System.out.println("wrote " + p);
             }
-            System.out.println("wrote " + out.resolve("global-model.fgm"));
+            if (coordinator.failure().isPresent()) {
+                System.err.println("fedge coordinator: the federation stopped: " + coordinator.failure().get());
+                return 1;
+            }
+            System.out.println("federation finished: " + rounds + " rounds; model version "
+                    + coordinator.globalModel().version() + " in " + out.resolve("global-model.fgm"));
         }
         return 0;
     }
 
-    private Coordinator newCoordinator(GlobalModel initial, FedAvg strategy, HeapProbe probe) throws IOException {
+    private Coordinator newCoordinator(GlobalModel initial, FedAvg strategy, HeapProbe probe, Map<String, Object> config)
+            throws IOException {
+        java.util.concurrent.atomic.AtomicReference<Coordinator> built = new java.util.concurrent.atomic.AtomicReference<>();
         Coordinator.Builder builder = Coordinator.builder()
                 .bind(new InetSocketAddress(host, port))
                 .initialModel(initial)
                 .strategy(strategy)
                 .rounds(rounds)
-                .roundTimeout(Duration.ofSeconds(roundTimeoutSeconds))
                 .seed(seed)
                 .checkpointDir(out)
-                .addListener(new ProgressReporter(System.out, rounds, false));
+                .stateDir(out)
+                .updateBounds(UpdateBounds.defaults().withClip(NormClip.parse(clip))
+                        .withMaxExamplesPerClient(maxExamples).withMaxWeightShare(maxWeightShare))
+                .addListener(new ProgressReporter(System.out, rounds, false))
+                .addListener(new RoundListener() {
+                    @Override
+                    public void roundFinished(RoundRecord record) {
+                        // the history on disk follows every round, so a crash loses none of it
+                        try {
+                            HistoryWriter.write(out, config, built.get().history().rounds(), "fedge coordinator");
+                        } catch (IOException | RuntimeException e) {
+                            System.err.println("fedge coordinator: cannot write the history to " + out + ": " + e);
+                        }
+                    }
+                });
+        if (roundTimeoutSeconds != null) {
+            builder.roundTimeout(Duration.ofSeconds(roundTimeoutSeconds));
+        }
         if (probe != null) {
             builder.addListener(probe);
         }
@@ -187,6 +243,7 @@ final class CoordinatorCommand implements Callable<Integer> {
         SslContext tls = security.server();
         if (tls != null) {
             builder.tls(tls).modelSigningKey(security.modelSigningKey());
+            builder.modelVerifyingKey(security.pinnedModelKey());
         }
         org.nd4j.linalg.dataset.DataSet test = noEval && edgeEvery == 0 ? null
                 : FashionMnist.load(data, FashionMnist.Split.TEST).toDataSet();
@@ -204,6 +261,8 @@ final class CoordinatorCommand implements Callable<Integer> {
                     new io.fedge.export.EdgeQuantizer(io.fedge.edge.EdgeModel.Mode.FULL_INTEGER, 99.99),
                     new InetSocketAddress(host, edgePort), security.edgeServer()));
         }
-        return builder.build();
+        Coordinator c = builder.build();
+        built.set(c);
+        return c;
     }
 }

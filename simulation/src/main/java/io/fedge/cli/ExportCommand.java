@@ -96,7 +96,7 @@ final class ExportCommand implements Callable<Integer> {
             throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
                     "--student must be one of " + StudentPresets.NAMES);
         }
-        GlobalModel teacher = GlobalModel.decode(Files.readAllBytes(model));
+        GlobalModel teacher = io.fedge.core.model.ModelFile.read(model, null);
         LabeledImages train = FashionMnist.load(data, FashionMnist.Split.TRAIN);
         int[] slice = new int[transfer];
         for (int i = 0; i < transfer; i++) {

@@ -187,7 +187,7 @@ public final class Simulation {
                 coordinator.history().rounds(), "fedge " + config.model() + " " + config.partition() + ", "
                         + config.clients() + " clients"));
         Path raw = config.outDir().resolve("global-model.fgm");
-        Files.write(raw, model.encode());
+        io.fedge.core.model.ModelFile.write(raw, model, null);
         written.add(raw);
         Path zip = config.outDir().resolve("global-model.zip");
         MultiLayerNetwork net = Dl4jModels.instantiate(model);

@@ -54,6 +54,9 @@ final class HistoryJson {
         m.put("bytes_down", r.bytesDown());
         m.put("secagg_client_seconds", r.secAggClientSeconds());
         m.put("secagg_coordinator_seconds", r.secAggCoordinatorSeconds());
+        m.put("outcome", r.outcome());
+        m.put("not_counted", r.notCounted().stream()
+                .map(f -> Map.of("client_id", f.clientId(), "reason", f.reason())).toList());
         return m;
     }
 

@@ -59,9 +59,24 @@ public final class HistoryWriter {
         Path json = outDir.resolve(JSON);
         Path csv = outDir.resolve(CSV);
         Path png = outDir.resolve(PNG);
-        HistoryJson.write(json, config, rounds);
-        HistoryCsv.write(csv, rounds);
-        AccuracyChart.write(png, rounds, title);
+        // each file is written beside its destination and renamed over it, so a reader (or a
+        // crash of a coordinator that rewrites them after every round) never sees half of one
+        atomically(json, tmp -> HistoryJson.write(tmp, config, rounds));
+        atomically(csv, tmp -> HistoryCsv.write(tmp, rounds));
+        atomically(png, tmp -> AccuracyChart.write(tmp, rounds, title));
         return List.of(json, csv, png);
+    }
+
+    private interface Writer {
+        void write(Path tmp) throws IOException;
+    }
+
+    private static void atomically(Path file, Writer writer) throws IOException {
+        String name = file.getFileName().toString();
+        int dot = name.lastIndexOf('.');
+        Path tmp = file.resolveSibling(name.substring(0, dot) + ".tmp" + name.substring(dot));
+        writer.write(tmp);
+        Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 }

@@ -80,7 +80,9 @@ class HistoryWriterTest {
         assertEquals(45_678_901L, first.get("bytes_down").asLong());
         assertTrue(first.get("secagg_client_seconds").isNull(), "no secure aggregation in this round");
         assertTrue(first.get("secagg_coordinator_seconds").isNull());
-        assertEquals(16, first.size());
+        assertEquals("", first.get("outcome").asText());
+        assertEquals(0, first.get("not_counted").size());
+        assertEquals(18, first.size());
 
         JsonNode failed = rounds.get(1);
         assertEquals(2, failed.get("round").asLong());
@@ -90,6 +92,9 @@ class HistoryWriterTest {
         assertTrue(failed.get("train_loss").isNull());
         assertEquals(30.0, failed.get("round_seconds").asDouble());
         assertEquals(1_000_000L, failed.get("bytes_down").asLong());
+        assertEquals("0 of 10 updates accepted, 5 needed", failed.get("outcome").asText());
+        assertEquals("client-7", failed.get("not_counted").get(0).get("client_id").asText());
+        assertEquals("no verified update before the deadline", failed.get("not_counted").get(0).get("reason").asText());
     }
 
     @Test

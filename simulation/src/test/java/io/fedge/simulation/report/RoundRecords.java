@@ -13,7 +13,8 @@ final class RoundRecords {
     /** A failed round: nothing arrived, nothing evaluated. */
     static final RoundRecord FAILED = new RoundRecord(2, false, 1, 10, 0, 10,
             Double.NaN, Double.NaN, Double.NaN, Double.NaN, 30.0, 0.0, 0L, 1_000_000L,
-            Double.NaN, Double.NaN);
+            Double.NaN, Double.NaN, "0 of 10 updates accepted, 5 needed",
+            java.util.List.of(new io.fedge.aggregation.Failure("client-7", "no verified update before the deadline")));
 
     private RoundRecords() {
     }
