@@ -44,7 +44,6 @@ import java.util.function.Predicate;
 public final class SecAggAggregator {
     /** The fewest clients a secure sum is taken over. */
     public static final int MIN_CLIENTS = 3;
-    private static final int MAX_SEALED_SHARE_BYTES = 512;
     private static final int UNMASK_BLOCK = 1 << 14;
 
     private enum Stage { KEYS, SHARES, MASKED, UNMASK, DONE, ABORTED }
@@ -112,7 +111,10 @@ public final class SecAggAggregator {
 
     // ---- stage 1: keys -------------------------------------------------------------------------
 
-    /** @throws FedgeException unless {@code id} is selected, in the key stage, and sends two valid, distinct keys once */
+    /**
+     * @throws FedgeException unless {@code id} is selected, in the key stage, and sends two valid,
+     *     distinct keys once, every field within {@link SecAggBounds}
+     */
     public synchronized void acceptKeys(String id, SecAggKeys msg) {
         checkRound(msg.getRound());
         require(Stage.KEYS, id, "keys");
@@ -122,6 +124,8 @@ public final class SecAggAggregator {
         if (keys.containsKey(id)) {
             throw new FedgeException(ErrorCode.DUPLICATE_RESULT, id + " already sent its keys for round " + round);
         }
+        SecAggBounds.checkClientId(id);
+        SecAggBounds.checkKeys(msg);
         if (msg.getCipherPublicKey().equals(msg.getMaskPublicKey())) {
             throw new FedgeException(ErrorCode.MALFORMED, "the cipher and mask keys must differ");
         }
@@ -153,7 +157,8 @@ public final class SecAggAggregator {
             throw abort(live.size() + " clients sent keys; a secure sum needs at least " + MIN_CLIENTS);
         }
         int n = live.size();
-        int degree = Math.min(n - 1, degreeLimit > 0 ? Math.max(2, degreeLimit) : NeighbourGraph.defaultDegree(n));
+        int wanted = degreeLimit > 0 ? Math.max(2, degreeLimit) : NeighbourGraph.defaultDegree(n);
+        int degree = Math.min(n - 1, Math.min(NeighbourGraph.MAX_DEGREE, wanted));
         graph = NeighbourGraph.harary(live, degree, random);
         threshold = NeighbourGraph.threshold(graph.degree(), thresholdFraction);
         for (int i = 0; i < n; i++) {
@@ -187,7 +192,7 @@ public final class SecAggAggregator {
 
     /**
      * @throws FedgeException unless {@code id} is in the graph and sends, once, exactly one sealed
-     *     share for each of its neighbours and a 32-byte commitment
+     *     share for each of its neighbours, each of the size a share seals to, and a 32-byte commitment
      */
     public synchronized void acceptShares(String id, SecAggShares msg) {
         long t0 = System.nanoTime();
@@ -199,20 +204,15 @@ public final class SecAggAggregator {
         if (shared.contains(id)) {
             throw new FedgeException(ErrorCode.DUPLICATE_RESULT, id + " already sent its shares for round " + round);
         }
-        if (msg.getSelfSeedCommitment().size() != 32) {
-            throw new FedgeException(ErrorCode.MALFORMED, "the self-seed commitment must be 32 bytes");
-        }
         List<String> neighbours = graph.neighbours(id);
+        SecAggBounds.checkShares(msg, neighbours.size());
         Map<String, ByteString> byRecipient = new HashMap<>();
         for (SecAggSealedShare s : msg.getSharesList()) {
             if (!neighbours.contains(s.getPeer()) || byRecipient.put(s.getPeer(), s.getCiphertext()) != null) {
                 throw new FedgeException(ErrorCode.MALFORMED, "share for " + s.getPeer()
                         + ", who is not a neighbour of " + id + " or got two");
             }
-            if (s.getCiphertext().size() > MAX_SEALED_SHARE_BYTES) {
-                throw new FedgeException(ErrorCode.TRANSFER_TOO_LONG, "a sealed share is at most "
-                        + MAX_SEALED_SHARE_BYTES + " bytes");
-            }
+            SecAggBounds.checkSealedShare(s.getCiphertext(), id, s.getPeer(), index.get(s.getPeer()));
         }
         if (byRecipient.size() != neighbours.size()) {
             throw new FedgeException(ErrorCode.MALFORMED, id + " sent " + byRecipient.size() + " shares for "
@@ -383,8 +383,9 @@ public final class SecAggAggregator {
         if (!survivors.contains(id)) {
             throw new FedgeException(ErrorCode.UNEXPECTED_MESSAGE, id + " is not a survivor of round " + round);
         }
-        if (msg.getSignature().size() > 1024 || listSignatures.containsKey(id)) {
-            throw new FedgeException(ErrorCode.MALFORMED, id + " sent an oversized or second list signature");
+        SecAggBounds.checkListSignature(msg);
+        if (listSignatures.containsKey(id)) {
+            throw new FedgeException(ErrorCode.DUPLICATE_RESULT, id + " already signed the survivor list");
         }
         listSignatures.put(id, msg.toBuilder().setClientId(id).setCertificate(keys.get(id).wire().getCertificate()).build());
     }
@@ -417,7 +418,8 @@ public final class SecAggAggregator {
 
     /**
      * @throws FedgeException unless {@code id} survived, answers once, and each share is for one of its
-     *     committed neighbours, of the kind that neighbour's fate calls for, at its own point
+     *     committed neighbours, of the kind that neighbour's fate calls for, at its own point, and a
+     *     field element; nothing of a refused answer is kept
      */
     public synchronized void acceptReveal(String id, SecAggReveal msg) {
         long t0 = System.nanoTime();
@@ -429,10 +431,11 @@ public final class SecAggAggregator {
         if (!survivors.contains(id)) {
             throw new FedgeException(ErrorCode.UNEXPECTED_MESSAGE, id + " is not a survivor of round " + round);
         }
-        if (!revealed.add(id)) {
+        if (revealed.contains(id)) {
             throw new FedgeException(ErrorCode.DUPLICATE_RESULT, id + " already revealed its shares");
         }
         List<String> neighbours = graph.neighbours(id);
+        SecAggBounds.checkReveal(msg, neighbours.size());
         Map<String, ShamirSharing.Share> got = new HashMap<>();
         for (SecAggRevealedShare s : msg.getSharesList()) {
             String owner = s.getOwner();
@@ -449,6 +452,7 @@ public final class SecAggAggregator {
             }
             got.put(owner, new ShamirSharing.Share(s.getX(), SecAggCrypto.fieldElement(s.getY().toByteArray())));
         }
+        revealed.add(id);
         for (Map.Entry<String, ShamirSharing.Share> e : got.entrySet()) {
             shares.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(e.getValue());
         }
