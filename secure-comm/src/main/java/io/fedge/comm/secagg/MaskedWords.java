@@ -5,6 +5,8 @@ import io.fedge.core.ErrorCode;
 import io.fedge.core.FedgeException;
 
 import java.lang.invoke.MethodHandles;
+import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 
@@ -48,21 +50,70 @@ public record MaskedWords(int wordBits, int fractionBits, double clipRange, long
     /**
      * The encoding for a round of {@code clients} clients weighting by at most {@code weightCap}
      * examples each: the most fraction bits (at most 24) such that
-     * {@code clients * weightCap * clipRange * 2^fractionBits < 2^(wordBits - 1)}.
+     * {@code clients * weightCap * clipRange * 2^fractionBits < 2^(wordBits - 2)}, computed exactly.
+     * At least {@link #MIN_FRACTION_BITS} must be left, which holds exactly when
+     * {@code weightCap <= }{@link #maxWeightCap}{@code (wordBits, clipRange, clients)}.
      *
-     * @throws IllegalArgumentException if fewer than {@link #MIN_FRACTION_BITS} would be left: use
-     *     64-bit words, a smaller clip range or fewer clients
+     * @throws FedgeException with {@link ErrorCode#LIMIT_EXCEEDED} if not even 64-bit words can
+     *     carry the round: cap the clients' weights at {@code maxWeightCap(64, clipRange, clients)}
+     * @throws IllegalArgumentException if 64-bit words could carry the round but {@code wordBits}
+     *     cannot (use 64), or an argument is out of range
      */
     public static MaskedWords forRound(int wordBits, double clipRange, long weightCap, int clients) {
-        double magnitude = (double) clients * weightCap * clipRange;
-        int integerBits = Math.max(0, Math.getExponent(magnitude) + 1); // 2^integerBits > magnitude
-        int fractionBits = Math.min(24, wordBits - 2 - integerBits);
-        if (fractionBits < MIN_FRACTION_BITS) {
-            throw new IllegalArgumentException(clients + " clients of up to " + weightCap + " examples with values in +-"
-                    + clipRange + " leave " + fractionBits + " fraction bits in " + wordBits + "-bit words; need "
-                    + MIN_FRACTION_BITS);
+        long most = maxWeightCap(64, clipRange, clients);
+        if (weightCap > most) {
+            throw new FedgeException(ErrorCode.LIMIT_EXCEEDED, "a secure sum of " + clients + " clients of up to "
+                    + weightCap + " examples with values in +-" + clipRange + " does not fit any word size: 64-bit "
+                    + "words keep " + MIN_FRACTION_BITS + " fraction bits for weight caps up to " + most + " (32-bit "
+                    + "words up to " + maxWeightCap(32, clipRange, clients) + "); cap the clients' weights");
         }
-        return new MaskedWords(wordBits, fractionBits, clipRange, weightCap);
+        if (weightCap > maxWeightCap(wordBits, clipRange, clients)) {
+            throw new IllegalArgumentException(clients + " clients of up to " + weightCap + " examples with values in +-"
+                    + clipRange + " leave fewer than " + MIN_FRACTION_BITS + " fraction bits in " + wordBits
+                    + "-bit words (weight caps up to " + maxWeightCap(wordBits, clipRange, clients) + " do)");
+        }
+        if (weightCap <= 0) {
+            throw new IllegalArgumentException("weightCap must be positive: " + weightCap);
+        }
+        // 2^integerBits > magnitude, as few as that takes
+        int integerBits = magnitude(clients, weightCap, clipRange).toBigInteger().bitLength();
+        return new MaskedWords(wordBits, Math.min(24, wordBits - 2 - integerBits), clipRange, weightCap);
+    }
+
+    /**
+     * The largest weight cap a round of {@code clients} clients with values clipped to
+     * {@code clipRange} can use in {@code wordBits}-bit words and keep {@link #MIN_FRACTION_BITS}
+     * fraction bits: the largest integer {@code cap} with
+     * {@code clients * cap * clipRange < 2^(wordBits - 2 - MIN_FRACTION_BITS)}, computed exactly;
+     * 0 if not even a cap of 1 fits, {@link Long#MAX_VALUE} if every cap does. A coordinator caps
+     * each client's weight (its example count) at this before building a round.
+     *
+     * @throws IllegalArgumentException unless {@code wordBits} is 32 or 64, {@code clipRange}
+     *     positive and finite and {@code clients} positive
+     */
+    public static long maxWeightCap(int wordBits, double clipRange, int clients) {
+        if (wordBits != 32 && wordBits != 64) {
+            throw new IllegalArgumentException("wordBits must be 32 or 64: " + wordBits);
+        }
+        if (!(clipRange > 0) || !Double.isFinite(clipRange)) {
+            throw new IllegalArgumentException("clipRange must be positive: " + clipRange);
+        }
+        if (clients <= 0) {
+            throw new IllegalArgumentException("clients must be positive: " + clients);
+        }
+        BigDecimal limit = new BigDecimal(BigInteger.ONE.shiftLeft(wordBits - 2 - MIN_FRACTION_BITS));
+        BigDecimal perExample = magnitude(clients, 1, clipRange);
+        BigDecimal quotient = limit.divideToIntegralValue(perExample); // floor: both are positive
+        BigInteger cap = quotient.toBigInteger();
+        if (quotient.multiply(perExample).compareTo(limit) == 0) {
+            cap = cap.subtract(BigInteger.ONE); // the bound is strict
+        }
+        return cap.bitLength() < 64 ? cap.longValueExact() : Long.MAX_VALUE;
+    }
+
+    /** {@code clients * weightCap * clipRange}, exactly. */
+    private static BigDecimal magnitude(int clients, long weightCap, double clipRange) {
+        return new BigDecimal(clipRange).multiply(BigDecimal.valueOf(clients)).multiply(BigDecimal.valueOf(weightCap));
     }
 
     /** Reads the encoding a round announced. */

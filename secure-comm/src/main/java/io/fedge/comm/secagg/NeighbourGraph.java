@@ -18,6 +18,12 @@ import java.util.TreeSet;
  * <p>Immutable.
  */
 public final class NeighbourGraph {
+    /**
+     * The most neighbours a client gets, whatever the coordinator asks for: the default degree
+     * reaches it at 65,536 clients, and it keeps a roster (one key set, signature and certificate
+     * per neighbour) far under the frame limit ({@link SecAggBounds}).
+     */
+    public static final int MAX_DEGREE = 64;
     private final Map<String, List<String>> neighbours;
     private final int degree;
 
@@ -28,7 +34,7 @@ public final class NeighbourGraph {
 
     /**
      * The default degree for {@code n} clients: {@code 2 * ceil(2 * log2 n)}, at most {@code n - 1}
-     * (the complete graph, which small rounds get). With a threshold just over half the degree, a
+     * (the complete graph, which small rounds get) and at most {@link #MAX_DEGREE}. With a threshold just over half the degree, a
      * round of 100 clients (degree 28, threshold 15) survives 20% of its clients dropping except
      * with a probability of about 4e-4 per client (3.7 standard deviations).
      */
@@ -37,7 +43,7 @@ public final class NeighbourGraph {
             return 0;
         }
         int k = 2 * (int) Math.ceil(2 * Math.log(n) / Math.log(2));
-        return Math.min(n - 1, k);
+        return Math.min(Math.min(n - 1, k), MAX_DEGREE);
     }
 
     /**
@@ -55,6 +61,8 @@ public final class NeighbourGraph {
     /**
      * A graph over {@code ids} where each client has {@code degree} neighbours ({@code degree} is
      * rounded up to even unless it is {@code ids.size() - 1}, the complete graph).
+     *
+     * @throws IllegalArgumentException if {@code degree} is over {@code ids.size() - 1} or {@link #MAX_DEGREE}
      */
     public static NeighbourGraph harary(List<String> ids, int degree, Random random) {
         int n = ids.size();
@@ -63,6 +71,9 @@ public final class NeighbourGraph {
         }
         if (degree < n - 1 && degree % 2 == 1) {
             degree++;
+        }
+        if (degree > MAX_DEGREE) {
+            throw new IllegalArgumentException("degree " + degree + " is over the most neighbours, " + MAX_DEGREE);
         }
         List<String> ring = new ArrayList<>(ids);
         Collections.sort(ring);

@@ -11,18 +11,24 @@ import io.fedge.comm.proto.SecAggShares;
 import io.fedge.comm.proto.SecAggUnmask;
 import io.fedge.core.ErrorCode;
 import io.fedge.core.FedgeException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.security.MessageDigest;
 import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
+import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Predicate;
@@ -37,14 +43,16 @@ import java.util.function.Predicate;
  * <p>It never sees an unmasked update, and never more than one kind of secret per client: a
  * survivor's mask key and a dropped client's self seed stay shared. Every stage has a minimum
  * below which the round aborts with {@link ErrorCode#SECURE_AGGREGATION_ABORTED} before anything
- * is revealed.
+ * is revealed. Survivors that reveal wrong shares are outvoted: each secret is rebuilt from shares
+ * that reproduce its owner's commitment or public key ({@link ShamirDecoder}), and the holders of
+ * shares off the rebuilt polynomial are named in {@link #dishonestHolders()}.
  *
  * <p>Thread-safe: connection event loops deliver messages while the round thread moves the stages.
  */
 public final class SecAggAggregator {
+    private static final Logger log = LoggerFactory.getLogger(SecAggAggregator.class);
     /** The fewest clients a secure sum is taken over. */
     public static final int MIN_CLIENTS = 3;
-    private static final int MAX_SEALED_SHARE_BYTES = 512;
     private static final int UNMASK_BLOCK = 1 << 14;
 
     private enum Stage { KEYS, SHARES, MASKED, UNMASK, DONE, ABORTED }
@@ -52,8 +60,13 @@ public final class SecAggAggregator {
     private record Keys(PublicKey cipher, PublicKey mask, SecAggKeys wire) {
     }
 
-    /** The unmasked result: the weighted mean update over {@code survivors} clients of {@code totalWeight} examples. */
-    public record Result(float[] meanDelta, int survivors, long totalWeight, double errorBound) {
+    /**
+     * The unmasked result: the weighted mean update over {@code survivors} clients of
+     * {@code totalWeight} examples; {@code dishonestHolders} are the survivors that revealed shares
+     * the reconstruction proved wrong (sorted; see {@link #dishonestHolders()}).
+     */
+    public record Result(float[] meanDelta, int survivors, long totalWeight, double errorBound,
+                         SortedSet<String> dishonestHolders) {
     }
 
     private final long round;
@@ -77,8 +90,12 @@ public final class SecAggAggregator {
     private Set<String> survivors = Set.of();
     private Set<String> dropped = Set.of();
     private final Set<String> revealed = new TreeSet<>();
-    /** Revealed shares by owner. */
+    /** Revealed shares by owner, in the order they arrived. */
     private final Map<String, List<ShamirSharing.Share>> shares = new HashMap<>();
+    /** Whether an owner's first threshold of shares rebuilt its secret, once it had them. */
+    private final Map<String, Boolean> firstSharesRebuild = new HashMap<>();
+    /** Holders whose revealed shares were proved wrong, and whose secrets they were wrong about. */
+    private final Map<String, Set<String>> wrongShares = new TreeMap<>();
     private long busyNanos;
 
     /**
@@ -112,7 +129,10 @@ public final class SecAggAggregator {
 
     // ---- stage 1: keys -------------------------------------------------------------------------
 
-    /** @throws FedgeException unless {@code id} is selected, in the key stage, and sends two valid, distinct keys once */
+    /**
+     * @throws FedgeException unless {@code id} is selected, in the key stage, and sends two valid,
+     *     distinct keys once, every field within {@link SecAggBounds}
+     */
     public synchronized void acceptKeys(String id, SecAggKeys msg) {
         checkRound(msg.getRound());
         require(Stage.KEYS, id, "keys");
@@ -122,6 +142,8 @@ public final class SecAggAggregator {
         if (keys.containsKey(id)) {
             throw new FedgeException(ErrorCode.DUPLICATE_RESULT, id + " already sent its keys for round " + round);
         }
+        SecAggBounds.checkClientId(id);
+        SecAggBounds.checkKeys(msg);
         if (msg.getCipherPublicKey().equals(msg.getMaskPublicKey())) {
             throw new FedgeException(ErrorCode.MALFORMED, "the cipher and mask keys must differ");
         }
@@ -153,7 +175,8 @@ public final class SecAggAggregator {
             throw abort(live.size() + " clients sent keys; a secure sum needs at least " + MIN_CLIENTS);
         }
         int n = live.size();
-        int degree = Math.min(n - 1, degreeLimit > 0 ? Math.max(2, degreeLimit) : NeighbourGraph.defaultDegree(n));
+        int wanted = degreeLimit > 0 ? Math.max(2, degreeLimit) : NeighbourGraph.defaultDegree(n);
+        int degree = Math.min(n - 1, Math.min(NeighbourGraph.MAX_DEGREE, wanted));
         graph = NeighbourGraph.harary(live, degree, random);
         threshold = NeighbourGraph.threshold(graph.degree(), thresholdFraction);
         for (int i = 0; i < n; i++) {
@@ -187,7 +210,7 @@ public final class SecAggAggregator {
 
     /**
      * @throws FedgeException unless {@code id} is in the graph and sends, once, exactly one sealed
-     *     share for each of its neighbours and a 32-byte commitment
+     *     share for each of its neighbours, each of the size a share seals to, and a 32-byte commitment
      */
     public synchronized void acceptShares(String id, SecAggShares msg) {
         long t0 = System.nanoTime();
@@ -199,20 +222,15 @@ public final class SecAggAggregator {
         if (shared.contains(id)) {
             throw new FedgeException(ErrorCode.DUPLICATE_RESULT, id + " already sent its shares for round " + round);
         }
-        if (msg.getSelfSeedCommitment().size() != 32) {
-            throw new FedgeException(ErrorCode.MALFORMED, "the self-seed commitment must be 32 bytes");
-        }
         List<String> neighbours = graph.neighbours(id);
+        SecAggBounds.checkShares(msg, neighbours.size());
         Map<String, ByteString> byRecipient = new HashMap<>();
         for (SecAggSealedShare s : msg.getSharesList()) {
             if (!neighbours.contains(s.getPeer()) || byRecipient.put(s.getPeer(), s.getCiphertext()) != null) {
                 throw new FedgeException(ErrorCode.MALFORMED, "share for " + s.getPeer()
                         + ", who is not a neighbour of " + id + " or got two");
             }
-            if (s.getCiphertext().size() > MAX_SEALED_SHARE_BYTES) {
-                throw new FedgeException(ErrorCode.TRANSFER_TOO_LONG, "a sealed share is at most "
-                        + MAX_SEALED_SHARE_BYTES + " bytes");
-            }
+            SecAggBounds.checkSealedShare(s.getCiphertext(), id, s.getPeer(), index.get(s.getPeer()));
         }
         if (byRecipient.size() != neighbours.size()) {
             throw new FedgeException(ErrorCode.MALFORMED, id + " sent " + byRecipient.size() + " shares for "
@@ -383,8 +401,9 @@ public final class SecAggAggregator {
         if (!survivors.contains(id)) {
             throw new FedgeException(ErrorCode.UNEXPECTED_MESSAGE, id + " is not a survivor of round " + round);
         }
-        if (msg.getSignature().size() > 1024 || listSignatures.containsKey(id)) {
-            throw new FedgeException(ErrorCode.MALFORMED, id + " sent an oversized or second list signature");
+        SecAggBounds.checkListSignature(msg);
+        if (listSignatures.containsKey(id)) {
+            throw new FedgeException(ErrorCode.DUPLICATE_RESULT, id + " already signed the survivor list");
         }
         listSignatures.put(id, msg.toBuilder().setClientId(id).setCertificate(keys.get(id).wire().getCertificate()).build());
     }
@@ -417,7 +436,8 @@ public final class SecAggAggregator {
 
     /**
      * @throws FedgeException unless {@code id} survived, answers once, and each share is for one of its
-     *     committed neighbours, of the kind that neighbour's fate calls for, at its own point
+     *     committed neighbours, of the kind that neighbour's fate calls for, at its own point, and a
+     *     field element; nothing of a refused answer is kept
      */
     public synchronized void acceptReveal(String id, SecAggReveal msg) {
         long t0 = System.nanoTime();
@@ -429,10 +449,11 @@ public final class SecAggAggregator {
         if (!survivors.contains(id)) {
             throw new FedgeException(ErrorCode.UNEXPECTED_MESSAGE, id + " is not a survivor of round " + round);
         }
-        if (!revealed.add(id)) {
+        if (revealed.contains(id)) {
             throw new FedgeException(ErrorCode.DUPLICATE_RESULT, id + " already revealed its shares");
         }
         List<String> neighbours = graph.neighbours(id);
+        SecAggBounds.checkReveal(msg, neighbours.size());
         Map<String, ShamirSharing.Share> got = new HashMap<>();
         for (SecAggRevealedShare s : msg.getSharesList()) {
             String owner = s.getOwner();
@@ -449,23 +470,64 @@ public final class SecAggAggregator {
             }
             got.put(owner, new ShamirSharing.Share(s.getX(), SecAggCrypto.fieldElement(s.getY().toByteArray())));
         }
+        revealed.add(id);
         for (Map.Entry<String, ShamirSharing.Share> e : got.entrySet()) {
             shares.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(e.getValue());
         }
         busyNanos += System.nanoTime() - t0;
     }
 
-    /** Whether every committed client's secret has a threshold of shares, or every live survivor answered. */
+    /**
+     * Whether every committed client's secret is rebuilt by the first threshold of its shares, or
+     * every live survivor answered. When a wrong share is among the first, the round waits for
+     * everyone: every share more is a wrong share more that {@link #finish} can outvote.
+     */
     public synchronized boolean revealsComplete(Predicate<String> gone) {
-        boolean enough = shared.stream().allMatch(id -> shares.getOrDefault(id, List.of()).size() >= threshold);
+        long t0 = System.nanoTime();
+        boolean enough = shared.stream().allMatch(this::firstSharesRebuild);
+        busyNanos += System.nanoTime() - t0;
         return enough || survivors.stream().allMatch(id -> revealed.contains(id) || gone.test(id));
+    }
+
+    private boolean firstSharesRebuild(String owner) {
+        List<ShamirSharing.Share> got = shares.getOrDefault(owner, List.of());
+        if (got.size() < threshold) {
+            return false;
+        }
+        // the first threshold of shares never change once there: one check per owner
+        return firstSharesRebuild.computeIfAbsent(owner,
+                o -> ShamirDecoder.firstSharesRebuild(got, threshold, 32, recogniser(o)));
+    }
+
+    /** What recognises {@code owner}'s secret: its commitment if it survived, its mask public key if it dropped. */
+    private Predicate<byte[]> recogniser(String owner) {
+        if (survivors.contains(owner)) {
+            byte[] commitment = commitments.get(owner);
+            return secret -> MessageDigest.isEqual(SecAggClient.commitment(secret), commitment);
+        }
+        PublicKey mask = keys.get(owner).mask();
+        return secret -> SecAggCrypto.matches(secret, mask);
+    }
+
+    /**
+     * The survivors that revealed a share the reconstruction proved wrong (they do not lie on the
+     * polynomial that rebuilt the owner's secret, and enough shares agree on it that the polynomial
+     * is the owner's): dishonest clients the coordinator may fail or ban. Filled by {@link #finish},
+     * also when it aborts; sorted.
+     */
+    public synchronized SortedSet<String> dishonestHolders() {
+        return Collections.unmodifiableSortedSet(new TreeSet<>(wrongShares.keySet()));
     }
 
     /**
      * Rebuilds the secrets, removes every mask and decodes the weighted mean update.
      *
+     * Every secret is rebuilt, from shares that reproduce its owner's commitment or public key,
+     * before any mask is removed.
+     *
      * @throws FedgeException ({@link ErrorCode#SECURE_AGGREGATION_ABORTED}) if a secret has too few
-     *     shares or its shares do not rebuild what its owner committed to
+     *     shares, or no threshold of its shares that {@link ShamirDecoder} tries rebuilds what its
+     *     owner committed to
      */
     public synchronized Result finish() {
         long t0 = System.nanoTime();
@@ -473,24 +535,11 @@ public final class SecAggAggregator {
         try {
             List<byte[]> selfSeeds = new ArrayList<>();
             Map<String, PrivateKey> droppedKeys = new TreeMap<>();
-            for (String owner : shared) {
-                List<ShamirSharing.Share> got = shares.getOrDefault(owner, List.of());
-                if (got.size() < threshold) {
-                    throw abort("only " + got.size() + " shares of " + owner + "'s secret arrived, the threshold is "
-                            + threshold);
-                }
-                byte[] secret = ShamirSharing.combine(got.subList(0, threshold), 32);
-                if (survivors.contains(owner)) {
-                    byte[] c = SecAggClient.commitment(secret);
-                    if (!MessageDigest.isEqual(c, commitments.get(owner))) {
-                        throw abort("the shares of " + owner + "'s self-mask seed do not match its commitment");
-                    }
-                    selfSeeds.add(secret);
+            for (Map.Entry<String, byte[]> e : rebuildSecrets().entrySet()) {
+                if (survivors.contains(e.getKey())) {
+                    selfSeeds.add(e.getValue());
                 } else {
-                    if (!SecAggCrypto.matches(secret, keys.get(owner).mask())) {
-                        throw abort("the shares of " + owner + "'s mask key do not match its public key");
-                    }
-                    droppedKeys.put(owner, SecAggCrypto.privateKey(secret));
+                    droppedKeys.put(e.getKey(), SecAggCrypto.privateKey(e.getValue()));
                 }
             }
             for (byte[] seed : selfSeeds) {
@@ -515,11 +564,69 @@ public final class SecAggAggregator {
                 mean[i] = (float) words.decodeMean(sum[i], totalWeight);
             }
             stage = Stage.DONE;
-            return new Result(mean, survivors.size(), totalWeight, words.meanErrorBound(survivors.size(), totalWeight));
+            return new Result(mean, survivors.size(), totalWeight, words.meanErrorBound(survivors.size(), totalWeight),
+                    dishonestHolders());
         } finally {
             sum = null;
             busyNanos += System.nanoTime() - t0;
         }
+    }
+
+    /**
+     * Every committed client's secret, by owner. Holders proved wrong about one secret have their
+     * shares of the others set aside (while a threshold remain), so a liar caught once costs one
+     * full decoding, and secrets that failed are tried again once more liars are known.
+     */
+    private Map<String, byte[]> rebuildSecrets() {
+        for (String owner : shared) {
+            int got = shares.getOrDefault(owner, List.of()).size();
+            if (got < threshold) {
+                throw abort("only " + got + " shares of " + owner + "'s secret arrived, the threshold is " + threshold);
+            }
+        }
+        Map<Integer, String> holderAt = new HashMap<>();
+        index.forEach((id, x) -> holderAt.put(x, id));
+        Map<String, byte[]> rebuilt = new TreeMap<>();
+        Set<String> pending = new TreeSet<>(shared);
+        int unattributed = 0;
+        int liarsBefore = -1;
+        while (!pending.isEmpty() && wrongShares.size() != liarsBefore) {
+            liarsBefore = wrongShares.size();
+            for (Iterator<String> it = pending.iterator(); it.hasNext(); ) {
+                String owner = it.next();
+                List<ShamirSharing.Share> all = shares.get(owner);
+                List<ShamirSharing.Share> trusted = new ArrayList<>();
+                for (ShamirSharing.Share s : all) {
+                    if (!wrongShares.containsKey(holderAt.get(s.x()))) {
+                        trusted.add(s);
+                    }
+                }
+                Optional<ShamirDecoder.Decoded> d = ShamirDecoder.decode(trusted.size() >= threshold ? trusted : all,
+                        threshold, 32, recogniser(owner));
+                if (d.isPresent()) {
+                    it.remove();
+                    rebuilt.put(owner, d.get().secret());
+                    unattributed += d.get().unattributed();
+                    for (ShamirSharing.Share w : d.get().wrong()) {
+                        wrongShares.computeIfAbsent(holderAt.get(w.x()), k -> new TreeSet<>()).add(owner);
+                    }
+                }
+            }
+        }
+        wrongShares.forEach((holder, owners) -> log.warn("secure aggregation of round {}: {} revealed wrong shares of "
+                + "{}'s secrets; it is dishonest", round, holder, owners));
+        if (unattributed > 0) {
+            log.warn("secure aggregation of round {}: {} more wrong shares were outvoted but too many were wrong to "
+                    + "tell whose", round, unattributed);
+        }
+        if (!pending.isEmpty()) {
+            String owner = pending.iterator().next();
+            throw abort("no " + threshold + " of the " + shares.get(owner).size() + " shares of " + owner + "'s "
+                    + (survivors.contains(owner) ? "self-mask seed" : "mask key") + " rebuild what it committed to"
+                    + (pending.size() > 1 ? " (nor for " + (pending.size() - 1) + " more clients)" : "")
+                    + ": too many of them are wrong");
+        }
+        return rebuilt;
     }
 
     /** Drops the round's secrets and sum; later messages are refused. */

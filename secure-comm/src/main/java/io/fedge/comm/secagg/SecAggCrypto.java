@@ -102,6 +102,11 @@ final class SecAggCrypto {
         }
     }
 
+    /** The length of a sealed share of {@code plainBytes}: nonce, ciphertext, GCM tag. */
+    static int sealedBytes(int plainBytes) {
+        return NONCE_BYTES + plainBytes + 16;
+    }
+
     /**
      * Decrypts the shares {@code owner} sent {@code holder}.
      *

@@ -84,12 +84,22 @@ public final class ShamirSharing {
 
     /**
      * The secret from {@code threshold} or more distinct shares, as {@code length} bytes
-     * (Lagrange interpolation at 0). With fewer shares than the threshold the result is a
-     * meaningless field element.
+     * (Lagrange interpolation at 0, truncated to its low {@code length} bytes). With fewer shares
+     * than the threshold the result is a meaningless field element.
      *
      * @throws IllegalArgumentException if two shares have the same x or none is given
      */
     public static byte[] combine(List<Share> shares, int length) {
+        return toBytes(constantTerm(shares), length);
+    }
+
+    /**
+     * The constant term of the polynomial of degree below {@code shares.size()} through the
+     * shares: the secret if they are right and at least the threshold.
+     *
+     * @throws IllegalArgumentException if two shares have the same x or none is given
+     */
+    public static BigInteger constantTerm(List<Share> shares) {
         if (shares.isEmpty()) {
             throw new IllegalArgumentException("no shares");
         }
@@ -111,7 +121,12 @@ public final class ShamirSharing {
             }
             secret = secret.add(i.y().multiply(num).multiply(den.modInverse(PRIME))).mod(PRIME);
         }
-        byte[] raw = secret.toByteArray();
+        return secret;
+    }
+
+    /** The low {@code length} bytes of {@code value}, big-endian. */
+    static byte[] toBytes(BigInteger value, int length) {
+        byte[] raw = value.toByteArray();
         byte[] out = new byte[length];
         int copy = Math.min(length, raw.length);
         System.arraycopy(raw, raw.length - copy, out, length - copy, copy);
