@@ -420,7 +420,8 @@ final class ActiveRound {
             raw.add(c.asReadOnlyByteBuffer()); // no copy: the staged upload is summed in place
         }
         try {
-            secAgg.foldBuffers(clientId, Math.min(result.getNumExamples(), limits.maxWeight()), raw, perChunk);
+            // the words cap the weight as the client did (min(n, weight_cap)), and the cap already holds the round's limits
+            secAgg.foldBuffers(clientId, result.getNumExamples(), raw, perChunk);
         } catch (FedgeException e) {
             failUploaded(clientId, e.getMessage());
             throw e;

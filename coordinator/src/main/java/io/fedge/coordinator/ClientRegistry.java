@@ -43,6 +43,16 @@ final class ClientRegistry {
         return Optional.ofNullable(sessions.get(clientId));
     }
 
+    /** The id registered on {@code channel}, if any. Looks through every session: for rare events such as a refusal. */
+    Optional<String> idOf(io.netty.channel.Channel channel) {
+        for (ClientSession s : sessions.values()) {
+            if (s.channel() == channel) {
+                return Optional.of(s.clientId());
+            }
+        }
+        return Optional.empty();
+    }
+
     int size() {
         return sessions.size();
     }

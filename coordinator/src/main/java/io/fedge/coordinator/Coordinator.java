@@ -86,8 +86,12 @@ public final class Coordinator implements AutoCloseable {
         CoordinatorLimits limits = new CoordinatorLimits(b.maxFrameBytes, b.chunkBytes, b.maxUpdateChunks, b.updateChunkElements,
                 b.uploadBufferBytes, b.handshakeTimeout.toMillis(), b.idleTimeout.toMillis(),
                 b.heartbeatInterval.toMillis(), b.messagesPerSecond, b.messageBurst, b.transferProgressTimeout.toMillis());
+        ConnectionLimits connectionLimits = new ConnectionLimits(b.maxConnections, b.inboundBytesPerSecond,
+                b.inboundByteBurst, b.slowReaderTimeout.toMillis(), b.maxPendingOutboundBytes, b.writeBufferLow,
+                b.writeBufferHigh);
         this.state = new CoordinatorState(limits, aggregationExecutor, b.codecs, b.tls, b.modelSigningKey,
-                b.sealUpdates, b.secureAggregation, b.halfPrecisionModels, b.deltaModelVersions);
+                b.sealUpdates, b.secureAggregation, b.halfPrecisionModels, b.deltaModelVersions, connectionLimits,
+                b.revocationList);
         state.bounds = b.bounds;
         this.stateDir = b.stateDir;
         this.fingerprint = fingerprint(b.initialModel, b.seed);
@@ -147,7 +151,8 @@ public final class Coordinator implements AutoCloseable {
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
-                        new WriteBufferWaterMark(1 << 20, 4 << 20))
+                        new WriteBufferWaterMark(state.connectionLimits.writeBufferLowBytes(),
+                                state.connectionLimits.writeBufferHighBytes()))
                 .childHandler(new CoordinatorChannelInitializer(state));
         serverChannel = bootstrap.bind(bindAddress).sync().channel();
         log.info("coordinator listening on {} ({})", serverChannel.localAddress(),
@@ -192,6 +197,11 @@ public final class Coordinator implements AutoCloseable {
         return loop == null ? java.util.Optional.empty() : loop.failure();
     }
 
+    /** What the connection handlers share; for tests in this package. */
+    CoordinatorState state() {
+        return state;
+    }
+
     /** How many clients are connected and registered now. */
     public int connectedClients() {
         return state.registry.size();
@@ -234,6 +244,9 @@ public final class Coordinator implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+        }
+        if (state.revocation != null) {
+            state.revocation.close();
         }
         // clients of a finished federation stop; those of a coordinator going away reconnect with backoff
         state.registry.closeAll(done ? io.fedge.comm.proto.ByeCode.FEDERATION_FINISHED
@@ -362,6 +375,14 @@ public final class Coordinator implements AutoCloseable {
         private EdgePublishing edgePublishing;
         private double messagesPerSecond = 500;
         private int messageBurst = 2_000;
+        private int maxConnections = ConnectionLimits.DEFAULT_MAX_CONNECTIONS;
+        private long inboundBytesPerSecond = ConnectionLimits.DEFAULT_INBOUND_BYTES_PER_SECOND;
+        private long inboundByteBurst = ConnectionLimits.DEFAULT_INBOUND_BYTE_BURST;
+        private Duration slowReaderTimeout = Duration.ofMillis(ConnectionLimits.DEFAULT_SLOW_READER_MILLIS);
+        private long maxPendingOutboundBytes = ConnectionLimits.DEFAULT_MAX_PENDING_OUTBOUND_BYTES;
+        private int writeBufferLow = ConnectionLimits.DEFAULT_WRITE_BUFFER_LOW;
+        private int writeBufferHigh = ConnectionLimits.DEFAULT_WRITE_BUFFER_HIGH;
+        private io.fedge.comm.tls.RevocationList revocationList;
         private final java.util.Set<String> set = new java.util.HashSet<>();
 
         private Builder() {
@@ -682,6 +703,91 @@ public final class Coordinator implements AutoCloseable {
             return this;
         }
 
+        /**
+         * The most client connections open at once; default 10,000. Further connections are
+         * refused before any TLS work: on plain TCP with {@code Error(OVERLOADED)}, under TLS by
+         * closing them at once. Refusals are logged once a second with a count.
+         */
+        public Builder maxConnections(int connections) {
+            once("maxConnections");
+            if (connections < 1) {
+                throw new IllegalArgumentException("maxConnections must be positive: " + connections);
+            }
+            this.maxConnections = connections;
+            return this;
+        }
+
+        /**
+         * Per-connection inbound byte rate limit, on the wire: a bucket of {@code burstBytes}
+         * refilled at {@code bytesPerSecond}; a client that empties it is sent {@code RATE_LIMITED}
+         * and disconnected. Default 8 MiB per second, bursts of 32 MiB (an upload of tens of
+         * megabytes at any speed).
+         */
+        public Builder inboundByteRateLimit(long bytesPerSecond, long burstBytes) {
+            once("inboundByteRateLimit");
+            if (bytesPerSecond < 1 || burstBytes < 1) {
+                throw new IllegalArgumentException("need bytesPerSecond >= 1 and burstBytes >= 1: " + bytesPerSecond
+                        + ", " + burstBytes);
+            }
+            this.inboundBytesPerSecond = bytesPerSecond;
+            this.inboundByteBurst = burstBytes;
+            return this;
+        }
+
+        /**
+         * How long a connection may stay unwritable (more than the high watermark queued, its
+         * client not reading) before it is closed as a slow consumer; default 2 minutes. A model
+         * download keeps a connection unwritable for about its size over the client's bandwidth,
+         * so this must exceed the slowest honest client's download time.
+         */
+        public Builder slowReaderTimeout(Duration timeout) {
+            once("slowReaderTimeout");
+            this.slowReaderTimeout = positive(timeout, "slowReaderTimeout");
+            return this;
+        }
+
+        /**
+         * The most bytes queued for one connection; a write beyond it closes the connection as a
+         * slow consumer. Every model download is queued whole, so it must exceed the largest
+         * download. Default 64 MiB (a few models).
+         */
+        public Builder maxPendingOutboundBytes(long bytes) {
+            once("maxPendingOutboundBytes");
+            if (bytes < 1) {
+                throw new IllegalArgumentException("maxPendingOutboundBytes must be positive: " + bytes);
+            }
+            this.maxPendingOutboundBytes = bytes;
+            return this;
+        }
+
+        /**
+         * A connection with more than {@code highBytes} queued is unwritable and is not read until
+         * fewer than {@code lowBytes} are queued. Default 1 MiB and 4 MiB.
+         */
+        public Builder writeBufferWaterMark(int lowBytes, int highBytes) {
+            once("writeBufferWaterMark");
+            if (lowBytes < 1 || highBytes < lowBytes) {
+                throw new IllegalArgumentException("need 1 <= lowBytes <= highBytes: " + lowBytes + ", " + highBytes);
+            }
+            this.writeBufferLow = lowBytes;
+            this.writeBufferHigh = highBytes;
+            return this;
+        }
+
+        /**
+         * The revocation list the {@link #tls} context checks clients against (the one given to
+         * {@link io.fedge.comm.tls.TlsContexts#server(io.fedge.comm.tls.CertificateDirectory,
+         * io.netty.handler.ssl.SslProvider, io.fedge.comm.tls.RevocationList)}): whenever it
+         * changes, live connections whose certificate it revokes are sent {@code Error(REVOKED)}
+         * and {@code Bye(REFUSED)} and closed. Without it a revocation only refuses the next
+         * handshake. Needs {@link #tls}.
+         */
+        public Builder revocationList(io.fedge.comm.tls.RevocationList list) {
+            once("revocationList");
+            this.revocationList = Objects.requireNonNull(list, "list");
+            return this;
+        }
+
         /** A connection silent for this long is closed; default 60 s. */
         public Builder idleTimeout(Duration timeout) {
             once("idleTimeout");
@@ -729,6 +835,18 @@ public final class Coordinator implements AutoCloseable {
             if (heartbeatInterval.compareTo(idleTimeout) >= 0) {
                 throw new IllegalStateException("heartbeatInterval (" + heartbeatInterval
                         + ") must be shorter than idleTimeout (" + idleTimeout + ")");
+            }
+            if (revocationList != null && tls == null) {
+                throw new IllegalStateException("revocationList needs tls: without TLS there are no certificates to revoke");
+            }
+            if (maxPendingOutboundBytes <= writeBufferHigh) {
+                throw new IllegalStateException("maxPendingOutboundBytes (" + maxPendingOutboundBytes
+                        + ") must exceed the write buffer's high watermark (" + writeBufferHigh + ")");
+            }
+            long modelBytes = initialModel.parameterBytes();
+            if (maxPendingOutboundBytes < modelBytes) {
+                log.warn("maxPendingOutboundBytes ({}) is below the model's {} bytes: every model download will close "
+                        + "its connection as a slow consumer", maxPendingOutboundBytes, modelBytes);
             }
             if (edgePublishing != null && modelSigningKey == null) {
                 throw new IllegalStateException("edge models are signed: edgePublishing needs a modelSigningKey");

@@ -1,5 +1,6 @@
 package io.fedge.coordinator;
 
+import io.fedge.comm.tls.RevocationList;
 import io.fedge.compression.CodecRegistry;
 import io.netty.handler.ssl.SslContext;
 
@@ -30,6 +31,14 @@ final class CoordinatorState {
     final boolean halfPrecisionModels;
     /** How many recent model versions are kept to send deltas against; 0 sends every model in full. */
     final int deltaModelVersions;
+    /** Per-connection protections: connection cap, byte rate, backpressure. */
+    final ConnectionLimits connectionLimits;
+    /** The open connections, and the cap on them. */
+    final ConnectionLimiter connections;
+    /** Logs and counts refused TLS handshakes; null for plain TCP. */
+    final TlsHandshakeLog handshakeLog;
+    /** Closes connections whose certificate is revoked; null without a revocation list. */
+    final RevocationEnforcer revocation;
     volatile ActiveRound round;
     volatile ActiveEvaluation evaluation;
     /** What one client's update may weigh and move; set before the coordinator starts. */
@@ -70,6 +79,19 @@ final class CoordinatorState {
                      SslContext tls, PrivateKey modelSigningKey,
                      boolean sealUpdates, SecureAggregation secureAggregation, boolean halfPrecisionModels,
                      int deltaModelVersions) {
+        this(limits, aggregationExecutor, codecs, tls, modelSigningKey, sealUpdates, secureAggregation,
+                halfPrecisionModels, deltaModelVersions, ConnectionLimits.DEFAULTS, null);
+    }
+
+    CoordinatorState(CoordinatorLimits limits, ExecutorService aggregationExecutor, CodecRegistry codecs,
+                     SslContext tls, PrivateKey modelSigningKey,
+                     boolean sealUpdates, SecureAggregation secureAggregation, boolean halfPrecisionModels,
+                     int deltaModelVersions, ConnectionLimits connectionLimits, RevocationList revocations) {
+        this.connectionLimits = connectionLimits;
+        this.connections = new ConnectionLimiter(connectionLimits.maxConnections());
+        this.handshakeLog = tls == null ? null : new TlsHandshakeLog();
+        this.revocation = tls == null || revocations == null ? null
+                : new RevocationEnforcer(revocations, connections.live());
         this.deltaModelVersions = deltaModelVersions;
         this.halfPrecisionModels = halfPrecisionModels;
         this.sealUpdates = sealUpdates;

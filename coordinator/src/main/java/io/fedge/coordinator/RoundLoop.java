@@ -456,13 +456,21 @@ final class RoundLoop implements Runnable {
 
     /**
      * The fixed-point encoding of a secure round: 32-bit words when the selected clients' capped
-     * example counts leave enough fraction bits, 64-bit otherwise.
+     * example counts leave enough fraction bits, 64-bit otherwise. The weight cap it carries is
+     * the round's (a share of the declared examples), and never more than 64-bit words can sum
+     * for this many clients, so no client's declared count can make the round impossible.
      */
     private MaskedWords maskedWords(List<ClientInfo> selected, long maxWeight) {
         SecureAggregation cfg = state.secureAggregation;
         long cap = 1;
         for (ClientInfo c : selected) {
             cap = Math.max(cap, Math.min(c.numExamples(), maxWeight));
+        }
+        long carried = MaskedWords.maxWeightCap(64, cfg.clipRange(), selected.size());
+        if (cap > carried) {
+            log.warn("secure aggregation: weights capped at {} examples, the most 64-bit words can sum for {} clients",
+                    carried, selected.size());
+            cap = Math.max(1, carried);
         }
         if (cfg.wordBits() == 32) {
             try {

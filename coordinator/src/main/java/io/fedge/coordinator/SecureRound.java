@@ -80,6 +80,10 @@ final class SecureRound {
             }
             awaitStage(() -> secAgg.revealsComplete(gone));
             SecAggAggregator.Result result = secAgg.finish();
+            if (!result.dishonestHolders().isEmpty()) {
+                log.warn("round {}: {} revealed shares that the commitments prove wrong; they were outvoted",
+                        round, result.dishonestHolders());
+            }
             log.info("round {}: secure sum of {} updates ({} dropped after committing), degree {}, threshold {}, "
                             + "{} ms of coordinator work", round, result.survivors(), request.getDroppedCount(),
                     secAgg.degree(), secAgg.threshold(), secAgg.busyNanos() / 1_000_000);
@@ -88,7 +92,8 @@ final class SecureRound {
             if (e.code() != ErrorCode.SECURE_AGGREGATION_ABORTED) {
                 throw e;
             }
-            log.warn("round {}: {}", round, e.getMessage());
+            log.warn("round {}: {}{}", round, e.getMessage(), secAgg.dishonestHolders().isEmpty() ? ""
+                    : "; proved dishonest: " + secAgg.dishonestHolders());
             secAgg.abandon();
             List<Failure> failures = state.aggregationExecutor.submit(active::closeUploads).get();
             Envelope abort = ProtocolErrors.toEnvelope(e, round, 0);

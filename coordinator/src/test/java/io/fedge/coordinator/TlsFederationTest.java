@@ -24,24 +24,18 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
-import java.security.KeyStore;
-import java.security.cert.Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManagerFactory;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -175,9 +169,12 @@ class TlsFederationTest {
             assertEquals(Envelope.BodyCase.WELCOME, hello(s, "client-2").getBodyCase());
         }
         dir.revokeClient(ca, "client-2");
-        try (SSLSocket s = connect(c, "client-2")) {
-            expectRefused(s, "client-2");
-        }
+        // the revocation list is polled off the event loop (every second by default)
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            try (SSLSocket s = connect(c, "client-2")) {
+                expectRefused(s, "client-2");
+            }
+        });
         try (SSLSocket s = connect(c, "client-0")) {
             assertEquals(Envelope.BodyCase.WELCOME, hello(s, "client-0").getBodyCase(), "others still get in");
         }
@@ -290,37 +287,11 @@ class TlsFederationTest {
     }
 
     private SSLSocket connect(Coordinator c, Credentials client) throws Exception {
-        char[] pass = "p".toCharArray();
-        KeyStore keys = KeyStore.getInstance("PKCS12");
-        keys.load(null, null);
-        keys.setKeyEntry("client", client.key(), pass, new Certificate[] {client.certificate()});
-        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-        kmf.init(keys, pass);
-        KeyStore trust = KeyStore.getInstance("PKCS12");
-        trust.load(null, null);
-        trust.setCertificateEntry("ca", ca.certificate());
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance("PKIX");
-        tmf.init(trust);
-        SSLContext tls = SSLContext.getInstance("TLSv1.3");
-        tls.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
-        InetSocketAddress at = c.localAddress();
-        SSLSocket s = (SSLSocket) tls.getSocketFactory().createSocket(at.getAddress(), at.getPort());
-        s.setSoTimeout(10_000);
-        return s;
+        return TlsTestSockets.connect(TlsTestSockets.context(client, ca.certificate()), c.localAddress());
     }
 
     private static Envelope hello(SSLSocket s, String claimedId) throws IOException {
-        DataOutputStream out = new DataOutputStream(s.getOutputStream());
-        byte[] hello = Envelope.newBuilder().setHello(Hello.newBuilder()
-                .setProtocolVersion(WireProtocol.VERSION).setClientId(claimedId).addCodecs("fp32")
-                .setNumExamples(10)).build().toByteArray();
-        out.writeInt(hello.length);
-        out.write(hello);
-        out.flush();
-        DataInputStream in = new DataInputStream(s.getInputStream());
-        byte[] reply = new byte[in.readInt()];
-        in.readFully(reply);
-        return Envelope.parseFrom(reply);
+        return TlsTestSockets.hello(s, claimedId);
     }
 
     /** In TLS 1.3 the server judges the client's certificate after the client's handshake ends. */

@@ -242,7 +242,7 @@ final class CoordinatorCommand implements Callable<Integer> {
         }
         SslContext tls = security.server();
         if (tls != null) {
-            builder.tls(tls).modelSigningKey(security.modelSigningKey());
+            builder.tls(tls).revocationList(security.revocationList()).modelSigningKey(security.modelSigningKey());
             builder.modelVerifyingKey(security.pinnedModelKey());
         }
         org.nd4j.linalg.dataset.DataSet test = noEval && edgeEvery == 0 ? null

@@ -2,6 +2,7 @@ package io.fedge.cli;
 
 import io.fedge.client.FederatedClient;
 import io.fedge.comm.tls.CertificateDirectory;
+import io.fedge.comm.tls.RevocationList;
 import io.fedge.comm.tls.TlsContexts;
 import io.netty.handler.ssl.SslContext;
 import picocli.CommandLine.Option;
@@ -28,14 +29,25 @@ final class TransportSecurity {
     boolean insecure;
 
     private boolean warned;
+    private RevocationList revocations;
 
-    /** The coordinator's TLS context, or null with {@code --insecure}. */
+    /**
+     * The coordinator's TLS context, or null with {@code --insecure}. Its revocation list, polled
+     * every second, is {@link #revocationList()}.
+     */
     SslContext server() throws IOException {
         if (warnIfInsecure()) {
             return null;
         }
         CertificateDirectory dir = directory(List.of("ca.crt", "ca.crl", "server.crt", "server.key"));
-        return TlsContexts.server(dir, TlsContexts.provider());
+        revocations = RevocationList.watch(dir.loadCaCertificate(), dir.revocationList(),
+                RevocationList.DEFAULT_POLL_INTERVAL);
+        return TlsContexts.server(dir, TlsContexts.provider(), revocations);
+    }
+
+    /** The revocation list {@link #server()}'s context checks clients against; null before it or with {@code --insecure}. */
+    RevocationList revocationList() {
+        return revocations;
     }
 
     /** The edge model endpoint's context: the coordinator's certificate, no client authentication; null with {@code --insecure}. */

@@ -2,9 +2,7 @@ package io.fedge.comm.tls;
 
 import java.io.IOException;
 import java.net.Socket;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.FileTime;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.cert.CertificateException;
@@ -13,6 +11,8 @@ import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.util.Date;
 import java.util.Objects;
+import io.netty.handler.ssl.ResumableX509ExtendedTrustManager;
+
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
@@ -23,30 +23,41 @@ import javax.net.ssl.X509ExtendedTrustManager;
  * fedge CA (PKIX, as the JDK checks it, with the host name check the engine asks for), and the
  * peer's certificate must not be on the CA's revocation list. The coordinator uses it for
  * clients; a client whose certificate folder holds {@code ca.crl} uses it for the coordinator, so a
- * stolen coordinator key can be revoked too. The list is re-read whenever its file changes, so a
- * revocation takes effect at the next handshake without a restart. A list that is missing, not
- * signed by the CA, or past its next-update time refuses every peer: revocation fails closed.
+ * stolen coordinator key can be revoked too. The list is a {@link RevocationList}: a snapshot that
+ * a watcher thread swaps when the file changes, so a revocation takes effect within its poll
+ * interval without a restart, and a handshake never reads the file on its (event loop) thread. A
+ * list that is missing or not signed by the CA when the trust manager is made, or past its
+ * next-update time at a handshake, refuses every peer: revocation fails closed.
  *
  * <p>Thread-safe.
  */
-public final class RevocationCheckingTrustManager extends X509ExtendedTrustManager {
+public final class RevocationCheckingTrustManager extends X509ExtendedTrustManager
+        implements ResumableX509ExtendedTrustManager {
     private final X509Certificate ca;
     private final X509ExtendedTrustManager pkix;
-    private final Path crlFile;
+    private final RevocationList revocations;
     private final Clock clock;
-    private FileTime loadedModified;
-    private long loadedSize = -1;
-    private X509CRL crl;
 
     /**
+     * Watches {@code crlFile} every {@link RevocationList#DEFAULT_POLL_INTERVAL}.
+     *
      * @throws IOException if the revocation list cannot be read or is not the CA's
      */
     public RevocationCheckingTrustManager(X509Certificate ca, Path crlFile, Clock clock) throws IOException {
+        this(ca, RevocationList.watch(ca, crlFile, RevocationList.DEFAULT_POLL_INTERVAL), clock);
+    }
+
+    /** Checks peers against {@code revocations}, a list of {@code ca}'s. */
+    public RevocationCheckingTrustManager(X509Certificate ca, RevocationList revocations, Clock clock) {
         this.ca = Objects.requireNonNull(ca, "ca");
-        this.crlFile = Objects.requireNonNull(crlFile, "crlFile");
+        this.revocations = Objects.requireNonNull(revocations, "revocations");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.pkix = pkixTrusting(ca);
-        currentList();
+    }
+
+    /** The revocation list this trust manager checks against. */
+    public RevocationList revocations() {
+        return revocations;
     }
 
     static X509ExtendedTrustManager pkixTrusting(X509Certificate ca) {
@@ -67,36 +78,13 @@ public final class RevocationCheckingTrustManager extends X509ExtendedTrustManag
         }
     }
 
-    /** The revocation list in force, re-read if its file changed since the last call. */
-    synchronized X509CRL currentList() throws IOException {
-        // Time and size: a list rewritten within the file system's time granularity still differs in size.
-        FileTime modified = Files.getLastModifiedTime(crlFile);
-        long size = Files.size(crlFile);
-        if (crl == null || !modified.equals(loadedModified) || size != loadedSize) {
-            X509CRL fresh = PemFiles.readCrl(crlFile);
-            try {
-                fresh.verify(ca.getPublicKey());
-            } catch (GeneralSecurityException e) {
-                throw new IOException(crlFile + " is not signed by the fedge CA " + ca.getSubjectX500Principal(), e);
-            }
-            crl = fresh;
-            loadedModified = modified;
-            loadedSize = size;
-        }
-        return crl;
-    }
-
     private void checkNotRevoked(X509Certificate[] chain) throws CertificateException {
-        X509CRL list;
-        try {
-            list = currentList();
-        } catch (IOException e) {
-            throw new CertificateException("revocation list unusable, refusing every peer: " + e.getMessage(), e);
-        }
+        revocations.countCheck();
+        X509CRL list = revocations.snapshot().crl();
         Date now = Date.from(clock.instant());
         if (list.getNextUpdate() != null && now.after(list.getNextUpdate())) {
-            throw new CertificateException("revocation list " + crlFile + " expired on " + list.getNextUpdate()
-                    + ", refusing every peer");
+            throw new CertificateException("revocation list " + revocations.file() + " expired on "
+                    + list.getNextUpdate() + ", refusing every peer");
         }
         if (list.isRevoked(chain[0])) {
             throw new CertificateException("certificate of " + chain[0].getSubjectX500Principal().getName()
@@ -140,6 +128,21 @@ public final class RevocationCheckingTrustManager extends X509ExtendedTrustManag
             throws CertificateException {
         pkix.checkServerTrusted(chain, authType, engine);
         checkNotRevoked(chain);
+    }
+
+    /**
+     * A resumed session (Netty's OpenSSL engine) is judged like a new one: chain and revocation.
+     * (There is no handshake session to give the JDK's validator, and the host was checked when
+     * the session was made.)
+     */
+    @Override
+    public void resumeClientTrusted(X509Certificate[] chain, SSLEngine engine) throws CertificateException {
+        checkClientTrusted(chain, "UNKNOWN");
+    }
+
+    @Override
+    public void resumeServerTrusted(X509Certificate[] chain, SSLEngine engine) throws CertificateException {
+        checkServerTrusted(chain, "UNKNOWN");
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.fedge.comm.tls;
 
 import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.OpenSslContext;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
@@ -38,18 +39,55 @@ public final class TlsContexts {
     }
 
     /**
+     * Above this session lifetime the JDK's TLS 1.3 server sends no session tickets
+     * ({@code sun.security.ssl.NewSessionTicket}: "Session timeout is too long. No ticket sent"),
+     * which leaves a client nothing to resume with.
+     */
+    static final int JDK_NO_TICKET_SESSION_TIMEOUT_SECONDS = 604_800 + 1;
+
+    /**
      * The coordinator's context from {@code dir}: {@code server.crt}, {@code server.key},
-     * {@code ca.crt} and {@code ca.crl} (re-read when it changes).
+     * {@code ca.crt} and {@code ca.crl} (polled every {@link RevocationList#DEFAULT_POLL_INTERVAL}).
      */
     public static SslContext server(CertificateDirectory dir, SslProvider provider) throws IOException {
+        X509Certificate ca = PemFiles.readCertificate(dir.caCertificate());
+        return server(dir, provider, RevocationList.watch(ca, dir.revocationList(), RevocationList.DEFAULT_POLL_INTERVAL));
+    }
+
+    /**
+     * The coordinator's context from {@code dir} ({@code server.crt}, {@code server.key},
+     * {@code ca.crt}), checking clients against {@code revocations}. No session is resumed without
+     * the full certificate check: the JDK's engine issues no session tickets, and Netty's OpenSSL
+     * engine keeps no session cache and runs the trust manager again on a resumed session, so every
+     * connection's client certificate is checked against the revocation list in force.
+     */
+    public static SslContext server(CertificateDirectory dir, SslProvider provider, RevocationList revocations)
+            throws IOException {
         Credentials server = Credentials.load(dir.serverCertificate(), dir.serverKey());
         X509Certificate ca = PemFiles.readCertificate(dir.caCertificate());
-        return SslContextBuilder.forServer(server.key(), server.certificate())
+        SslContextBuilder b = SslContextBuilder.forServer(server.key(), server.certificate())
                 .sslProvider(provider)
                 .protocols(PROTOCOL)
                 .clientAuth(ClientAuth.REQUIRE)
-                .trustManager(new RevocationCheckingTrustManager(ca, dir.revocationList(), Clock.systemUTC()))
-                .build();
+                .trustManager(new RevocationCheckingTrustManager(ca, revocations, Clock.systemUTC()));
+        if (provider == SslProvider.JDK) {
+            b.sessionCacheSize(1).sessionTimeout(JDK_NO_TICKET_SESSION_TIMEOUT_SECONDS);
+        }
+        return withoutResumption(b.build());
+    }
+
+    /**
+     * Turns the session cache off on a server context of Netty's OpenSSL engine. BoringSSL may
+     * still accept a TLS 1.3 ticket, but Netty then calls the trust manager's
+     * {@link RevocationCheckingTrustManager#resumeClientTrusted} (it is a
+     * {@link io.netty.handler.ssl.ResumableX509ExtendedTrustManager}), which runs the full check
+     * again. (The JDK's context is configured through its builder to send no tickets.)
+     */
+    static SslContext withoutResumption(SslContext context) {
+        if (context instanceof OpenSslContext openSsl) {
+            openSsl.sessionContext().setSessionCacheEnabled(false);
+        }
+        return context;
     }
 
     /**
