@@ -36,6 +36,7 @@ final class CoordinatorLinkHandler extends SimpleChannelInboundHandler<Envelope>
     private final UpdateUpload upload;
     private final SecureRound secure;
     private final TaskRunner runner;
+    private final TaskChecks checks;
     private boolean registered;
 
     CoordinatorLinkHandler(FederatedClient client) {
@@ -44,6 +45,7 @@ final class CoordinatorLinkHandler extends SimpleChannelInboundHandler<Envelope>
         this.upload = new UpdateUpload(client);
         this.secure = new SecureRound(client, upload);
         this.runner = new TaskRunner(client, upload, secure);
+        this.checks = new TaskChecks(client.clientId(), client.trustedModelKey());
     }
 
     @Override
@@ -63,15 +65,11 @@ final class CoordinatorLinkHandler extends SimpleChannelInboundHandler<Envelope>
             switch (msg.getBodyCase()) {
                 case WELCOME -> onWelcome(ctx, msg);
                 case HEARTBEAT -> { }
-                case TRAIN_TASK -> {
-                    if (startDownload(ctx, msg)) {
-                        secure.begin(ctx, msg.getTrainTask());
-                    }
-                }
+                case TRAIN_TASK -> startTask(ctx, msg);
                 case SECAGG_ROSTER -> secure.roster(ctx, msg.getSecaggRoster());
                 case SECAGG_SHARES -> secure.shares(ctx, msg.getSecaggShares());
                 case SECAGG_UNMASK -> secure.unmask(ctx, msg.getSecaggUnmask());
-                case EVALUATE_TASK -> startDownload(ctx, msg);
+                case EVALUATE_TASK -> startTask(ctx, msg);
                 case CHUNK -> onChunk(ctx, msg.getChunk());
                 case UPLOAD_READY -> upload.ready(ctx, msg.getUploadReady().getTransferId());
                 case ERROR -> onError(msg.getError());
@@ -105,19 +103,24 @@ final class CoordinatorLinkHandler extends SimpleChannelInboundHandler<Envelope>
         client.onRegistered();
     }
 
-    /** Starts the download of a task's model; false if the task was refused. */
-    private boolean startDownload(ChannelHandlerContext ctx, Envelope task) {
+    /**
+     * Checks a task and starts the download of its model (and a training task's secure round); a
+     * task this client refuses is answered with an Error naming its round and model transfer, and
+     * its model's chunks are dropped.
+     */
+    private void startTask(ChannelHandlerContext ctx, Envelope task) {
         if (!registered) {
             throw new FedgeException(ErrorCode.UNEXPECTED_MESSAGE, "task before Welcome");
         }
-        long round = Tasks.round(task);
         try {
+            checks.check(task);
             download.begin(task);
-            return true;
+            if (task.hasTrainTask()) {
+                secure.begin(ctx, task.getTrainTask());
+            }
         } catch (FedgeException e) {
-            log.warn("client {}: refusing the task of round {}: {}", client.clientId(), round, e.getMessage());
-            ctx.writeAndFlush(ProtocolErrors.toEnvelope(e, round, Tasks.model(task).getTransferId()));
-            return false;
+            download.refuse(task);
+            TaskRefusal.send(ctx, client.clientId(), Tasks.round(task), Tasks.model(task).getTransferId(), e);
         }
     }
 
@@ -125,15 +128,19 @@ final class CoordinatorLinkHandler extends SimpleChannelInboundHandler<Envelope>
         if (download.isRefused(chunk)) {
             return; // the rest of a model this client refused
         }
-        ModelDownload.Downloaded sent = download.accept(chunk);
-        if (sent == null) {
-            return;
-        }
+        Envelope task = download.pendingTask();
         ModelDownload.Downloaded done;
         try {
+            ModelDownload.Downloaded sent = download.accept(chunk);
+            if (sent == null) {
+                return;
+            }
             done = download.rebuild(sent);
         } catch (FedgeException e) {
-            ctx.writeAndFlush(ProtocolErrors.toEnvelope(e, Tasks.round(sent.task()), 0));
+            if (task == null) {
+                throw e; // a chunk of no task: a protocol error, not a failed task
+            }
+            TaskRefusal.send(ctx, client.clientId(), Tasks.round(task), Tasks.model(task).getTransferId(), e);
             return;
         }
         runner.submit(ctx, done.task(), done.model());

@@ -44,23 +44,29 @@ final class ModelDownload {
     /**
      * Starts downloading the model of {@code task}, dropping any earlier download.
      *
-     * @throws FedgeException with {@link ErrorCode#BAD_SIGNATURE} if a key is pinned and the model's signature fails
+     * @throws FedgeException with {@link ErrorCode#BAD_SIGNATURE} if a key is pinned and the model's
+     *     signature fails, or if the announced transfer is over the limits; the caller then {@link #refuse}s it
      */
     void begin(Envelope task) {
         TransferHeader header = Tasks.model(task);
-        pendingTask = null;
-        transfer = null;
+        reset();
         if (trustedModelKey != null) {
             // Before a byte of the model is accepted: the chunks are then checked against the signed digest.
-            try {
-                ModelSigner.verify(header, trustedModelKey);
-            } catch (FedgeException e) {
-                refusedTransfer = header.getTransferId();
-                throw e;
-            }
+            ModelSigner.verify(header, trustedModelKey);
         }
         pendingTask = task;
         transfer = new IncomingTransfer(header, maxModelBytes, MAX_MODEL_CHUNKS);
+    }
+
+    /** Drops any download and the chunks of {@code task}'s model, which this client refuses. */
+    void refuse(Envelope task) {
+        reset();
+        refusedTransfer = Tasks.model(task).getTransferId();
+    }
+
+    /** The task whose model is being downloaded, or null. */
+    Envelope pendingTask() {
+        return pendingTask;
     }
 
     /** Whether {@code chunk} belongs to a model this client refused, and is to be dropped quietly. */

@@ -140,9 +140,9 @@ final class SecureRound {
                             .build();
                     ctx.executor().execute(() -> upload.announce(ctx, announced, encoded));
                 } catch (FedgeException e) {
-                    log.warn("client {}: cannot mask the update of round {}: {}", client.clientId(), t.task().getRound(),
-                            e.getMessage());
-                    ctx.writeAndFlush(ProtocolErrors.toEnvelope(e, t.task().getRound(), 0));
+                    TaskRefusal.send(ctx, client.clientId(), t.task().getRound(), 0, e);
+                } catch (RuntimeException e) {
+                    TaskRefusal.sendInternal(ctx, client.clientId(), t.task().getRound(), e);
                 }
             });
         } catch (RejectedExecutionException e) {

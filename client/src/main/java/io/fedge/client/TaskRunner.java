@@ -1,7 +1,6 @@
 package io.fedge.client;
 
 import io.fedge.comm.OutgoingTransfer;
-import io.fedge.comm.ProtocolErrors;
 import io.fedge.comm.crypto.UpdateSealer;
 import io.fedge.comm.proto.Envelope;
 import io.fedge.comm.proto.EvaluateResult;
@@ -46,32 +45,37 @@ final class TaskRunner {
         }
     }
 
-    /** Runs on the training executor. */
+    /** Runs on the training executor; any failure is reported for the task's round. */
     private void run(ChannelHandlerContext ctx, Envelope task, byte[] payload) {
         if (!ctx.channel().isActive()) {
             return;
         }
+        long round = Tasks.round(task);
+        GlobalModel model;
         try {
-            GlobalModel model = GlobalModel.decode(payload);
+            model = GlobalModel.decode(payload);
+            if (model.version() != Tasks.modelVersion(task)) {
+                throw new FedgeException(ErrorCode.STALE_MODEL, "task names model version " + Tasks.modelVersion(task)
+                        + " but the model sent is version " + model.version());
+            }
+        } catch (FedgeException e) {
+            TaskRefusal.send(ctx, client.clientId(), round, Tasks.model(task).getTransferId(), e);
+            return;
+        }
+        try {
             if (task.hasTrainTask()) {
                 train(ctx, task.getTrainTask(), model);
             } else {
                 evaluate(ctx, task.getEvaluateTask(), model);
             }
         } catch (FedgeException e) {
-            log.warn("client {}: task refused: {}", client.clientId(), e.getMessage());
-            ctx.writeAndFlush(ProtocolErrors.toEnvelope(e));
+            TaskRefusal.send(ctx, client.clientId(), round, 0, e);
         } catch (RuntimeException e) {
-            log.error("client {}: task failed", client.clientId(), e);
-            ctx.writeAndFlush(ProtocolErrors.toEnvelope(new FedgeException(ErrorCode.INTERNAL, e.toString())));
+            TaskRefusal.sendInternal(ctx, client.clientId(), round, e);
         }
     }
 
     private void train(ChannelHandlerContext ctx, TrainTask task, GlobalModel model) {
-        if (model.version() != task.getModelVersion()) {
-            throw new FedgeException(ErrorCode.STALE_MODEL, "task names model version " + task.getModelVersion()
-                    + " but the model sent is version " + model.version());
-        }
         UpdateCodec codec = task.hasSecureAggregation() ? null : client.codecs().get(task.getCodec());
         long seed = task.getSeed() * 0x9E3779B97F4A7C15L + client.clientId().hashCode();
         LocalUpdate update = client.trainer().train(model, task.getLocalEpochs(), task.getBatchSize(),
