@@ -3,6 +3,7 @@ package io.fedge.client;
 import io.fedge.comm.proto.Envelope;
 import io.fedge.comm.proto.TrainTask;
 import io.fedge.comm.secagg.MaskedWords;
+import io.fedge.comm.signing.TaskSigner;
 import io.fedge.core.ErrorCode;
 import io.fedge.core.FedgeException;
 
@@ -30,8 +31,14 @@ final class TaskChecks {
      */
     void check(Envelope task) {
         if (task.hasTrainTask()) {
+            if (trustedKey != null) {
+                TaskSigner.verify(task.getTrainTask(), clientId, trustedKey);
+            }
             checkInstructions(task.getTrainTask());
         } else {
+            if (trustedKey != null) {
+                TaskSigner.verify(task.getEvaluateTask(), clientId, trustedKey);
+            }
             if (task.getEvaluateTask().getBatchSize() < 1) {
                 throw new FedgeException(ErrorCode.MALFORMED, "evaluation in batches of "
                         + task.getEvaluateTask().getBatchSize() + " examples");
