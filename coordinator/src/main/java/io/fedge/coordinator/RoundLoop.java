@@ -22,6 +22,7 @@ import io.fedge.comm.proto.EvaluateTask;
 import io.fedge.comm.proto.TrainTask;
 import io.fedge.comm.proto.TransferHeader;
 import io.fedge.comm.signing.ModelSigner;
+import io.fedge.comm.signing.TaskSigner;
 import io.fedge.compression.UpdateCodec;
 import io.fedge.core.FedgeException;
 import io.fedge.core.model.Evaluation;
@@ -215,7 +216,8 @@ final class RoundLoop implements Runnable {
                 if (base != null) {
                     t.setModelIsDelta(true).setModelDeltaBase(base);
                 }
-                return Envelope.newBuilder().setTrainTask(t).build();
+                return Envelope.newBuilder().setTrainTask(state.modelSigningKey == null ? t.build()
+                        : TaskSigner.sign(t.build(), id, state.modelSigningKey)).build();
             });
         }
         ActiveRound.Outcome outcome;
@@ -405,7 +407,8 @@ final class RoundLoop implements Runnable {
                 if (base != null) {
                     t.setModelIsDelta(true).setModelDeltaBase(base);
                 }
-                return Envelope.newBuilder().setEvaluateTask(t).build();
+                return Envelope.newBuilder().setEvaluateTask(state.modelSigningKey == null ? t.build()
+                        : TaskSigner.sign(t.build(), id, state.modelSigningKey)).build();
             });
         }
         evaluation.awaitAnswers();
