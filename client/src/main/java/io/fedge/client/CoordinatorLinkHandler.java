@@ -72,6 +72,7 @@ final class CoordinatorLinkHandler extends SimpleChannelInboundHandler<Envelope>
                 case EVALUATE_TASK -> startTask(ctx, msg);
                 case CHUNK -> onChunk(ctx, msg.getChunk());
                 case UPLOAD_READY -> upload.ready(ctx, msg.getUploadReady().getTransferId());
+                case UPDATE_ACCEPTED -> upload.accepted(msg.getUpdateAccepted());
                 case ERROR -> onError(msg.getError());
                 case BYE -> {
                     log.info("client {}: coordinator said goodbye: {}", client.clientId(), msg.getBye().getReason());
@@ -171,7 +172,7 @@ final class CoordinatorLinkHandler extends SimpleChannelInboundHandler<Envelope>
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        upload.release();
+        upload.dropped();
         download.reset();
         client.onDisconnected();
         ctx.fireChannelInactive();

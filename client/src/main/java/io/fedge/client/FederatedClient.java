@@ -75,6 +75,7 @@ public final class FederatedClient implements AutoCloseable {
     private final ErrorFeedback errorFeedback;
     private final io.fedge.comm.secagg.SecAggIdentity secAggIdentity;
     private final AtomicInteger updatesSent = new AtomicInteger();
+    private final AtomicInteger updatesAccepted = new AtomicInteger();
     private final AtomicInteger connections = new AtomicInteger();
     private final CountDownLatch terminated = new CountDownLatch(1);
     private volatile int maxChunkBytes = WireProtocol.DEFAULT_CHUNK_BYTES;
@@ -188,9 +189,15 @@ public final class FederatedClient implements AutoCloseable {
         java.util.concurrent.CompletableFuture.runAsync(this::close);
     }
 
+    /** The chunks of an update were written whole; what it leaves for error feedback waits for its acceptance. */
     void onUpdateSent() {
-        errorFeedback.commit();
         updatesSent.incrementAndGet();
+    }
+
+    /** The coordinator folded update {@code transferId}: its error-feedback residual is carried forward. */
+    void onUpdateAccepted(long transferId) {
+        errorFeedback.commit(transferId);
+        updatesAccepted.incrementAndGet();
     }
 
     /** This client's id. */
@@ -206,6 +213,11 @@ public final class FederatedClient implements AutoCloseable {
     /** How many updates this client has sent completely. */
     public int updatesSent() {
         return updatesSent.get();
+    }
+
+    /** How many of this client's updates the coordinator accepted (folded into a round's aggregate). */
+    public int updatesAccepted() {
+        return updatesAccepted.get();
     }
 
     /** How many connections were established so far (1 + reconnects). */

@@ -94,7 +94,7 @@ final class TaskRunner {
         OutgoingTransfer encoded = UpdateEncoder.encode(transferId, meant, codec,
                 client.maxChunkBytes(), client.updateChunkElements(), sealing, decoded);
         if (feedback != null) {
-            feedback.stage(meant, decoded);
+            feedback.stage(transferId, meant, decoded);
         }
         TrainResult announced = TrainResults.resultFor(task, model.version(), update, encoded, sealing)
                 .setCodec(codec.name()).build();
