@@ -12,6 +12,7 @@ import io.fedge.comm.proto.Envelope;
 import io.fedge.comm.proto.Heartbeat;
 import io.fedge.comm.proto.Hello;
 import io.fedge.comm.proto.TrainResult;
+import io.fedge.comm.proto.UpdateAccepted;
 import io.fedge.comm.proto.UploadReady;
 import io.fedge.comm.proto.Welcome;
 import io.fedge.comm.secagg.SecAggAggregator;
@@ -267,6 +268,8 @@ final class ClientSessionHandler extends SimpleChannelInboundHandler<Envelope> {
     private void foldUpload(ChannelHandlerContext ctx, String clientId, Upload u) {
         try {
             u.round.fold(clientId, u.result, u.transfer.chunks());
+            ctx.writeAndFlush(Envelope.newBuilder().setUpdateAccepted(UpdateAccepted.newBuilder()
+                    .setRound(u.round.round).setTransferId(u.transfer.transferId())).build());
         } catch (FedgeException e) {
             log.info("update of {} for round {} refused: {}", clientId, u.round.round, e.getMessage());
             ctx.writeAndFlush(ProtocolErrors.toEnvelope(e, u.round.round, u.transfer.transferId()));
