@@ -3,6 +3,7 @@ package io.fedge.client;
 import io.fedge.comm.ProtocolErrors;
 import io.fedge.comm.WireProtocol;
 import io.fedge.comm.proto.Bye;
+import io.fedge.comm.proto.ByeCode;
 import io.fedge.comm.proto.Chunk;
 import io.fedge.comm.proto.Envelope;
 import io.fedge.comm.proto.Heartbeat;
@@ -12,12 +13,15 @@ import io.fedge.core.FedgeException;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.timeout.IdleState;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import javax.net.ssl.SSLException;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -38,6 +42,8 @@ final class CoordinatorLinkHandler extends SimpleChannelInboundHandler<Envelope>
     private final TaskRunner runner;
     private final TaskChecks checks;
     private boolean registered;
+    /** Why this connection is failing before the Welcome, if it said; for the client's log. */
+    private String trouble;
 
     CoordinatorLinkHandler(FederatedClient client) {
         this.client = client;
@@ -73,10 +79,9 @@ final class CoordinatorLinkHandler extends SimpleChannelInboundHandler<Envelope>
                 case CHUNK -> onChunk(ctx, msg.getChunk());
                 case UPLOAD_READY -> upload.ready(ctx, msg.getUploadReady().getTransferId());
                 case UPDATE_ACCEPTED -> upload.accepted(msg.getUpdateAccepted());
-                case ERROR -> onError(msg.getError());
+                case ERROR -> onError(ctx, msg.getError());
                 case BYE -> {
-                    log.info("client {}: coordinator said goodbye: {}", client.clientId(), msg.getBye().getReason());
-                    client.onBye();
+                    client.onBye(msg.getBye());
                     ctx.close();
                 }
                 case BODY_NOT_SET -> throw new FedgeException(ErrorCode.UNKNOWN_MESSAGE,
@@ -92,8 +97,12 @@ final class CoordinatorLinkHandler extends SimpleChannelInboundHandler<Envelope>
 
     private void onWelcome(ChannelHandlerContext ctx, Envelope msg) {
         if (msg.getWelcome().getProtocolVersion() != WireProtocol.VERSION) {
-            throw new FedgeException(ErrorCode.UNSUPPORTED_PROTOCOL, "coordinator speaks protocol "
-                    + msg.getWelcome().getProtocolVersion());
+            String why = "the coordinator speaks protocol " + msg.getWelcome().getProtocolVersion() + ", this client "
+                    + WireProtocol.VERSION;
+            client.onRefused(why);
+            ctx.writeAndFlush(ProtocolErrors.toEnvelope(new FedgeException(ErrorCode.UNSUPPORTED_PROTOCOL, why)))
+                    .addListener(ChannelFutureListener.CLOSE);
+            return;
         }
         registered = true;
         long heartbeat = Math.max(100, msg.getWelcome().getHeartbeatIntervalMs());
@@ -147,8 +156,16 @@ final class CoordinatorLinkHandler extends SimpleChannelInboundHandler<Envelope>
         runner.submit(ctx, done.task(), done.model());
     }
 
-    private void onError(io.fedge.comm.proto.Error error) {
+    private void onError(ChannelHandlerContext ctx, io.fedge.comm.proto.Error error) {
         log.info("client {}: coordinator says {}: {}", client.clientId(), error.getCode(), error.getMessage());
+        if (Refusals.isPermanent(error.getCode())) {
+            client.onRefused("the coordinator refuses this client: " + error.getCode() + ": " + error.getMessage());
+            ctx.close();
+            return;
+        }
+        if (!registered) {
+            trouble = "the coordinator answered " + error.getCode() + ": " + error.getMessage();
+        }
         if (error.getCode() == io.fedge.comm.proto.ErrorCode.SECURE_AGGREGATION_ABORTED) {
             secure.aborted(error.getRound());
         }
@@ -165,8 +182,20 @@ final class CoordinatorLinkHandler extends SimpleChannelInboundHandler<Envelope>
                 log.info("client {}: coordinator silent, reconnecting", client.clientId());
                 ctx.close();
             }
+        } else if (evt instanceof SslHandshakeCompletionEvent handshake && !handshake.isSuccess()) {
+            tlsFailed(handshake.cause());
         } else {
             ctx.fireUserEventTriggered(evt);
+        }
+    }
+
+    /** A TLS failure: for good if it is about a certificate, else a reason to retry. */
+    private void tlsFailed(Throwable cause) {
+        Optional<String> refusal = Refusals.ofTls(cause);
+        if (refusal.isPresent()) {
+            client.onRefused(refusal.get());
+        } else if (!registered) {
+            trouble = "TLS failed: " + Refusals.message(cause);
         }
     }
 
@@ -174,21 +203,38 @@ final class CoordinatorLinkHandler extends SimpleChannelInboundHandler<Envelope>
     public void channelInactive(ChannelHandlerContext ctx) {
         upload.dropped();
         download.reset();
-        client.onDisconnected();
+        client.onDisconnected(registered, trouble);
         ctx.fireChannelInactive();
     }
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (hasCause(cause, SSLException.class)) {
+            tlsFailed(cause);
+            ctx.close();
+            return;
+        }
         FedgeException e = ProtocolErrors.classify(cause);
+        if (!registered) {
+            trouble = e.getMessage();
+        }
         log.info("client {}: closing connection: {}", client.clientId(), e.toString());
         if (ctx.channel().isActive()) {
             ctx.writeAndFlush(ProtocolErrors.toEnvelope(e)).addListener(ChannelFutureListener.CLOSE);
         }
     }
 
+    private static boolean hasCause(Throwable t, Class<? extends Throwable> type) {
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (type.isInstance(c)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Says goodbye before a deliberate close. */
-    static Envelope bye(String reason) {
-        return Envelope.newBuilder().setBye(Bye.newBuilder().setReason(reason)).build();
+    static Envelope bye(ByeCode code, String reason) {
+        return Envelope.newBuilder().setBye(Bye.newBuilder().setCode(code).setReason(reason)).build();
     }
 }
