@@ -64,6 +64,8 @@ public final class FederatedClient implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(FederatedClient.class);
 
     private final InetSocketAddress coordinator;
+    /** The coordinator's address as the application gave it, host:port, for log lines. */
+    private final String coordinatorName;
     private final SslContext tls;
     private final PublicKey trustedModelKey;
     private final String clientId;
@@ -101,6 +103,7 @@ public final class FederatedClient implements AutoCloseable {
 
     private FederatedClient(Builder b) {
         this.coordinator = b.coordinator;
+        this.coordinatorName = b.coordinator.getHostString() + ":" + b.coordinator.getPort();
         this.tls = b.tls;
         this.trustedModelKey = b.trustedModelKey;
         this.clientId = b.clientId;
@@ -184,7 +187,7 @@ public final class FederatedClient implements AutoCloseable {
     private void attemptFailed(String reason) {
         String line = trouble.failed(reason);
         if (line != null) {
-            log.warn("client {}: {} ({})", clientId, line, coordinator);
+            log.warn("client {}: {} ({})", clientId, line, coordinatorName);
         }
     }
 
@@ -202,7 +205,7 @@ public final class FederatedClient implements AutoCloseable {
             long leftNanos = unreachableSince + giveUpAfter.toNanos() - System.nanoTime();
             if (leftNanos <= 0) {
                 String last = trouble.lastReason();
-                end(ClientEnding.Kind.GAVE_UP, "coordinator " + coordinator + " unreachable for "
+                end(ClientEnding.Kind.GAVE_UP, "coordinator " + coordinatorName + " unreachable for "
                         + giveUpAfter.toString().substring(2).toLowerCase(java.util.Locale.ROOT) + " ("
                         + trouble.attempts() + " attempts" + (last == null ? "" : "; last: " + last) + ")");
                 return;
@@ -217,7 +220,7 @@ public final class FederatedClient implements AutoCloseable {
         attempts.set(0);
         int failed = trouble.attempts();
         if (failed > 0) {
-            log.info("client {}: joined the coordinator {} after {} failed attempts", clientId, coordinator, failed);
+            log.info("client {}: joined the coordinator {} after {} failed attempts", clientId, coordinatorName, failed);
         }
         trouble.joined();
     }
@@ -233,7 +236,7 @@ public final class FederatedClient implements AutoCloseable {
         }
         if (wasRegistered) {
             unreachableSince = System.nanoTime();
-            log.info("client {}: connection to {} lost{}; reconnecting", clientId, coordinator,
+            log.info("client {}: connection to {} lost{}; reconnecting", clientId, coordinatorName,
                     why == null ? "" : " (" + why + ")");
         } else {
             attemptFailed(why != null ? why : "the connection closed before the coordinator welcomed this client");
@@ -252,7 +255,7 @@ public final class FederatedClient implements AutoCloseable {
             case FEDERATION_FINISHED, BYE_CODE_UNSPECIFIED -> end(ClientEnding.Kind.FINISHED,
                     "the coordinator ended the federation: " + reason);
             case REFUSED -> end(ClientEnding.Kind.REFUSED, "the coordinator refuses this client: " + reason);
-            default -> log.info("client {}: coordinator {} going away ({}); reconnecting", clientId, coordinator, reason);
+            default -> log.info("client {}: coordinator {} going away ({}); reconnecting", clientId, coordinatorName, reason);
         }
     }
 

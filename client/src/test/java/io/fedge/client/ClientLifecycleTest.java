@@ -162,7 +162,7 @@ class ClientLifecycleTest {
         ClientEnding end = awaitEnding(client);
         assertEquals(ClientEnding.Kind.GAVE_UP, end.kind());
         assertTrue(System.nanoTime() - start >= TimeUnit.MILLISECONDS.toNanos(400), "not before the bound");
-        assertTrue(end.reason().startsWith("coordinator " + nowhere + " unreachable for 0.4s ("), end.reason());
+        assertTrue(end.reason().startsWith("coordinator 127.0.0.1:" + port + " unreachable for 0.4s ("), end.reason());
         assertTrue(end.reason().contains("refused"), "names the last failure: " + end.reason());
         assertEquals(0, client.connectionCount());
     }
