@@ -4,10 +4,7 @@ import com.sun.net.httpserver.HttpServer;
 import io.fedge.comm.signing.ModelSigner;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,21 +24,12 @@ class CliErrorsTest {
     @TempDir
     Path dir;
 
-    private record Run(int exit, String out, String err) {
-    }
-
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cli = Fedge.commandLine();
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
-        int exit = cli.execute(args);
-        return new Run(exit, out.toString(), err.toString());
+    private static CliRun run(String... args) {
+        return CliRun.of(args);
     }
 
     /** One line on stderr, naming {@code mentions}, with the exit code, and no stack frame of fedge. */
-    private static String assertOneLine(Run r, int exit, String mentions) {
+    private static String assertOneLine(CliRun r, int exit, String mentions) {
         assertEquals(exit, r.exit(), "exit code; stderr: " + r.err());
         String[] lines = r.err().strip().split("\\R");
         assertEquals(1, lines.length, "one line, got:\n" + r.err());
@@ -134,7 +122,7 @@ class CliErrorsTest {
             String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/edge-model";
             String line = assertOneLine(run("edge-client", "--url", url, "--key", key.toString()), 1, "signature");
             assertTrue(line.startsWith("fedge edge-client: "), line);
-            Run debug = run("edge-client", "--url", url, "--key", key.toString(), "--debug");
+            CliRun debug = run("edge-client", "--url", url, "--key", key.toString(), "--debug");
             assertEquals(1, debug.exit());
             assertTrue(debug.err().contains("at io.fedge"), "--debug shows the stack trace: " + debug.err());
         } finally {

@@ -19,10 +19,7 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.util.concurrent.TimeUnit;
@@ -42,17 +39,8 @@ class ClientExitTest {
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     }
 
-    private record Run(int exit, String out, String err) {
-    }
-
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cli = Fedge.commandLine();
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
-        int exit = cli.execute(args);
-        return new Run(exit, out.toString(), err.toString());
+    private static CliRun run(String... args) {
+        return CliRun.of(args);
     }
 
     /** A coordinator that welcomes every client and says goodbye: REFUSED to {@code refused}, FEDERATION_FINISHED to others. */
@@ -85,7 +73,7 @@ class ClientExitTest {
     @Test
     void aFinishedFederationExitsZero() throws Exception {
         InetSocketAddress c = coordinator("nobody");
-        Run r = run("client", "--index", "0", "--clients", "100", "--insecure",
+        CliRun r = run("client", "--index", "0", "--clients", "100", "--insecure",
                 "--coordinator", "127.0.0.1:" + c.getPort());
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.out().contains("client-000: federation over after 0 updates"), r.out());
@@ -95,7 +83,7 @@ class ClientExitTest {
     @Test
     void aRefusedClientExitsOneWithTheReason() throws Exception {
         InetSocketAddress c = coordinator("client-001");
-        Run r = run("client", "--index", "1", "--clients", "100", "--insecure",
+        CliRun r = run("client", "--index", "1", "--clients", "100", "--insecure",
                 "--coordinator", "127.0.0.1:" + c.getPort());
         assertEquals(1, r.exit());
         assertEquals("fedge client: client-001: the coordinator refuses this client: banned", r.err().strip());
@@ -107,7 +95,7 @@ class ClientExitTest {
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
-        Run r = run("client", "--index", "0", "--clients", "100", "--insecure",
+        CliRun r = run("client", "--index", "0", "--clients", "100", "--insecure",
                 "--coordinator", "127.0.0.1:" + port, "--give-up-after", "1s");
         assertEquals(1, r.exit());
         String[] lines = r.err().strip().split("\\R");
@@ -119,7 +107,7 @@ class ClientExitTest {
     @Test
     void theSwarmCountsHowItsClientsEnded() throws Exception {
         InetSocketAddress c = coordinator("swarm-0001");
-        Run r = run("swarm", "--clients", "3", "--examples", "10", "--insecure",
+        CliRun r = run("swarm", "--clients", "3", "--examples", "10", "--insecure",
                 "--coordinator", "127.0.0.1:" + c.getPort());
         assertEquals(1, r.exit(), r.err());
         assertTrue(r.out().contains("swarm: 3 clients ended: 2 finished, 1 refused, 0 updates sent"), r.out());
