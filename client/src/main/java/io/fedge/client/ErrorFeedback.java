@@ -14,9 +14,10 @@ import java.nio.file.StandardCopyOption;
  * Error feedback (Seide et al. 2014, Karimireddy et al. 2019): what a lossy codec could not send
  * of an update (the residual) is added to the client's next update, so over the rounds the sum of
  * what was sent follows the sum of the true updates and the residual stays bounded. The residual
- * is replaced only once an upload has been written whole; an upload lost on the way leaves it as
- * it was. With a file, the residual survives a restart of the client: it is written atomically
- * after every committed upload and read back when the client starts.
+ * is replaced only once the coordinator has accepted the upload (folded it into the round's
+ * aggregate): the residual of an upload refused or lost on the way is discarded and the one
+ * carried before stays. With a file, the residual survives a restart of the client: it is written atomically
+ * after every accepted upload and read back when the client starts.
  *
  * <p>Thread-safe.
  */
@@ -27,6 +28,7 @@ final class ErrorFeedback {
     private final Path file;
     private float[] residual;
     private float[] pending;
+    private long pendingTransfer;
 
     private ErrorFeedback(Path file, float[] residual) {
         this.file = file;
@@ -77,25 +79,47 @@ final class ErrorFeedback {
         return out;
     }
 
-    /** Remembers the residual of an upload about to be sent: what was meant minus what the coordinator will decode. */
-    synchronized void stage(float[] meant, float[] decoded) {
+    /**
+     * Remembers the residual of upload {@code transferId}, about to be sent: what was meant minus
+     * what the coordinator will decode. It replaces any residual staged before and not accepted.
+     */
+    synchronized void stage(long transferId, float[] meant, float[] decoded) {
         float[] r = new float[meant.length];
         for (int i = 0; i < r.length; i++) {
             r[i] = meant[i] - decoded[i];
         }
         pending = r;
+        pendingTransfer = transferId;
     }
 
-    /** The staged upload was written: its residual becomes the one carried forward. */
-    synchronized void commit() {
-        if (pending == null) {
-            return;
+    /**
+     * The coordinator accepted upload {@code transferId}: if its residual is staged, it becomes
+     * the one carried forward.
+     *
+     * @return whether a residual was committed
+     */
+    synchronized boolean commit(long transferId) {
+        if (pending == null || pendingTransfer != transferId) {
+            return false;
         }
         residual = pending;
         pending = null;
         if (file != null) {
             write(residual);
         }
+        return true;
+    }
+
+    /** Upload {@code transferId} was refused: its staged residual, if staged, is dropped. */
+    synchronized void discard(long transferId) {
+        if (pending != null && pendingTransfer == transferId) {
+            pending = null;
+        }
+    }
+
+    /** The connection dropped: whatever is staged will never be accepted. */
+    synchronized void discardStaged() {
+        pending = null;
     }
 
     /** The residual carried forward now (a copy), or null if none. */

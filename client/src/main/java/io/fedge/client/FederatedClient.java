@@ -2,6 +2,8 @@ package io.fedge.client;
 
 import io.fedge.comm.Transports;
 import io.fedge.comm.WireProtocol;
+import io.fedge.comm.proto.Bye;
+import io.fedge.comm.proto.ByeCode;
 import io.fedge.compression.CodecRegistry;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
@@ -19,6 +21,7 @@ import java.net.InetSocketAddress;
 import java.security.PublicKey;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
@@ -28,14 +31,20 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * A federated learning client to embed in a device or service. It connects to a coordinator,
  * receives the global model (architecture included), trains it on local data with DL4J, and sends
  * back only the encoded update. It reconnects with exponential backoff and jitter whenever the
- * connection drops; an update interrupted by a drop is discarded and the client simply trains
- * again when it gets the next task. When the coordinator says goodbye (its federation is over),
- * the client closes itself and {@link #awaitTermination} returns.
+ * connection drops or the coordinator says it is going away (restarting); an update interrupted
+ * by a drop is discarded and the client simply trains again when it gets the next task. Why it
+ * cannot join is logged at WARN once per distinct reason, then again periodically with the number
+ * of attempts. The client stops for good, closing itself so that {@link #awaitTermination}
+ * returns, when the coordinator says its federation is over, when it is refused in a way retrying
+ * cannot fix (identity, revoked or untrusted certificate, protocol version), or, with
+ * {@link Builder#giveUpAfter}, when the coordinator stayed unreachable too long;
+ * {@link #ending()} says which.
  *
  * <pre>{@code
  * DataSetIterator myData = ...;             // the device's own examples
@@ -55,6 +64,8 @@ public final class FederatedClient implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(FederatedClient.class);
 
     private final InetSocketAddress coordinator;
+    /** The coordinator's address as the application gave it, host:port, for log lines. */
+    private final String coordinatorName;
     private final SslContext tls;
     private final PublicKey trustedModelKey;
     private final String clientId;
@@ -68,6 +79,7 @@ public final class FederatedClient implements AutoCloseable {
     private final Duration maxBackoff;
     private final int maxFrameBytes;
     private final long maxModelBytes;
+    private final Duration giveUpAfter;
     private final Random jitter;
     private final AtomicInteger attempts = new AtomicInteger();
     private final AtomicLong transferIds;
@@ -75,8 +87,13 @@ public final class FederatedClient implements AutoCloseable {
     private final ErrorFeedback errorFeedback;
     private final io.fedge.comm.secagg.SecAggIdentity secAggIdentity;
     private final AtomicInteger updatesSent = new AtomicInteger();
+    private final AtomicInteger updatesAccepted = new AtomicInteger();
     private final AtomicInteger connections = new AtomicInteger();
     private final CountDownLatch terminated = new CountDownLatch(1);
+    private final ConnectionTrouble trouble = new ConnectionTrouble(Duration.ofMinutes(1), System::nanoTime);
+    private final AtomicReference<ClientEnding> ending = new AtomicReference<>();
+    /** Since when the coordinator has not been reachable: the start, or the loss of the last registered connection. */
+    private volatile long unreachableSince;
     private volatile int maxChunkBytes = WireProtocol.DEFAULT_CHUNK_BYTES;
     private volatile int updateChunkElements = Integer.MAX_VALUE;
     private volatile boolean registered;
@@ -86,6 +103,7 @@ public final class FederatedClient implements AutoCloseable {
 
     private FederatedClient(Builder b) {
         this.coordinator = b.coordinator;
+        this.coordinatorName = b.coordinator.getHostString() + ":" + b.coordinator.getPort();
         this.tls = b.tls;
         this.trustedModelKey = b.trustedModelKey;
         this.clientId = b.clientId;
@@ -106,6 +124,7 @@ public final class FederatedClient implements AutoCloseable {
         }
         this.initialBackoff = b.initialBackoff;
         this.maxBackoff = b.maxBackoff;
+        this.giveUpAfter = b.giveUpAfter;
         this.maxFrameBytes = b.maxFrameBytes;
         this.maxModelBytes = b.maxModelBytes;
         this.secAggIdentity = b.secAggIdentity;
@@ -120,7 +139,7 @@ public final class FederatedClient implements AutoCloseable {
     }
 
     /**
-     * Connects, and keeps reconnecting until {@link #close()}. Returns at once.
+     * Connects, and keeps reconnecting until the client ends ({@link #ending()}). Returns at once.
      *
      * @throws IllegalStateException if already started or closed
      */
@@ -129,12 +148,18 @@ public final class FederatedClient implements AutoCloseable {
             throw new IllegalStateException(closed ? "client is closed" : "client already started");
         }
         started = true;
+        unreachableSince = System.nanoTime();
         connect();
         return this;
     }
 
+    /** Whether the client has ended or been closed: nothing reconnects any more. */
+    private boolean isOver() {
+        return closed || ending.get() != null;
+    }
+
     private void connect() {
-        if (closed) {
+        if (isOver()) {
             return;
         }
         Bootstrap bootstrap = new Bootstrap()
@@ -148,18 +173,26 @@ public final class FederatedClient implements AutoCloseable {
             if (future.isSuccess()) {
                 channel = future.channel();
                 connections.incrementAndGet();
-                if (closed) {
+                if (isOver()) {
                     channel.close();
                 }
             } else {
-                log.debug("client {}: cannot connect to {}: {}", clientId, coordinator, future.cause().toString());
+                attemptFailed(Refusals.message(future.cause()));
                 scheduleReconnect();
             }
         });
     }
 
+    /** A connection attempt failed for {@code reason}: logged once per distinct reason, then periodically. */
+    private void attemptFailed(String reason) {
+        String line = trouble.failed(reason);
+        if (line != null) {
+            log.warn("client {}: {} ({})", clientId, line, coordinatorName);
+        }
+    }
+
     private void scheduleReconnect() {
-        if (closed || group.isShuttingDown()) {
+        if (isOver() || group.isShuttingDown()) {
             return;
         }
         int attempt = Math.min(attempts.getAndIncrement(), 20);
@@ -168,29 +201,108 @@ public final class FederatedClient implements AutoCloseable {
         synchronized (jitter) {
             delay = cap / 2 + (long) (jitter.nextDouble() * (cap / 2 + 1));
         }
+        if (giveUpAfter != null) {
+            long leftNanos = unreachableSince + giveUpAfter.toNanos() - System.nanoTime();
+            if (leftNanos <= 0) {
+                String last = trouble.lastReason();
+                end(ClientEnding.Kind.GAVE_UP, "coordinator " + coordinatorName + " unreachable for "
+                        + giveUpAfter.toString().substring(2).toLowerCase(java.util.Locale.ROOT) + " ("
+                        + trouble.attempts() + " attempts" + (last == null ? "" : "; last: " + last) + ")");
+                return;
+            }
+            delay = Math.min(delay, TimeUnit.NANOSECONDS.toMillis(leftNanos) + 1);
+        }
         group.schedule(this::connect, delay, TimeUnit.MILLISECONDS);
     }
 
     void onRegistered() {
         registered = true;
         attempts.set(0);
+        int failed = trouble.attempts();
+        if (failed > 0) {
+            log.info("client {}: joined the coordinator {} after {} failed attempts", clientId, coordinatorName, failed);
+        }
+        trouble.joined();
     }
 
-    void onDisconnected() {
+    /**
+     * A connection closed. One that never got the coordinator's Welcome counts as a failed attempt,
+     * for {@code why} if known; the loss of a registered one starts the give-up clock.
+     */
+    void onDisconnected(boolean wasRegistered, String why) {
         registered = false;
-        if (!closed) {
-            scheduleReconnect();
+        if (isOver()) {
+            return;
+        }
+        if (wasRegistered) {
+            unreachableSince = System.nanoTime();
+            log.info("client {}: connection to {} lost{}; reconnecting", clientId, coordinatorName,
+                    why == null ? "" : " (" + why + ")");
+        } else {
+            attemptFailed(why != null ? why : "the connection closed before the coordinator welcomed this client");
+        }
+        scheduleReconnect();
+    }
+
+    /**
+     * The coordinator closes the connection on purpose: for good when its federation is over or it
+     * refuses this client (and, from older coordinators, without a code); a coordinator going
+     * away (restarting) is reconnected to with backoff.
+     */
+    void onBye(Bye bye) {
+        String reason = bye.getReason().isEmpty() ? "no reason given" : bye.getReason();
+        switch (bye.getCode()) {
+            case FEDERATION_FINISHED, BYE_CODE_UNSPECIFIED -> end(ClientEnding.Kind.FINISHED,
+                    "the coordinator ended the federation: " + reason);
+            case REFUSED -> end(ClientEnding.Kind.REFUSED, "the coordinator refuses this client: " + reason);
+            default -> log.info("client {}: coordinator {} going away ({}); reconnecting", clientId, coordinatorName, reason);
         }
     }
 
-    /** The coordinator ended the federation: stop, without reconnecting. */
-    void onBye() {
-        java.util.concurrent.CompletableFuture.runAsync(this::close);
+    /** Joining failed in a way retrying cannot fix: stop for good. */
+    void onRefused(String reason) {
+        end(ClientEnding.Kind.REFUSED, reason);
     }
 
+    /** Ends the client for good, once: records why and closes it (off the event loop, which close waits on). */
+    private void end(ClientEnding.Kind kind, String reason) {
+        ClientEnding e = new ClientEnding(kind, reason);
+        if (!ending.compareAndSet(null, e)) {
+            return;
+        }
+        if (e.isFailure()) {
+            log.warn("client {}: stopping: {}", clientId, reason);
+        } else {
+            log.info("client {}: stopping: {}", clientId, reason);
+        }
+        Thread closer = new Thread(this::close, "fedge-client-close-" + clientId);
+        closer.setDaemon(true);
+        closer.start();
+    }
+
+    /** Why the client stopped for good; empty while it runs. */
+    public Optional<ClientEnding> ending() {
+        return Optional.ofNullable(ending.get());
+    }
+
+    /**
+     * Why the client stopped if it stopped without the federation finishing or the application
+     * closing it (refused, gave up); empty otherwise.
+     */
+    public Optional<String> failure() {
+        ClientEnding e = ending.get();
+        return e != null && e.isFailure() ? Optional.of(e.reason()) : Optional.empty();
+    }
+
+    /** The chunks of an update were written whole; what it leaves for error feedback waits for its acceptance. */
     void onUpdateSent() {
-        errorFeedback.commit();
         updatesSent.incrementAndGet();
+    }
+
+    /** The coordinator folded update {@code transferId}: its error-feedback residual is carried forward. */
+    void onUpdateAccepted(long transferId) {
+        errorFeedback.commit(transferId);
+        updatesAccepted.incrementAndGet();
     }
 
     /** This client's id. */
@@ -206,6 +318,11 @@ public final class FederatedClient implements AutoCloseable {
     /** How many updates this client has sent completely. */
     public int updatesSent() {
         return updatesSent.get();
+    }
+
+    /** How many of this client's updates the coordinator accepted (folded into a round's aggregate). */
+    public int updatesAccepted() {
+        return updatesAccepted.get();
     }
 
     /** How many connections were established so far (1 + reconnects). */
@@ -301,7 +418,10 @@ public final class FederatedClient implements AutoCloseable {
         return transferIds.incrementAndGet();
     }
 
-    /** Says goodbye, closes the connection, stops reconnecting, and releases owned threads. Idempotent. */
+    /**
+     * Says goodbye ({@code CLIENT_CLOSED}), closes the connection, stops reconnecting, and releases
+     * owned threads. Idempotent.
+     */
     @Override
     public void close() {
         synchronized (this) {
@@ -310,9 +430,11 @@ public final class FederatedClient implements AutoCloseable {
             }
             closed = true;
         }
+        ending.compareAndSet(null, new ClientEnding(ClientEnding.Kind.CLOSED, "closed by the application"));
         Channel ch = channel;
         if (ch != null && ch.isActive()) {
-            ch.writeAndFlush(CoordinatorLinkHandler.bye("client closed")).addListener(ChannelFutureListener.CLOSE);
+            ch.writeAndFlush(CoordinatorLinkHandler.bye(ByeCode.CLIENT_CLOSED, "client closed"))
+                    .addListener(ChannelFutureListener.CLOSE);
             ch.closeFuture().awaitUninterruptibly(2, TimeUnit.SECONDS);
         }
         if (ownsGroup) {
@@ -324,7 +446,7 @@ public final class FederatedClient implements AutoCloseable {
         terminated.countDown();
     }
 
-    /** Waits until {@link #close()} has been called and finished. */
+    /** Waits until the client has ended (closed, finished, refused or given up) and released its threads. */
     public boolean awaitTermination(long timeout, TimeUnit unit) throws InterruptedException {
         return terminated.await(timeout, unit);
     }
@@ -344,6 +466,7 @@ public final class FederatedClient implements AutoCloseable {
         private Executor trainingExecutor;
         private Duration initialBackoff = Duration.ofMillis(200);
         private Duration maxBackoff = Duration.ofSeconds(30);
+        private Duration giveUpAfter;
         private int maxFrameBytes = WireProtocol.DEFAULT_MAX_FRAME_BYTES;
         private long maxModelBytes = 1L << 30;
         private long seed = ThreadLocalRandom.current().nextLong();
@@ -455,6 +578,20 @@ public final class FederatedClient implements AutoCloseable {
             }
             this.initialBackoff = initial;
             this.maxBackoff = max;
+            return this;
+        }
+
+        /**
+         * Stops the client ({@link ClientEnding.Kind#GAVE_UP}) once the coordinator has been
+         * unreachable this long: since the start, or since the last registered connection was
+         * lost. Default never: a device keeps trying.
+         */
+        public Builder giveUpAfter(Duration bound) {
+            once("giveUpAfter");
+            if (bound.isNegative() || bound.isZero()) {
+                throw new IllegalArgumentException("giveUpAfter must be positive: " + bound);
+            }
+            this.giveUpAfter = bound;
             return this;
         }
 

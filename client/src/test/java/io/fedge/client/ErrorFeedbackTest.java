@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -21,14 +22,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ErrorFeedbackTest {
     private static final int N = 5_000;
 
+    private static long transferIds;
+
     /** One round: apply the residual, encode and decode as the coordinator would, stage, commit; returns what was sent. */
     private static float[] round(ErrorFeedback ef, UpdateCodec codec, float[] update) {
+        long transferId = ++transferIds;
         float[] meant = ef.apply(update);
         byte[] encoded = codec.encode(meant, 0, meant.length);
         float[] sent = new float[meant.length];
         codec.decode(ByteBuffer.wrap(encoded), sent, 0, meant.length);
-        ef.stage(meant, sent);
-        ef.commit();
+        ef.stage(transferId, meant, sent);
+        assertTrue(ef.commit(transferId));
         return sent;
     }
 
@@ -119,7 +123,34 @@ class ErrorFeedbackTest {
         round(ef, codec, u);
         float[] kept = ef.residual();
         float[] meant = ef.apply(u);
-        ef.stage(meant, new float[50]); // staged, never committed: the connection dropped
+        ef.stage(99, meant, new float[50]); // staged, never committed: the connection dropped
         assertArrayEquals(kept, ef.residual());
+        ef.discardStaged();
+        assertFalse(ef.commit(99), "a late acceptance after the drop commits nothing");
+        assertArrayEquals(kept, ef.residual());
+    }
+
+    @Test
+    void onlyTheAcceptanceOfTheStagedUploadCommitsItsResidual() {
+        ErrorFeedback ef = ErrorFeedback.inMemory();
+        float[] meant = {1, 2, 3};
+        float[] decoded = {1, 0, 3};
+        ef.stage(7, meant, decoded);
+        assertFalse(ef.commit(8), "another transfer's acceptance");
+        assertNull(ef.residual());
+        ef.discard(8);
+        assertTrue(ef.commit(7), "the refusal of another transfer leaves the staged residual");
+        assertArrayEquals(new float[] {0, 2, 0}, ef.residual());
+
+        ef.stage(9, new float[] {5, 5, 5}, new float[] {5, 5, 4});
+        ef.discard(9);
+        assertFalse(ef.commit(9), "a refused upload's residual is gone");
+        assertArrayEquals(new float[] {0, 2, 0}, ef.residual(), "the residual carried before stays");
+
+        ef.stage(10, new float[] {1, 1, 1}, new float[] {0, 1, 1});
+        ef.stage(11, new float[] {2, 2, 2}, new float[] {2, 2, 0});
+        assertFalse(ef.commit(10), "a newer staged upload replaced it");
+        assertTrue(ef.commit(11));
+        assertArrayEquals(new float[] {0, 0, 2}, ef.residual());
     }
 }

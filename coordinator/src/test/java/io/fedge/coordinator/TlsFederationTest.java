@@ -188,8 +188,12 @@ class TlsFederationTest {
         org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(before::isRegistered);
         dir.revokeServer(ca);
         FederatedClient after = tlsClient(c, "client-1", provider);
-        // the TCP connection opens, the handshake fails on the client's side, and it keeps retrying
-        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> after.connectionCount() >= 2);
+        // the TCP connection opens, the handshake fails on the client's side, and retrying cannot help: it stops
+        assertTrue(after.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS), "the client stopped");
+        io.fedge.client.ClientEnding end = after.ending().orElseThrow();
+        assertEquals(io.fedge.client.ClientEnding.Kind.REFUSED, end.kind(), end.reason());
+        assertTrue(end.reason().startsWith("this client rejects the coordinator's certificate"), end.reason());
+        assertEquals(1, after.connectionCount(), "no retry");
         assertFalse(after.isRegistered(), "a client must not register with a revoked coordinator");
         assertEquals(1, c.connectedClients());
         // a coordinator with a new certificate is trusted again

@@ -28,7 +28,7 @@ import java.util.concurrent.Future;
 @Command(name = "bench-train", mixinStandardHelpOptions = true,
         description = {"Measure local training throughput (samples/s) of the client's DL4J training, "
                 + "one JSON line per model and trainer count."})
-final class BenchTrainCommand implements Callable<Integer> {
+final class BenchTrainCommand implements Callable<Integer>, OptionChecks.Validated {
     @Option(names = "--models", split = ",", description = "models to measure; default ${DEFAULT-VALUE}")
     List<String> models = List.of("mlp", "cnn");
 
@@ -46,6 +46,19 @@ final class BenchTrainCommand implements Callable<Integer> {
 
     @Option(names = "--data", description = "Fashion-MNIST folder; default ${DEFAULT-VALUE}")
     Path data = FashionMnist.DEFAULT_DIR;
+
+    @Override
+    public void validate() {
+        for (String m : models) {
+            OptionChecks.oneOf("--models", m, io.fedge.core.model.ModelPresets.NAMES);
+        }
+        for (int t : trainers) {
+            OptionChecks.between("--trainers", t, 1, 29);
+        }
+        OptionChecks.atLeast("--batch", batch, 1);
+        OptionChecks.positive("--seconds", seconds);
+        OptionChecks.atLeast("--runs", runs, 1);
+    }
 
     @Override
     public Integer call() throws Exception {

@@ -45,7 +45,7 @@ final class CertsCommand implements Runnable {
     @Command(name = "init", mixinStandardHelpOptions = true,
             description = "Create the authority (ca.crt, ca.key, empty ca.crl), the coordinator's certificate and "
                     + "its Ed25519 model-signing key (model-signing.key, model-signing.pub).")
-    static final class Init implements Callable<Integer> {
+    static final class Init implements Callable<Integer>, OptionChecks.Validated {
         @picocli.CommandLine.Mixin
         Folder folder = new Folder();
 
@@ -61,6 +61,12 @@ final class CertsCommand implements Runnable {
 
         @Option(names = "--server-days", description = "the coordinator certificate's validity; default ${DEFAULT-VALUE}")
         int serverDays = 825;
+
+        @Override
+        public void validate() {
+            OptionChecks.atLeast("--days", days, 1);
+            OptionChecks.atLeast("--server-days", serverDays, 1);
+        }
 
         @Override
         public Integer call() throws Exception {
@@ -79,7 +85,7 @@ final class CertsCommand implements Runnable {
 
     @Command(name = "server", mixinStandardHelpOptions = true,
             description = "Issue a new certificate for the coordinator (server.crt, server.key).")
-    static final class Server implements Callable<Integer> {
+    static final class Server implements Callable<Integer>, OptionChecks.Validated {
         @picocli.CommandLine.Mixin
         Folder folder = new Folder();
 
@@ -88,6 +94,11 @@ final class CertsCommand implements Runnable {
 
         @Option(names = "--days", description = "validity in days; default ${DEFAULT-VALUE}")
         int days = 825;
+
+        @Override
+        public void validate() {
+            OptionChecks.atLeast("--days", days, 1);
+        }
 
         @Override
         public Integer call() throws Exception {
@@ -101,7 +112,7 @@ final class CertsCommand implements Runnable {
     @Command(name = "client", mixinStandardHelpOptions = true,
             description = "Issue client certificates (clients/ID.crt, clients/ID.key); the id is the certificate's "
                     + "common name and the only id the client may register as.")
-    static final class Client implements Callable<Integer> {
+    static final class Client implements Callable<Integer>, OptionChecks.Validated {
         @picocli.CommandLine.Mixin
         Folder folder = new Folder();
 
@@ -110,6 +121,11 @@ final class CertsCommand implements Runnable {
 
         @Option(names = "--days", description = "validity in days; default ${DEFAULT-VALUE}")
         int days = 365;
+
+        @Override
+        public void validate() {
+            OptionChecks.atLeast("--days", days, 1);
+        }
 
         @Override
         public Integer call() throws Exception {
@@ -140,8 +156,7 @@ final class CertsCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             if (ids.isEmpty() && !coordinator) {
-                throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
-                        "name at least one --id or --coordinator");
+                throw new IllegalArgumentException("name at least one --id or --coordinator");
             }
             CertificateDirectory dir = folder.directory();
             CertificateAuthority ca = dir.authority(Clock.systemUTC());

@@ -1,5 +1,6 @@
 package io.fedge.cli;
 
+import io.fedge.client.ClientEnding;
 import io.fedge.client.FederatedClient;
 import io.fedge.core.data.FashionMnist;
 import io.fedge.core.data.LabeledImages;
@@ -18,8 +19,12 @@ import java.util.concurrent.TimeUnit;
 @Command(name = "client", mixinStandardHelpOptions = true,
         description = {"Run one client: take partition --index of --clients of the Fashion-MNIST training set "
                 + "(as fedge simulate would split it), connect to the coordinator, train whenever selected, "
-                + "and exit when the coordinator ends the federation."})
-final class ClientCommand implements Callable<Integer> {
+                + "and exit when the coordinator ends the federation: 0 when it finished, 1 with the reason when "
+                + "this client was refused or gave up on an unreachable coordinator."})
+final class ClientCommand implements Callable<Integer>, OptionChecks.Validated {
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @picocli.CommandLine.Mixin
     CoordinatorAddress coordinator = new CoordinatorAddress();
 
@@ -47,11 +52,19 @@ final class ClientCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     TransportSecurity security = new TransportSecurity();
 
+    @picocli.CommandLine.Mixin
+    GiveUpOption giveUp = new GiveUpOption();
+
+    @Override
+    public void validate() {
+        OptionChecks.atLeast("--clients", clients, 1);
+        OptionChecks.between("--index", index, 0, clients - 1);
+        OptionChecks.oneOf("--partition", partition, PartitionSchemes.NAMES);
+        OptionChecks.positive("--alpha", alpha);
+    }
+
     @Override
     public Integer call() throws Exception {
-        if (index < 0 || index >= clients) {
-            throw new IllegalArgumentException("--index must be in [0, " + clients + "): " + index);
-        }
         LabeledImages train = FashionMnist.load(data, FashionMnist.Split.TRAIN);
         int[][] parts = PartitionSchemes.byName(partition, alpha).partition(train.labels(), clients, new Random(seed));
         String clientId = id != null ? id : String.format("client-%03d", index);
@@ -60,12 +73,20 @@ final class ClientCommand implements Callable<Integer> {
                 .data(train.toDataSet(parts[index]));
         coordinator.applyTo(builder);
         security.applyTo(builder, clientId);
+        giveUp.applyTo(builder);
         try (FederatedClient client = builder.build()) {
             client.start();
-            System.out.printf("%s: %d local examples, connecting to %s%n", clientId, parts[index].length, coordinator);
+            spec.commandLine().getOut().printf("%s: %d local examples, connecting to %s%n", clientId,
+                    parts[index].length, coordinator);
             client.awaitTermination(Long.MAX_VALUE, TimeUnit.DAYS);
-            System.out.printf("%s: federation over after %d updates%n", clientId, client.updatesSent());
+            ClientEnding end = client.ending().orElseThrow();
+            if (end.kind() == ClientEnding.Kind.FINISHED) {
+                spec.commandLine().getOut().printf("%s: federation over after %d updates (%d accepted)%n", clientId,
+                        client.updatesSent(), client.updatesAccepted());
+                return 0;
+            }
+            spec.commandLine().getErr().println(spec.qualifiedName() + ": " + clientId + ": " + end.reason());
+            return CliErrors.FAILED;
         }
-        return 0;
     }
 }

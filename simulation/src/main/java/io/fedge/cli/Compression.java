@@ -21,6 +21,16 @@ final class Compression {
             + "version it last received, keeping this many recent versions; 0 = always in full; default ${DEFAULT-VALUE}")
     int deltaVersions;
 
+    /** @throws IllegalArgumentException for a codec this build cannot encode, an unknown precision, a negative count */
+    void validate() {
+        OptionChecks.codec("--codec", codec);
+        for (String w : warmup) {
+            OptionChecks.codec("--codec-warmup", w);
+        }
+        OptionChecks.oneOf("--downlink", downlink, java.util.List.of("fp32", "fp16"));
+        OptionChecks.atLeast("--downlink-delta", deltaVersions, 0);
+    }
+
     /** Whether {@code --downlink} asks for half-precision models. */
     boolean halfPrecisionModels() {
         return switch (downlink) {

@@ -35,7 +35,7 @@ import java.util.concurrent.TimeUnit;
 @Command(name = "coordinator", mixinStandardHelpOptions = true,
         description = {"Run a coordinator: wait for clients, run FedAvg rounds, evaluate each new model on the "
                 + "Fashion-MNIST test set, checkpoint it, and write the history to --out."})
-final class CoordinatorCommand implements Callable<Integer> {
+final class CoordinatorCommand implements Callable<Integer>, OptionChecks.Validated {
     @Option(names = "--host", description = "address to listen on; default ${DEFAULT-VALUE}")
     String host = "0.0.0.0";
 
@@ -149,7 +149,43 @@ final class CoordinatorCommand implements Callable<Integer> {
     boolean heapProbe;
 
     @Override
+    public void validate() {
+        OptionChecks.between("--port", port, 0, 65535);
+        OptionChecks.oneOf("--model", model, io.fedge.core.model.ModelPresets.NAMES);
+        OptionChecks.atLeast("--rounds", rounds, 1);
+        OptionChecks.atLeast("--min-clients", minClients, 1);
+        if (perRound != null) {
+            OptionChecks.atLeast("--per-round", perRound, 1);
+        }
+        OptionChecks.fraction("--fraction", fraction);
+        OptionChecks.atLeast("--local-epochs", localEpochs, 1);
+        OptionChecks.atLeast("--batch", batch, 1);
+        OptionChecks.positive("--lr", lr);
+        if (roundTimeoutSeconds != null) {
+            OptionChecks.atLeast("--round-timeout", roundTimeoutSeconds, 1);
+        }
+        if (minAccepted != null) {
+            OptionChecks.between("--min-accepted", minAccepted, 1, perRound == null ? minClients : perRound);
+        }
+        OptionChecks.range("--over-select", overSelect, 0, 10, true);
+        OptionChecks.atLeast("--max-examples", maxExamples, 1);
+        OptionChecks.range("--max-weight-share", maxWeightShare, 0, 1, true);
+        NormClip.parse(clip); // one line naming the allowed forms
+        OptionChecks.range("--secagg-threshold", secAggThreshold, 0.5, 1, false);
+        OptionChecks.atLeast("--secagg-neighbours", secAggNeighbours, 0);
+        OptionChecks.positive("--secagg-clip", secAggClip);
+        OptionChecks.atLeast("--edge-every", edgeEvery, 0);
+        OptionChecks.oneOf("--edge-student", edgeStudent, io.fedge.export.StudentPresets.NAMES);
+        OptionChecks.between("--edge-transfer", edgeTransfer, 1, 60_000);
+        OptionChecks.between("--edge-port", edgePort, 0, 65535);
+        compression.validate();
+    }
+
+    @Override
     public Integer call() throws Exception {
+        if (resume != null && !Files.isRegularFile(resume)) {
+            throw new java.nio.file.NoSuchFileException(resume.toString());
+        }
         GlobalModel initial = resume != null
                 ? ModelFile.read(resume, security.pinnedModelKey())
                 : Dl4jModels.initialModel(ModelPresets.byName(model, seed, lr));

@@ -22,7 +22,7 @@ import java.util.concurrent.Callable;
 @Command(name = "edge-client", mixinStandardHelpOptions = true,
         description = "Fetch the newest signed edge model from a coordinator (fedge coordinator --edge-every) and run it "
                 + "with the pure-Java int8 engine on the Fashion-MNIST test set.")
-final class EdgeClientCommand implements Callable<Integer> {
+final class EdgeClientCommand implements Callable<Integer>, OptionChecks.Validated {
     @Option(names = "--url", description = "the coordinator's edge model URL; default ${DEFAULT-VALUE}")
     URI url = URI.create("https://127.0.0.1:7071/edge-model");
 
@@ -39,6 +39,12 @@ final class EdgeClientCommand implements Callable<Integer> {
 
     @Option(names = "--every", description = "seconds between checks for a newer model; 0 = check once; default ${DEFAULT-VALUE}")
     int every;
+
+    @Override
+    public void validate() {
+        OptionChecks.atLeast("--every", every, 0);
+        OptionChecks.oneOf("--url scheme", String.valueOf(url.getScheme()), java.util.List.of("http", "https"));
+    }
 
     @Override
     public Integer call() throws Exception {

@@ -28,7 +28,7 @@ import java.util.concurrent.Callable;
                 + "model (edge-model.fem) that devices run with the pure-Java fedge-edge runtime.",
                 "The transfer set is the last --transfer examples of the training set: run the federation with "
                         + "'fedge simulate --holdout N' so no client ever had them."})
-final class ExportCommand implements Callable<Integer> {
+final class ExportCommand implements Callable<Integer>, OptionChecks.Validated {
     @Option(names = "--model", required = true, description = "the global model (global-model.fgm)")
     Path model;
 
@@ -78,12 +78,26 @@ final class ExportCommand implements Callable<Integer> {
     @Option(names = "--seed", description = "student initialisation and shuffling; default ${DEFAULT-VALUE}")
     long seed = 1;
 
+    @Override
+    public void validate() {
+        OptionChecks.oneOf("--student", student, StudentPresets.NAMES);
+        OptionChecks.oneOf("--mode", mode, java.util.List.of("full", "weights"));
+        OptionChecks.between("--transfer", transfer, 1, 60_000);
+        OptionChecks.positive("--temperature", temperature);
+        OptionChecks.range("--alpha", alpha, 0, 1, true);
+        OptionChecks.atLeast("--epochs", epochs, 1);
+        OptionChecks.range("--percentile", percentile, 50, 100, true);
+        OptionChecks.fraction("--prune-keep", pruneKeep);
+        OptionChecks.range("--prune-sparsity", pruneSparsity, 0, 1, false);
+        OptionChecks.atLeast("--prune-epochs", pruneEpochs, 0);
+        if (pruneKeep < 1 && pruneSparsity > 0) {
+            throw new IllegalArgumentException("choose --prune-keep (structured) or --prune-sparsity (unstructured), "
+                    + "not both");
+        }
+    }
+
     private io.fedge.export.Pruner pruner() {
         Distiller fineTune = new Distiller(temperature, alpha, pruneEpochs, 64, 0.001, seed);
-        if (pruneKeep < 1 && pruneSparsity > 0) {
-            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
-                    "choose --prune-keep (structured) or --prune-sparsity (unstructured), not both");
-        }
         if (pruneKeep < 1) {
             return new StructuredPruner(pruneKeep, fineTune);
         }
@@ -92,10 +106,6 @@ final class ExportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!StudentPresets.NAMES.contains(student)) {
-            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
-                    "--student must be one of " + StudentPresets.NAMES);
-        }
         GlobalModel teacher = io.fedge.core.model.ModelFile.read(model, null);
         LabeledImages train = FashionMnist.load(data, FashionMnist.Split.TRAIN);
         int[] slice = new int[transfer];
@@ -122,8 +132,7 @@ final class ExportCommand implements Callable<Integer> {
         EdgeModel.Mode m = switch (mode) {
             case "full" -> EdgeModel.Mode.FULL_INTEGER;
             case "weights" -> EdgeModel.Mode.WEIGHT_ONLY;
-            default -> throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
-                    "--mode must be full or weights");
+            default -> throw new IllegalArgumentException("--mode must be full or weights");
         };
         EdgeExport.Report r = EdgeExport.export(teacher, student, train.toDataSet(slice),
                 FashionMnist.load(data, FashionMnist.Split.TEST).toDataSet(),

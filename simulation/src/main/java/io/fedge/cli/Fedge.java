@@ -2,6 +2,7 @@ package io.fedge.cli;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * The {@code fedge} command: federated learning for fleets of edge devices.
@@ -15,21 +16,55 @@ public final class Fedge implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    @Option(names = "--debug", scope = CommandLine.ScopeType.INHERIT,
+            description = "print the stack trace of an error (also FEDGE_DEBUG=1)")
+    boolean debug;
+
     public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    /**
+     * The whole CLI, ready to execute: errors reported in one line ({@link CliErrors}), and each
+     * command's options checked ({@link OptionChecks.Validated}) before it runs.
+     */
+    static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new Fedge());
-        cli.setExecutionExceptionHandler((e, commandLine, parsed) -> {
-            if (e instanceof java.io.IOException || e instanceof IllegalArgumentException
-                    || e instanceof io.fedge.core.FedgeException) {
-                commandLine.getErr().println("fedge: " + e.getMessage());
-                return 2;
+        cli.setExecutionStrategy(parsed -> {
+            for (CommandLine cmd : parsed.asCommandLineList()) {
+                if (cmd.getCommand() instanceof OptionChecks.Validated v) {
+                    try {
+                        v.validate();
+                    } catch (IllegalArgumentException e) {
+                        throw new CommandLine.ParameterException(cmd, e.getMessage(), e);
+                    }
+                }
             }
-            throw e;
+            return new CommandLine.RunLast().execute(parsed);
         });
-        System.exit(cli.execute(args));
+        // "nan" and "inf" as numbers, so the range checks can say what is allowed instead of "not a double"
+        cli.registerConverter(Double.class, Fedge::number).registerConverter(double.class, Fedge::number);
+        return CliErrors.install(cli);
+    }
+
+    private static Double number(String value) {
+        String v = value.strip().toLowerCase(java.util.Locale.ROOT);
+        return switch (v) {
+            case "nan" -> Double.NaN;
+            case "inf", "infinity", "+inf", "+infinity" -> Double.POSITIVE_INFINITY;
+            case "-inf", "-infinity" -> Double.NEGATIVE_INFINITY;
+            default -> {
+                try {
+                    yield Double.valueOf(v);
+                } catch (NumberFormatException e) {
+                    throw new CommandLine.TypeConversionException("'" + value + "' is not a number");
+                }
+            }
+        };
     }
 
     @Override
     public void run() {
-        spec.commandLine().usage(System.out);
+        spec.commandLine().usage(spec.commandLine().getOut());
     }
 }

@@ -18,7 +18,7 @@ import java.util.concurrent.Callable;
         description = {"Simulate a federation on Fashion-MNIST: N virtual clients, each a real FederatedClient, "
                 + "train against a real coordinator over loopback TCP.",
                 "Writes history.json, history.csv, accuracy.png and the final model to --out."})
-final class SimulateCommand implements Callable<Integer> {
+final class SimulateCommand implements Callable<Integer>, OptionChecks.Validated {
     @Option(names = "--model", description = "mlp (784-200-200-10) or cnn (2 conv + 2 dense); default ${DEFAULT-VALUE}")
     String model = "mlp";
 
@@ -81,6 +81,26 @@ final class SimulateCommand implements Callable<Integer> {
 
     @Option(names = "--no-progress", description = "do not draw a progress bar")
     boolean noProgress;
+
+    @Override
+    public void validate() {
+        OptionChecks.oneOf("--model", model, io.fedge.core.model.ModelPresets.NAMES);
+        OptionChecks.oneOf("--partition", partition, io.fedge.simulation.partition.PartitionSchemes.NAMES);
+        OptionChecks.positive("--alpha", alpha);
+        OptionChecks.atLeast("--clients", clients, 1);
+        if (perRound != null) {
+            OptionChecks.between("--per-round", perRound, 1, clients);
+        }
+        OptionChecks.atLeast("--rounds", rounds, 1);
+        OptionChecks.atLeast("--local-epochs", localEpochs, 1);
+        OptionChecks.atLeast("--batch", batch, 1);
+        OptionChecks.positive("--lr", lr);
+        OptionChecks.atLeast("--parallel", parallel, 1);
+        OptionChecks.atLeast("--holdout", holdout, 0);
+        OptionChecks.atLeast("--train-limit", trainLimit, 0);
+        OptionChecks.atLeast("--test-limit", testLimit, 0);
+        compression.validate();
+    }
 
     @Override
     public Integer call() throws Exception {

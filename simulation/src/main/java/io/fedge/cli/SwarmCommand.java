@@ -1,5 +1,6 @@
 package io.fedge.cli;
 
+import io.fedge.client.ClientEnding;
 import io.fedge.client.FederatedClient;
 import io.fedge.comm.Transports;
 import io.fedge.core.data.FashionMnist;
@@ -10,7 +11,11 @@ import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -22,8 +27,12 @@ import java.util.concurrent.TimeUnit;
  */
 @Command(name = "swarm", mixinStandardHelpOptions = true,
         description = {"Run many clients in one process against a coordinator, each with a small slice of "
-                + "Fashion-MNIST; for load tests and memory benchmarks of the coordinator."})
-final class SwarmCommand implements Callable<Integer> {
+                + "Fashion-MNIST; for load tests and memory benchmarks of the coordinator. Exits when every "
+                + "client has ended, saying how many ended for which reason: 0 when all saw the federation finish."})
+final class SwarmCommand implements Callable<Integer>, OptionChecks.Validated {
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @picocli.CommandLine.Mixin
     CoordinatorAddress coordinator = new CoordinatorAddress();
 
@@ -42,11 +51,22 @@ final class SwarmCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     TransportSecurity security = new TransportSecurity();
 
+    @picocli.CommandLine.Mixin
+    GiveUpOption giveUp = new GiveUpOption();
+
+    @Override
+    public void validate() {
+        OptionChecks.atLeast("--clients", clients, 1);
+        OptionChecks.atLeast("--examples", examples, 1);
+        OptionChecks.atLeast("--parallel", parallel, 1);
+        if ((long) clients * examples > 60_000) {
+            throw new IllegalArgumentException("--clients times --examples must be <= 60000 (the training set), not "
+                    + clients + " * " + examples);
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
-        if (clients <= 0 || examples <= 0 || (long) clients * examples > 60_000) {
-            throw new IllegalArgumentException("need clients * examples <= 60000: " + clients + " * " + examples);
-        }
         LabeledImages train = FashionMnist.load(data, FashionMnist.Split.TRAIN);
         EventLoopGroup io = Transports.eventLoopGroup(1, "fedge-swarm-io");
         ExecutorService trainers = Executors.newFixedThreadPool(parallel);
@@ -66,19 +86,16 @@ final class SwarmCommand implements Callable<Integer> {
                         .seed(k);
                 coordinator.applyTo(b);
                 security.applyTo(b, id);
+                giveUp.applyTo(b);
                 FederatedClient c = b.build();
                 all.add(c);
                 c.start();
             }
-            System.out.printf("swarm: %d clients connecting to %s%n", clients, coordinator);
+            spec.commandLine().getOut().printf("swarm: %d clients connecting to %s%n", clients, coordinator);
             for (FederatedClient c : all) {
                 c.awaitTermination(Long.MAX_VALUE, TimeUnit.DAYS);
             }
-            int sent = 0;
-            for (FederatedClient c : all) {
-                sent += c.updatesSent();
-            }
-            System.out.printf("swarm: federation over, %d updates sent%n", sent);
+            return report(all);
         } finally {
             for (FederatedClient c : all) {
                 c.close();
@@ -86,6 +103,26 @@ final class SwarmCommand implements Callable<Integer> {
             trainers.shutdownNow();
             io.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         }
-        return 0;
+    }
+
+    /** Prints how many clients ended for which reason; 0 if every one saw the federation finish. */
+    private int report(List<FederatedClient> all) {
+        Map<ClientEnding.Kind, Integer> byKind = new EnumMap<>(ClientEnding.Kind.class);
+        Map<String, Integer> failures = new TreeMap<>();
+        int sent = 0;
+        for (FederatedClient c : all) {
+            ClientEnding end = c.ending().orElseThrow();
+            byKind.merge(end.kind(), 1, Integer::sum);
+            if (end.isFailure()) {
+                failures.merge(end.kind().name().toLowerCase(Locale.ROOT) + ": " + end.reason(), 1, Integer::sum);
+            }
+            sent += c.updatesSent();
+        }
+        StringBuilder line = new StringBuilder("swarm: " + all.size() + " clients ended: ");
+        byKind.forEach((kind, n) -> line.append(n).append(' ').append(kind.name().toLowerCase(Locale.ROOT)).append(", "));
+        line.append(sent).append(" updates sent");
+        spec.commandLine().getOut().println(line);
+        failures.forEach((reason, n) -> spec.commandLine().getErr().println("swarm: " + n + " x " + reason));
+        return failures.isEmpty() ? 0 : CliErrors.FAILED;
     }
 }

@@ -86,9 +86,30 @@ public final class RevocationCheckingTrustManager extends X509ExtendedTrustManag
             throw new CertificateException("revocation list " + revocations.file() + " expired on "
                     + list.getNextUpdate() + ", refusing every peer");
         }
-        if (list.isRevoked(chain[0])) {
-            throw new CertificateException("certificate of " + chain[0].getSubjectX500Principal().getName()
-                    + " (serial " + chain[0].getSerialNumber().toString(16) + ") is revoked");
+        java.security.cert.X509CRLEntry entry = list.getRevokedCertificate(chain[0]);
+        if (entry != null) {
+            // A CertificateRevokedException, so that TLS tells the peer "certificate_revoked" and the
+            // peer can tell a revoked certificate, which retrying cannot fix, from a passing failure.
+            throw new Revoked("certificate of " + chain[0].getSubjectX500Principal().getName()
+                    + " (serial " + chain[0].getSerialNumber().toString(16) + ") is revoked", entry,
+                    list.getIssuerX500Principal());
+        }
+    }
+
+    /** A revoked peer certificate, with fedge's message. */
+    private static final class Revoked extends java.security.cert.CertificateRevokedException {
+        private static final long serialVersionUID = 1L;
+        private final String message;
+
+        Revoked(String message, java.security.cert.X509CRLEntry entry, javax.security.auth.x500.X500Principal issuer) {
+            super(entry.getRevocationDate(), entry.getRevocationReason() == null
+                    ? java.security.cert.CRLReason.UNSPECIFIED : entry.getRevocationReason(), issuer, java.util.Map.of());
+            this.message = message;
+        }
+
+        @Override
+        public String getMessage() {
+            return message;
         }
     }
 

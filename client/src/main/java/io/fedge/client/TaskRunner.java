@@ -1,0 +1,113 @@
+package io.fedge.client;
+
+import io.fedge.comm.OutgoingTransfer;
+import io.fedge.comm.crypto.UpdateSealer;
+import io.fedge.comm.proto.Envelope;
+import io.fedge.comm.proto.EvaluateResult;
+import io.fedge.comm.proto.EvaluateTask;
+import io.fedge.comm.proto.TrainResult;
+import io.fedge.comm.proto.TrainTask;
+import io.fedge.compression.UpdateCodec;
+import io.fedge.core.ErrorCode;
+import io.fedge.core.FedgeException;
+import io.fedge.core.model.Evaluation;
+import io.fedge.core.model.GlobalModel;
+import io.netty.channel.ChannelHandlerContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.concurrent.RejectedExecutionException;
+
+/**
+ * Runs a downloaded task on the training executor: decodes the model, trains or evaluates it,
+ * and for a plain round encodes the update (with error feedback for lossy codecs) and hands it to
+ * the upload on the event loop; a secure round's update goes to {@link SecureRound} for masking.
+ */
+final class TaskRunner {
+    private static final Logger log = LoggerFactory.getLogger(TaskRunner.class);
+
+    private final FederatedClient client;
+    private final UpdateUpload upload;
+    private final SecureRound secure;
+
+    TaskRunner(FederatedClient client, UpdateUpload upload, SecureRound secure) {
+        this.client = client;
+        this.upload = upload;
+        this.secure = secure;
+    }
+
+    /** Hands {@code task} and its model to the training executor. */
+    void submit(ChannelHandlerContext ctx, Envelope task, byte[] model) {
+        try {
+            client.trainingExecutor().execute(() -> run(ctx, task, model));
+        } catch (RejectedExecutionException e) {
+            log.debug("client {} is shutting down; task dropped", client.clientId());
+        }
+    }
+
+    /** Runs on the training executor; any failure is reported for the task's round. */
+    private void run(ChannelHandlerContext ctx, Envelope task, byte[] payload) {
+        if (!ctx.channel().isActive()) {
+            return;
+        }
+        long round = Tasks.round(task);
+        GlobalModel model;
+        try {
+            model = GlobalModel.decode(payload);
+            if (model.version() != Tasks.modelVersion(task)) {
+                throw new FedgeException(ErrorCode.STALE_MODEL, "task names model version " + Tasks.modelVersion(task)
+                        + " but the model sent is version " + model.version());
+            }
+        } catch (FedgeException e) {
+            TaskRefusal.send(ctx, client.clientId(), round, Tasks.model(task).getTransferId(), e);
+            return;
+        }
+        try {
+            if (task.hasTrainTask()) {
+                train(ctx, task.getTrainTask(), model);
+            } else {
+                evaluate(ctx, task.getEvaluateTask(), model);
+            }
+        } catch (FedgeException e) {
+            TaskRefusal.send(ctx, client.clientId(), round, 0, e);
+        } catch (RuntimeException e) {
+            TaskRefusal.sendInternal(ctx, client.clientId(), round, e);
+        }
+    }
+
+    private void train(ChannelHandlerContext ctx, TrainTask task, GlobalModel model) {
+        UpdateCodec codec = task.hasSecureAggregation() ? null : client.codecs().get(task.getCodec());
+        long seed = task.getSeed() * 0x9E3779B97F4A7C15L + client.clientId().hashCode();
+        LocalUpdate update = client.trainer().train(model, task.getLocalEpochs(), task.getBatchSize(),
+                task.getLearningRate(), seed);
+        if (task.hasSecureAggregation()) {
+            SecureRound.Trained t = new SecureRound.Trained(task, model.version(), update);
+            ctx.executor().execute(() -> secure.onTrained(ctx, t));
+            return;
+        }
+        long transferId = client.nextTransferId();
+        UpdateSealer.Sealing sealing = TrainResults.sealing(task, client.clientId(), transferId);
+        float[] delta = update.delta();
+        ErrorFeedback feedback = codec.wantsErrorFeedback() ? client.errorFeedback() : null;
+        float[] meant = feedback == null ? delta : feedback.apply(delta);
+        float[] decoded = feedback == null ? null : new float[delta.length];
+        OutgoingTransfer encoded = UpdateEncoder.encode(transferId, meant, codec,
+                client.maxChunkBytes(), client.updateChunkElements(), sealing, decoded);
+        if (feedback != null) {
+            feedback.stage(transferId, meant, decoded);
+        }
+        TrainResult announced = TrainResults.resultFor(task, model.version(), update, encoded, sealing)
+                .setCodec(codec.name()).build();
+        ctx.executor().execute(() -> upload.announce(ctx, announced, encoded));
+    }
+
+    private void evaluate(ChannelHandlerContext ctx, EvaluateTask task, GlobalModel model) {
+        Evaluation e = client.trainer().evaluate(model, task.getBatchSize());
+        ctx.writeAndFlush(Envelope.newBuilder().setEvaluateResult(EvaluateResult.newBuilder()
+                .setRound(task.getRound())
+                .setModelVersion(model.version())
+                .setNumExamples(e.examples())
+                .setAccuracy(e.accuracy())
+                .setLoss(e.loss())).build());
+    }
+}
