@@ -63,6 +63,12 @@ final class ActiveRound {
     private final Map<String, Status> status = new HashMap<>();
     /** Transfers announced this round, as client id and transfer id: a replayed announcement is refused. */
     private final Set<String> transferIds = new HashSet<>();
+    /**
+     * Per selected client, the transfer id of its last refused announcement: the connection drops
+     * that transfer's chunks, so the id may not be announced again. One per client, so a client
+     * sending refused announcements with fresh ids cannot grow it.
+     */
+    private final Map<String, Long> lastRefused = new HashMap<>();
     private final List<Failure> failures = new ArrayList<>();
     private int outcomes;
     private int acceptedCount;
@@ -212,6 +218,20 @@ final class ActiveRound {
         TransferHeader h = result.getUpdate();
         lock.lock();
         try {
+            check(clientId, result, h);
+        } catch (FedgeException e) {
+            if (status.get(clientId) == Status.SELECTED && e.code() != ErrorCode.DUPLICATE_RESULT) {
+                lastRefused.put(clientId, h.getTransferId());
+            }
+            throw e;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The checks of {@link #announce}, under the lock; records the announcement if it passes. */
+    private void check(String clientId, TrainResult result, TransferHeader h) {
+        {
             if (result.getRound() != round) {
                 throw new FedgeException(ErrorCode.WRONG_ROUND, "result for round " + result.getRound()
                         + ", the current round is " + round);
@@ -223,7 +243,10 @@ final class ActiveRound {
             if (s == null) {
                 throw new FedgeException(ErrorCode.UNEXPECTED_MESSAGE, clientId + " was not selected for round " + round);
             }
-            if (s != Status.SELECTED || !transferIds.add(clientId + '/' + h.getTransferId())) {
+            // accepted transfer ids are remembered (at most one per selected client), refused ones only
+            // the last, so a client sending refused announcements with fresh ids cannot grow either
+            if (s != Status.SELECTED || transferIds.contains(clientId + '/' + h.getTransferId())
+                    || Long.valueOf(h.getTransferId()).equals(lastRefused.get(clientId))) {
                 throw new FedgeException(ErrorCode.DUPLICATE_RESULT, clientId + " already reported for round " + round
                         + " (transfer " + h.getTransferId() + ")");
             }
@@ -260,12 +283,11 @@ final class ActiveRound {
             if (!Double.isFinite(result.getLoss())) {
                 throw new FedgeException(ErrorCode.NON_FINITE, "update reports a training loss of " + result.getLoss());
             }
+            transferIds.add(clientId + '/' + h.getTransferId());
             status.put(clientId, Status.ANNOUNCED);
             if (opening != null) {
                 openings.put(clientId, opening);
             }
-        } finally {
-            lock.unlock();
         }
     }
 

@@ -55,6 +55,13 @@ final class EdgeModelServer implements AutoCloseable {
         return t;
     });
     private volatile Published latest;
+    /**
+     * The newest model waiting for export. Exports that fall behind the rounds skip to the newest
+     * model instead of queueing every version (each held a whole model): at most one export runs
+     * and at most one waits.
+     */
+    private final java.util.concurrent.atomic.AtomicReference<GlobalModel> pending =
+            new java.util.concurrent.atomic.AtomicReference<>();
     private EventLoopGroup group;
     private Channel channel;
 
@@ -95,10 +102,23 @@ final class EdgeModelServer implements AutoCloseable {
         if (round % config.everyRounds() != 0) {
             return;
         }
+        GlobalModel superseded = pending.getAndSet(model);
+        if (superseded != null) {
+            log.info("edge export of model version {} skipped: version {} is newer", superseded.version(),
+                    model.version());
+            return; // an export task is already queued, and it will take the newest model
+        }
         try {
-            exporter.execute(() -> export(model));
+            exporter.execute(this::exportPending);
         } catch (RejectedExecutionException e) {
             log.debug("edge export of version {} dropped: shutting down", model.version());
+        }
+    }
+
+    private void exportPending() {
+        GlobalModel next = pending.getAndSet(null);
+        if (next != null) {
+            export(next);
         }
     }
 

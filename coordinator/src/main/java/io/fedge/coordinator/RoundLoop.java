@@ -80,8 +80,17 @@ final class RoundLoop implements Runnable {
     private double clipMedian = Double.NaN;
     /** Exports and serves edge models, or null. */
     private EdgeModelServer edge;
-    /** Clients already told about, by id and reason, so each is logged once. */
-    private final Set<String> reportedIneligible = new HashSet<>();
+    /**
+     * Clients already told about, by id and codec, so each is logged once; bounded (least
+     * recently added forgotten first), so a stream of new client ids cannot grow it without end.
+     */
+    private final Set<String> reportedIneligible = java.util.Collections.newSetFromMap(
+            new LinkedHashMap<String, Boolean>(16, 0.75f, false) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+                    return size() > 10_000;
+                }
+            });
     private String lastWaitReason;
 
     RoundLoop(CoordinatorState state, Strategy strategy, GlobalModel initial, int rounds, RoundDeadline deadline,

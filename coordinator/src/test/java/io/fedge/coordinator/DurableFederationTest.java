@@ -267,4 +267,22 @@ class DurableFederationTest {
         assertEquals(3, h.get(1).selected(), "the hung client sits out the next round");
         assertEquals(3, h.get(1).clients());
     }
+
+    @Test
+    void anOverSelectedRoundClosesAtItsFirstUpdatesWithoutWaitingForAStraggler() throws Exception {
+        FedAvg overSelected = FedAvg.builder().fractionFit(0.75).minFitClients(3).minAvailableClients(CLIENTS)
+                .overSelection(0.34)
+                .instructions(new FitInstructions(1, 32, 0.05, "fp32")).build();
+        // a ten-minute deadline: the round can only end within the test's two minutes by closing early
+        Coordinator c = coordinator(1, null, overSelected, 3, b -> b.roundTimeout(Duration.ofMinutes(10)));
+        c.start();
+        clients(c, k -> k == 1 ? task -> { } : pool); // client-1 is a straggler that never delivers
+        assertTrue(c.awaitRounds(2, TimeUnit.MINUTES), "the round closed at its first 3 updates");
+        RoundRecord r = c.history().rounds().get(0);
+        assertTrue(r.succeeded());
+        assertEquals(4, r.selected(), "ceil(3 * 1.34) = 5 wanted, 4 available");
+        assertEquals(3, r.clients());
+        assertEquals(List.of("client-1"), r.notCounted().stream().map(Failure::clientId).toList());
+        assertTrue(r.notCounted().get(0).reason().contains("closed at its first 3 updates"), r.notCounted().toString());
+    }
 }
