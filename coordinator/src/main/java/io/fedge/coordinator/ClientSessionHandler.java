@@ -42,6 +42,8 @@ import java.util.regex.Pattern;
 final class ClientSessionHandler extends SimpleChannelInboundHandler<Envelope> {
     private static final Logger log = LoggerFactory.getLogger(ClientSessionHandler.class);
     private static final Pattern CLIENT_ID = Pattern.compile("[A-Za-z0-9._:@-]{1,128}");
+    /** Refused registrations, at most one line a second per error code, with a count of the rest. */
+    private static final RateLimitedLog REFUSED_REGISTRATIONS = RateLimitedLog.perSecond(log);
 
     private final CoordinatorState state;
     private ClientSession session;
@@ -160,7 +162,6 @@ final class ClientSessionHandler extends SimpleChannelInboundHandler<Envelope> {
             FedgeException e = new FedgeException(ErrorCode.LIMIT_EXCEEDED, "client " + hello.getClientId()
                     + " declares " + Long.toUnsignedString(hello.getNumExamples()) + " examples, this coordinator "
                     + "takes at most " + state.bounds.maxExamplesPerClient() + " per client");
-            log.warn("refused registration from {}: {}", ctx.channel().remoteAddress(), e.getMessage());
             refuseAndClose(ctx, e);
             return;
         }
@@ -170,7 +171,7 @@ final class ClientSessionHandler extends SimpleChannelInboundHandler<Envelope> {
         session = new ClientSession(hello.getClientId(), ctx.channel(), hello.getNumExamples(), hello.getCodecsList(),
                 hello.getFeaturesList(), new java.util.concurrent.atomic.AtomicLong(-1));
         state.registry.register(session).ifPresent(old ->
-                log.info("client {} reconnected; its previous connection is closed", old.clientId()));
+                log.debug("client {} reconnected; its previous connection is closed", old.clientId()));
         ctx.writeAndFlush(Envelope.newBuilder().setWelcome(Welcome.newBuilder()
                 .setProtocolVersion(WireProtocol.VERSION)
                 .setClientId(session.clientId())
@@ -420,6 +421,10 @@ final class ClientSessionHandler extends SimpleChannelInboundHandler<Envelope> {
     }
 
     private void refuseAndClose(ChannelHandlerContext ctx, FedgeException e) {
+        if (session == null && ctx.channel().isActive()) {
+            REFUSED_REGISTRATIONS.info(e.code().name(), "refused registration from " + ctx.channel().remoteAddress()
+                    + ": " + e.code() + ": " + e.getMessage());
+        }
         if (ctx.channel().isActive()) {
             ctx.writeAndFlush(ProtocolErrors.toEnvelope(e)).addListener(ChannelFutureListener.CLOSE);
         }

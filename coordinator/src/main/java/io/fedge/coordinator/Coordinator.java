@@ -184,6 +184,11 @@ public final class Coordinator implements AutoCloseable {
         return loop.model();
     }
 
+    /** Rounds that advanced the model so far, including those resumed from the state directory. */
+    public int completedRounds() {
+        return loop == null ? 0 : loop.completedRounds();
+    }
+
     /** Whether the configured number of rounds has advanced the model. */
     public boolean finished() {
         return loop != null && loop.finished();

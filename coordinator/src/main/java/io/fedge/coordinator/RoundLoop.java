@@ -75,7 +75,7 @@ final class RoundLoop implements Runnable {
     private volatile String failure;
     /** The last round attempted (committed), and how many advanced the model. */
     private long lastRound;
-    private int completed;
+    private volatile int completed;
     /** The median update norm of the last round that advanced the model, for adaptive clipping. */
     private double clipMedian = Double.NaN;
     /** Exports and serves edge models, or null. */
@@ -155,6 +155,11 @@ final class RoundLoop implements Runnable {
 
     GlobalModel model() {
         return model;
+    }
+
+    /** Rounds that advanced the model so far, resumed ones included. */
+    int completedRounds() {
+        return completed;
     }
 
     void stop() {
@@ -375,7 +380,7 @@ final class RoundLoop implements Runnable {
             log.warn("round {} failed, the model stays at version {}: {}", round, current.version(), why);
         }
         for (Failure f : outcome.failures()) {
-            log.debug("round {}: {} did not count: {}", round, f.clientId(), f.reason());
+            log.info("round {}: {} did not count: {}", round, f.clientId(), f.reason());
         }
         long roundNanos = System.nanoTime() - t0;
         long evalStart = System.nanoTime();
@@ -533,7 +538,7 @@ final class RoundLoop implements Runnable {
         }
         history.add(r);
         listener.roundFinished(r);
-        log.info("round {}: {} of {} updates, test accuracy {}, {} s{}", r.round(), r.clients(), r.selected(),
+        log.debug("round {}: {} of {} updates, test accuracy {}, {} s{}", r.round(), r.clients(), r.selected(),
                 Double.isNaN(r.testAccuracy()) ? "n/a" : String.format(Locale.ROOT, "%.4f", r.testAccuracy()),
                 String.format(Locale.ROOT, "%.2f", r.roundSeconds()), r.succeeded() ? "" : " (failed: " + r.outcome() + ")");
     }

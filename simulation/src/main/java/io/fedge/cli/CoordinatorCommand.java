@@ -218,6 +218,12 @@ final class CoordinatorCommand implements Callable<Integer>, OptionChecks.Valida
         try (Coordinator coordinator = newCoordinator(initial, strategy, probe, config)) {
             initial = null;
             coordinator.start();
+            if (coordinator.completedRounds() >= rounds) {
+                System.out.printf("the federation in %s already finished its %d rounds (model version %d); use "
+                        + "another --out, a larger --rounds, or remove %s to start a new one%n", out,
+                        coordinator.completedRounds(), coordinator.globalModel().version(), out.resolve("state.db"));
+                return 0;
+            }
             System.out.printf("coordinator on %s (%s), model version %d with %d parameters, state in %s; "
                             + "waiting for %d clients%n", coordinator.localAddress(),
                     security.insecure ? "plain TCP" : "mutual TLS 1.3", coordinator.globalModel().version(),
