@@ -9,6 +9,8 @@
 #                                            with the same command each time; against the same
 #                                            federation uninterrupted
 #
+# ROUNDS, KILLS and SEED in the environment change the rounds, the coordinator's kills and the seed.
+#
 # Prints one summary line per run and writes the runs' folders and logs under OUT (default
 # runs/faults). Run it on an otherwise idle machine. Every process is on 127.0.0.1.
 set -euo pipefail
@@ -18,6 +20,8 @@ out="$(realpath -m "${2:-$here/runs/faults}/$what")"
 "$here/fedge" --version >/dev/null   # builds on first use, outside the timings
 export FEDGE_JAVA_OPTS="-Xmx1g -XX:+UseParallelGC"
 seed=${SEED:-1}
+rounds=${ROUNDS:-}            # default 10 (clients) or 20 (coordinator)
+kills=${KILLS:-20}            # coordinator kills
 
 pids=()
 cleanup() { for p in "${pids[@]:-}"; do kill -9 "$p" 2>/dev/null || true; done; }
@@ -62,7 +66,7 @@ clients_run() {  # clients_run LABEL KILLS
   local label="$1" kills="$2" dir="$out/$1" port
   rm -rf "$dir"; mkdir -p "$dir"
   port=$(free_port)
-  "$here/fedge" coordinator --insecure --host 127.0.0.1 --port "$port" --model mlp --rounds 10 \
+  "$here/fedge" coordinator --insecure --host 127.0.0.1 --port "$port" --model mlp --rounds "${rounds:-10}" \
       --min-clients 7 --per-round 10 --seed "$seed" --out "$dir" > "$dir/coordinator.log" 2>&1 &
   local coord=$!; pids+=("$coord")
   local cpid=()
@@ -71,7 +75,7 @@ clients_run() {  # clients_run LABEL KILLS
   while kill -0 "$coord" 2>/dev/null; do
     wait_rounds "$dir/history.json" $((r + 1)) "$coord"
     r=$(rounds_in "$dir/history.json")
-    if [ "$kills" = yes ] && kill -0 "$coord" 2>/dev/null && [ "$r" -lt 10 ]; then
+    if [ "$kills" = yes ] && kill -0 "$coord" 2>/dev/null && [ "$r" -lt "${rounds:-10}" ]; then
       # mid-way through the next round (about a second in), three random clients die
       sleep "$(python3 -c "import random; random.seed($seed*100+$r); print(round(random.uniform(0.6, 1.4), 2))")"
       for i in $(python3 -c "import random; random.seed($seed*1000+$r); print(*random.sample(range(10), 3))"); do
@@ -85,16 +89,16 @@ clients_run() {  # clients_run LABEL KILLS
 }
 
 coordinator_run() {  # coordinator_run LABEL KILLS
-  local label="$1" kills="$2" dir="$out/$1" port
+  local label="$1" kill="$2" dir="$out/$1" port
   rm -rf "$dir"; mkdir -p "$dir"
   port=$(free_port)
-  local cmd=("$here/fedge" coordinator --insecure --host 127.0.0.1 --port "$port" --model mlp --rounds 20
+  local cmd=("$here/fedge" coordinator --insecure --host 127.0.0.1 --port "$port" --model mlp --rounds "${rounds:-20}"
       --min-clients 5 --per-round 5 --seed "$seed" --out "$dir")
   for i in $(seq 0 4); do pids+=("$(start_client "$port" "$i" 5 "$dir/client-$i.log")"); done
   local lost=0 n=0
   "${cmd[@]}" > "$dir/coordinator-0.log" 2>&1 & local coord=$!; pids+=("$coord")
-  if [ "$kills" = yes ]; then
-    for n in $(seq 1 20); do
+  if [ "$kill" = yes ]; then
+    for n in $(seq 1 "$kills"); do
       # a random moment: 1 to 8 s after the (re)start, that is during start-up, between or inside rounds
       sleep "$(python3 -c "import random; random.seed($seed*100+$n); print(round(random.uniform(1, 8), 2))")"
       kill -0 "$coord" 2>/dev/null || break
@@ -111,7 +115,7 @@ EOF
       # what the restarted coordinator resumes from, against what was recorded before the kill
       local resumed=0
       while kill -0 "$coord" 2>/dev/null; do
-        if grep -q "waiting for" "$dir/coordinator-$n.log"; then
+        if grep -qs "waiting for" "$dir/coordinator-$n.log"; then
           resumed=$(grep -o "[0-9]* rounds already completed" "$dir/coordinator-$n.log" | cut -d' ' -f1 || true)
           break
         fi
@@ -123,7 +127,7 @@ EOF
   fi
   wait "$coord" || true
   summary "$label" "$dir"
-  [ "$kills" = yes ] && echo "$label: $n kills, completed rounds lost: $lost"
+  [ "$kill" = yes ] && echo "$label: $n kills, completed rounds lost: $lost"
   return 0
 }
 

@@ -23,7 +23,9 @@ import java.nio.file.StandardCopyOption;
  */
 final class ErrorFeedback {
     private static final Logger log = LoggerFactory.getLogger(ErrorFeedback.class);
-    private static final int MAGIC = 0x4645_4642; // "FEFB"
+    /** "FEF2": the residual followed by the SHA-256 of everything before it. */
+    private static final int MAGIC = 0x4645_4632;
+    private static final int DIGEST_BYTES = 32;
 
     private final Path file;
     private float[] residual;
@@ -45,9 +47,17 @@ final class ErrorFeedback {
         float[] r = null;
         if (Files.exists(file)) {
             try {
-                ByteBuffer in = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
-                if (in.remaining() < 8 || in.getInt() != MAGIC) {
+                byte[] bytes = Files.readAllBytes(file);
+                if (bytes.length < 8 + DIGEST_BYTES) {
                     throw new IOException("not an error-feedback file");
+                }
+                byte[] digest = java.util.Arrays.copyOfRange(bytes, bytes.length - DIGEST_BYTES, bytes.length);
+                if (!java.security.MessageDigest.isEqual(digest, sha256(bytes, bytes.length - DIGEST_BYTES))) {
+                    throw new IOException("SHA-256 does not match: the file was changed or corrupted");
+                }
+                ByteBuffer in = ByteBuffer.wrap(bytes, 0, bytes.length - DIGEST_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+                if (in.getInt() != MAGIC) {
+                    throw new IOException("not an error-feedback file of this format");
                 }
                 int n = in.getInt();
                 if (n < 0 || in.remaining() != 4L * n) {
@@ -127,16 +137,27 @@ final class ErrorFeedback {
         return residual == null ? null : residual.clone();
     }
 
+    private static byte[] sha256(byte[] bytes, int length) {
+        try {
+            java.security.MessageDigest d = java.security.MessageDigest.getInstance("SHA-256");
+            d.update(bytes, 0, length);
+            return d.digest();
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("no SHA-256 in this JDK", e);
+        }
+    }
+
     private void write(float[] r) {
-        ByteBuffer out = ByteBuffer.allocate(8 + 4 * r.length).order(ByteOrder.LITTLE_ENDIAN);
+        int body = 8 + 4 * r.length;
+        ByteBuffer out = ByteBuffer.allocate(body + DIGEST_BYTES).order(ByteOrder.LITTLE_ENDIAN);
         out.putInt(MAGIC).putInt(r.length);
         out.asFloatBuffer().put(r);
+        out.position(body);
+        out.put(sha256(out.array(), body));
+        out.flip();
         try {
-            Path parent = file.toAbsolutePath().getParent();
-            Files.createDirectories(parent);
-            Path tmp = Files.createTempFile(parent, "error-feedback", ".tmp");
-            Files.write(tmp, out.array());
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            // beside the file, forced to disk, renamed over it, folder forced: a crash keeps one whole residual
+            io.fedge.core.model.ModelFile.writeDurably(file, out);
         } catch (IOException e) {
             log.warn("cannot write the error-feedback residual to {}: {}", file, e.getMessage());
         }

@@ -109,6 +109,14 @@ class ErrorFeedbackTest {
         assertArrayEquals(carried, applied);
         assertArrayEquals(new float[3], after.apply(new float[3]), "another model's update ignores the residual");
 
+        // one changed bit of one residual value, anywhere in the file, is refused: the digest covers it all
+        byte[] good = Files.readAllBytes(file);
+        for (int i : new int[] {0, 4, 8, 8 + 4 * 50, good.length - 1}) {
+            byte[] bad = good.clone();
+            bad[i] ^= 0x04;
+            Files.write(file, bad);
+            assertNull(ErrorFeedback.persistent(file).residual(), "byte " + i + " changed: starts from zero");
+        }
         Files.write(file, new byte[] {1, 2, 3});
         assertNull(ErrorFeedback.persistent(file).residual(), "a damaged file starts from zero");
     }
