@@ -266,7 +266,11 @@ public final class FedAvg implements Strategy {
             return this;
         }
 
-        /** No round starts before this many clients are connected; default {@code minFitClients}. */
+        /**
+         * No round starts before this many clients are connected; default {@code minFitClients}.
+         * May be below {@code minFitClients} (a round then selects every connected client) but not
+         * below {@code minAcceptedUpdates}.
+         */
         public Builder minAvailableClients(int n) {
             if (minAvailableSet != null) {
                 throw new IllegalStateException("minAvailableClients already set to " + minAvailableSet);
@@ -329,9 +333,11 @@ public final class FedAvg implements Strategy {
                 throw new IllegalStateException("minAcceptedUpdates (" + minAcceptedUpdates
                         + ") cannot exceed minFitClients (" + minFitClients + ")");
             }
-            if (minAvailableClients < minFitClients) {
+            // fewer connected clients than minFitClients is a round with all of them: it counts with
+            // minAcceptedUpdates, so only that many must be there for a round to be worth starting
+            if (minAvailableClients < minAcceptedUpdates) {
                 throw new IllegalStateException("minAvailableClients (" + minAvailableClients
-                        + ") must be at least minFitClients (" + minFitClients + ")");
+                        + ") must be at least minAcceptedUpdates (" + minAcceptedUpdates + ")");
             }
             return new FedAvg(this);
         }

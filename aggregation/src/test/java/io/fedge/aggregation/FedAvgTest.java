@@ -207,9 +207,34 @@ class FedAvgTest {
         assertThrows(IllegalArgumentException.class, () -> FedAvg.builder().minFitClients(0));
         assertThrows(IllegalArgumentException.class, () -> FedAvg.builder().minAvailableClients(0));
         assertThrows(IllegalStateException.class, () -> FedAvg.builder().build()); // no instructions
+        // minAcceptedUpdates defaults to ceil(5 / 2) = 3: four connected clients may run a round, two may not
+        assertEquals(4, FedAvg.builder().minFitClients(5).minAvailableClients(4).instructions(FP32).build()
+                .minAvailableClients());
         assertThrows(IllegalStateException.class,
-                () -> FedAvg.builder().minFitClients(5).minAvailableClients(4).instructions(FP32).build());
+                () -> FedAvg.builder().minFitClients(5).minAvailableClients(2).instructions(FP32).build());
+        assertThrows(IllegalStateException.class,
+                () -> FedAvg.builder().minFitClients(5).minAcceptedUpdates(6).instructions(FP32).build());
+        assertThrows(IllegalArgumentException.class, () -> FedAvg.builder().overSelection(-0.1));
+        assertThrows(IllegalArgumentException.class, () -> FedAvg.builder().overSelection(Double.NaN));
         assertThrows(IllegalArgumentException.class, () -> FedAvg.builder().evaluateOnClients(1.5, 1, 32));
+    }
+
+    @Test
+    void minAcceptedUpdatesIsItsOwnSettingAndOverSelectionClosesEarly() {
+        assertEquals(3, FedAvg.builder().minFitClients(6).instructions(FP32).build().minAcceptedUpdates());
+        assertEquals(1, FedAvg.builder().minFitClients(1).instructions(FP32).build().minAcceptedUpdates());
+        assertEquals(6, FedAvg.builder().minFitClients(6).minAcceptedUpdates(6).instructions(FP32).build()
+                .minAcceptedUpdates());
+        FedAvg over = FedAvg.builder().fractionFit(0.1).minFitClients(10).overSelection(0.3).instructions(FP32).build();
+        FitPlan plan = over.configureFit(1, clients(100), new Random(0));
+        assertEquals(13, plan.clients().size(), "ceil(10 * 1.3)");
+        assertEquals(10, plan.targetUpdates(), "the round closes at its first 10 accepted updates");
+        FitPlan few = over.configureFit(1, clients(11), new Random(0));
+        assertEquals(11, few.clients().size(), "never more than are eligible");
+        assertEquals(10, few.targetUpdates());
+        FitPlan plain = FedAvg.builder().minFitClients(10).instructions(FP32).build().configureFit(1, clients(10),
+                new Random(0));
+        assertEquals(Integer.MAX_VALUE, plain.targetUpdates(), "without over-selection every selected client counts");
     }
 
     @Test
