@@ -23,22 +23,14 @@ import java.util.function.LongSupplier;
 final class InboundByteRateLimiter extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(InboundByteRateLimiter.class);
 
-    private final double perSecond;
-    private final double burst;
-    private final LongSupplier nanoClock;
-    private double tokens;
-    private long last;
+    private final TokenBucket bucket;
     private boolean tripped;
 
     InboundByteRateLimiter(long perSecond, long burst, LongSupplier nanoClock) {
         if (perSecond < 1 || burst < 1) {
             throw new IllegalArgumentException("need perSecond >= 1 and burst >= 1: " + perSecond + ", " + burst);
         }
-        this.perSecond = perSecond;
-        this.burst = burst;
-        this.nanoClock = nanoClock;
-        this.tokens = burst;
-        this.last = nanoClock.getAsLong();
+        this.bucket = new TokenBucket(perSecond, burst, nanoClock);
     }
 
     @Override
@@ -51,20 +43,15 @@ final class InboundByteRateLimiter extends ChannelInboundHandlerAdapter {
             ctx.fireChannelRead(msg);
             return;
         }
-        long now = nanoClock.getAsLong();
-        tokens = Math.min(burst, tokens + (now - last) * 1e-9 * perSecond);
-        last = now;
-        int bytes = buf.readableBytes();
-        if (bytes > tokens) {
+        if (!bucket.take(buf.readableBytes())) {
             tripped = true;
             buf.release();
             log.info("{} exceeded {} bytes/s (burst {} bytes); disconnecting with {}", ctx.channel().remoteAddress(),
-                    (long) perSecond, (long) burst, ErrorCode.RATE_LIMITED);
-            Refusals.refuse(ctx.channel(), ErrorCode.RATE_LIMITED, "more than " + (long) burst + " bytes at once or "
-                    + (long) perSecond + " bytes per second");
+                    (long) bucket.perSecond(), (long) bucket.burst(), ErrorCode.RATE_LIMITED);
+            Refusals.refuse(ctx.channel(), ErrorCode.RATE_LIMITED, "more than " + (long) bucket.burst()
+                    + " bytes at once or " + (long) bucket.perSecond() + " bytes per second");
             return;
         }
-        tokens -= bytes;
         ctx.fireChannelRead(msg);
     }
 }

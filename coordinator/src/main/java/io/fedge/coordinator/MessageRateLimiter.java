@@ -24,22 +24,11 @@ import java.util.function.LongSupplier;
 final class MessageRateLimiter extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(MessageRateLimiter.class);
 
-    private final double perSecond;
-    private final double burst;
-    private final LongSupplier nanoClock;
-    private double tokens;
-    private long last;
+    private final TokenBucket bucket;
     private boolean tripped;
 
     MessageRateLimiter(double perSecond, int burst, LongSupplier nanoClock) {
-        if (!(perSecond > 0) || burst < 1) {
-            throw new IllegalArgumentException("need perSecond > 0 and burst >= 1: " + perSecond + ", " + burst);
-        }
-        this.perSecond = perSecond;
-        this.burst = burst;
-        this.nanoClock = nanoClock;
-        this.tokens = burst;
-        this.last = nanoClock.getAsLong();
+        this.bucket = new TokenBucket(perSecond, burst, nanoClock);
     }
 
     @Override
@@ -48,20 +37,16 @@ final class MessageRateLimiter extends ChannelInboundHandlerAdapter {
             ReferenceCountUtil.release(msg);
             return;
         }
-        long now = nanoClock.getAsLong();
-        tokens = Math.min(burst, tokens + (now - last) * 1e-9 * perSecond);
-        last = now;
-        if (tokens < 1) {
+        if (!bucket.take(1)) {
             tripped = true;
             ReferenceCountUtil.release(msg);
-            log.info("{} exceeded {} messages/s (burst {}); disconnecting", ctx.channel().remoteAddress(), perSecond,
-                    (long) burst);
+            log.info("{} exceeded {} messages/s (burst {}); disconnecting", ctx.channel().remoteAddress(),
+                    bucket.perSecond(), (long) bucket.burst());
             ctx.writeAndFlush(ProtocolErrors.toEnvelope(new FedgeException(ErrorCode.RATE_LIMITED,
-                    "more than " + (long) burst + " messages at once or " + perSecond + " per second")))
+                    "more than " + (long) bucket.burst() + " messages at once or " + bucket.perSecond() + " per second")))
                     .addListener(ChannelFutureListener.CLOSE);
             return;
         }
-        tokens -= 1;
         ctx.fireChannelRead(msg);
     }
 }
