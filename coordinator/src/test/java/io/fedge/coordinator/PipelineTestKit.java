@@ -286,14 +286,33 @@ final class PipelineTestKit {
 
     /**
      * The announcement and chunk frames of an update whose encoded chunks are {@code plain}: each
-     * sealed with {@code sealing} unless it is null; the digest and length cover the bytes as sent.
+     * sealed with {@code sealing} unless it is null.
      */
     static Upload upload(Announcement a, List<byte[]> plain, int perChunk, int elements, UpdateSealer.Sealing sealing) {
+        return onWire(a, sealing == null ? plain : sealAll(plain, sealing), perChunk, elements,
+                sealing == null ? null : sealing.ephemeralPublicKey());
+    }
+
+    /** Each chunk sealed with {@code sealing} at its sequence number. */
+    static List<byte[]> sealAll(List<byte[]> plain, UpdateSealer.Sealing sealing) {
+        List<byte[]> out = new ArrayList<>();
+        for (int seq = 0; seq < plain.size(); seq++) {
+            out.add(sealing.seal(seq, plain.get(seq)));
+        }
+        return out;
+    }
+
+    /**
+     * The announcement and chunk frames of an update whose chunks go on the wire as {@code wire},
+     * announced with {@code ephemeralKey} unless it is null; the digest and length cover the bytes
+     * as sent (as a client, or a relay that rewrites them, computes them).
+     */
+    static Upload onWire(Announcement a, List<byte[]> wire, int perChunk, int elements, byte[] ephemeralKey) {
         MessageDigest sha = sha256();
         List<Envelope> chunks = new ArrayList<>();
         long total = 0;
-        for (int seq = 0; seq < plain.size(); seq++) {
-            byte[] data = sealing == null ? plain.get(seq) : sealing.seal(seq, plain.get(seq));
+        for (int seq = 0; seq < wire.size(); seq++) {
+            byte[] data = wire.get(seq);
             sha.update(data);
             total += data.length;
             chunks.add(Envelope.newBuilder().setChunk(Chunk.newBuilder().setTransferId(a.transferId()).setSeq(seq)
@@ -303,10 +322,10 @@ final class PipelineTestKit {
                 .setRound(a.round()).setModelVersion(a.modelVersion()).setNumExamples(a.claimedExamples())
                 .setLoss(0.5).setCodec(a.codec())
                 .setUpdate(TransferHeader.newBuilder().setTransferId(a.transferId()).setTotalLength(total)
-                        .setChunkCount(plain.size()).setElementsPerChunk(perChunk).setElementCount(elements)
+                        .setChunkCount(wire.size()).setElementsPerChunk(perChunk).setElementCount(elements)
                         .setSha256(ByteString.copyFrom(sha.digest())));
-        if (sealing != null) {
-            r.setEphemeralPublicKey(ByteString.copyFrom(sealing.ephemeralPublicKey()));
+        if (ephemeralKey != null) {
+            r.setEphemeralPublicKey(ByteString.copyFrom(ephemeralKey));
         }
         return new Upload(Envelope.newBuilder().setTrainResult(r).build(), chunks);
     }
