@@ -1,39 +1,29 @@
 package io.fedge.coordinator;
 
-import com.google.protobuf.ByteString;
 import io.fedge.aggregation.Failure;
-import io.fedge.aggregation.FitAggregation;
 import io.fedge.aggregation.FitInstructions;
-import io.fedge.aggregation.FitResult;
-import io.fedge.aggregation.UpdateChunks;
-import io.fedge.comm.WireProtocol;
-import io.fedge.comm.proto.Chunk;
 import io.fedge.comm.proto.Envelope;
 import io.fedge.comm.proto.ErrorCode;
 import io.fedge.comm.proto.EvaluateResult;
-import io.fedge.comm.proto.Hello;
-import io.fedge.comm.proto.TrainResult;
-import io.fedge.comm.proto.TransferHeader;
 import io.fedge.compression.CodecRegistry;
 import io.fedge.compression.Fp32Codec;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
+import io.fedge.coordinator.PipelineTestKit.Announcement;
+import io.fedge.coordinator.PipelineTestKit.ManualExecutor;
+import io.fedge.coordinator.PipelineTestKit.RecordingAggregation;
+import io.fedge.coordinator.PipelineTestKit.Upload;
 import io.netty.channel.embedded.EmbeddedChannel;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.security.MessageDigest;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.AbstractExecutorService;
 import java.util.concurrent.TimeUnit;
 
+import static io.fedge.coordinator.PipelineTestKit.errorCode;
+import static io.fedge.coordinator.PipelineTestKit.hello;
+import static io.fedge.coordinator.PipelineTestKit.received;
+import static io.fedge.coordinator.PipelineTestKit.send;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -48,73 +38,6 @@ class HostileClientsTest {
     private static final int PARAMS = 8;
     private static final int PER_CHUNK = 2;
 
-    /** Runs folds when the test says so, on the test's thread (EmbeddedChannel is not thread-safe). */
-    private static final class ManualExecutor extends AbstractExecutorService {
-        final Deque<Runnable> queued = new ArrayDeque<>();
-        boolean shutdown;
-
-        @Override
-        public void execute(Runnable task) {
-            queued.add(task);
-        }
-
-        void runAll() {
-            for (Runnable r; (r = queued.poll()) != null; ) {
-                r.run();
-            }
-        }
-
-        @Override
-        public void shutdown() {
-            shutdown = true;
-        }
-
-        @Override
-        public List<Runnable> shutdownNow() {
-            shutdown = true;
-            return List.of();
-        }
-
-        @Override
-        public boolean isShutdown() {
-            return shutdown;
-        }
-
-        @Override
-        public boolean isTerminated() {
-            return shutdown;
-        }
-
-        @Override
-        public boolean awaitTermination(long timeout, TimeUnit unit) {
-            return true;
-        }
-    }
-
-    /** Records every update folded in, whole, with the weight the strategy was given. */
-    private static final class RecordingAggregation implements FitAggregation {
-        final List<float[]> folded = new ArrayList<>();
-        final List<Long> weights = new ArrayList<>();
-
-        @Override
-        public void accept(FitResult result, UpdateChunks delta) {
-            float[] whole = new float[PARAMS];
-            delta.forEach((offset, values, length) -> System.arraycopy(values, 0, whole, offset, length));
-            folded.add(whole);
-            weights.add(result.numExamples());
-        }
-
-        @Override
-        public int accepted() {
-            return folded.size();
-        }
-
-        @Override
-        public Optional<float[]> finish(List<Failure> failures) {
-            return Optional.empty();
-        }
-    }
-
     private final ManualExecutor aggregationThread = new ManualExecutor();
     /**
      * An upload budget of 40 bytes: one update of 8 floats at a time. The idle timeout (10 min) is
@@ -123,7 +46,7 @@ class HostileClientsTest {
     private final CoordinatorState state = new CoordinatorState(
             new CoordinatorLimits(64 << 10, 32 << 10, 64, PER_CHUNK, 40, 10_000, 600_000, 10_000, 500, 2_000, 30_000),
             aggregationThread, CodecRegistry.defaultRegistry(), null, null, false, null, false, 0);
-    private final RecordingAggregation aggregation = new RecordingAggregation();
+    private final RecordingAggregation aggregation = new RecordingAggregation(PARAMS);
     private final ActiveRound round = new ActiveRound(1, 5, new FitInstructions(1, 32, 0.1, Fp32Codec.NAME),
             new Fp32Codec(), PARAMS, PER_CHUNK, Long.MAX_VALUE, List.of("a", "b"), aggregation,
             new RoundListener() { }, null, null);
@@ -145,59 +68,8 @@ class HostileClientsTest {
         return ch;
     }
 
-    private static void send(EmbeddedChannel ch, Envelope e) {
-        byte[] body = e.toByteArray();
-        ch.writeInbound(Unpooled.wrappedBuffer(ByteBuffer.allocate(4 + body.length).putInt(body.length).put(body).array()));
-        ch.runPendingTasks();
-        ch.checkException();
-    }
-
-    /** Every envelope the coordinator wrote to {@code ch} since the last call. */
-    private static List<Envelope> received(EmbeddedChannel ch) throws Exception {
-        ByteBuf all = Unpooled.buffer();
-        for (Object o; (o = ch.readOutbound()) != null; ) {
-            ByteBuf b = (ByteBuf) o;
-            all.writeBytes(b);
-            b.release();
-        }
-        List<Envelope> out = new ArrayList<>();
-        while (all.readableBytes() >= 4) {
-            int n = all.readInt();
-            byte[] body = new byte[n];
-            all.readBytes(body);
-            out.add(Envelope.parseFrom(body));
-        }
-        all.release();
-        return out;
-    }
-
-    private static Envelope hello(String id, long examples) {
-        return Envelope.newBuilder().setHello(Hello.newBuilder().setProtocolVersion(WireProtocol.VERSION)
-                .setClientId(id).addCodecs("fp32").setNumExamples(examples)).build();
-    }
-
-    private record Upload(Envelope announce, List<Envelope> chunks) {
-    }
-
-    private Upload upload(float[] update, long claimedExamples) throws Exception {
-        long transferId = transferIds++;
-        MessageDigest sha = MessageDigest.getInstance("SHA-256");
-        List<Envelope> chunks = new ArrayList<>();
-        for (int from = 0, seq = 0; from < update.length; from += PER_CHUNK, seq++) {
-            ByteBuffer b = ByteBuffer.allocate(4 * PER_CHUNK).order(ByteOrder.LITTLE_ENDIAN);
-            for (int i = 0; i < PER_CHUNK; i++) {
-                b.putFloat(update[from + i]);
-            }
-            sha.update(b.array());
-            chunks.add(Envelope.newBuilder().setChunk(Chunk.newBuilder().setTransferId(transferId).setSeq(seq)
-                    .setData(ByteString.copyFrom(b.array()))).build());
-        }
-        Envelope announce = Envelope.newBuilder().setTrainResult(TrainResult.newBuilder()
-                .setRound(1).setModelVersion(5).setNumExamples(claimedExamples).setLoss(0.5).setCodec("fp32")
-                .setUpdate(TransferHeader.newBuilder().setTransferId(transferId).setTotalLength(4L * PARAMS)
-                        .setChunkCount(chunks.size()).setElementsPerChunk(PER_CHUNK).setElementCount(PARAMS)
-                        .setSha256(ByteString.copyFrom(sha.digest())))).build();
-        return new Upload(announce, chunks);
+    private Upload upload(float[] update, long claimedExamples) {
+        return PipelineTestKit.upload(Announcement.fp32(1, 5, transferIds++, claimedExamples), update, PER_CHUNK, null);
     }
 
     private static float[] update(float scale) {
@@ -210,11 +82,6 @@ class HostileClientsTest {
 
     private static Envelope.BodyCase kind(Envelope e) {
         return e.getBodyCase();
-    }
-
-    private static ErrorCode errorCode(List<Envelope> replies) {
-        return replies.stream().filter(Envelope::hasError).findFirst().orElseThrow(
-                () -> new AssertionError("no Error among " + replies)).getError().getCode();
     }
 
     @Test

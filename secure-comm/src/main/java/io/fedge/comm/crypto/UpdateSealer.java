@@ -35,6 +35,8 @@ import javax.crypto.spec.SecretKeySpec;
 public final class UpdateSealer {
     /** Bytes GCM adds to every chunk. */
     public static final int TAG_BYTES = 16;
+    /** An X25519 public key in X.509 form: a 12-byte algorithm header and the 32-byte u-coordinate. */
+    public static final int PUBLIC_KEY_BYTES = 44;
 
     private static final byte[] SALT = "fedge-update-v1".getBytes(StandardCharsets.US_ASCII);
 
@@ -50,13 +52,28 @@ public final class UpdateSealer {
         }
     }
 
-    /** Reads an X.509-encoded X25519 public key. */
+    /**
+     * Reads an X.509-encoded X25519 public key: exactly its {@value #PUBLIC_KEY_BYTES}-byte
+     * encoding. (The JDK's parser ignores bytes after the key's DER structure, so a key with
+     * anything appended would otherwise be taken for the same key.)
+     *
+     * @throws FedgeException with {@link ErrorCode#MALFORMED} for anything else
+     */
     public static PublicKey publicKey(byte[] encoded) {
+        if (encoded.length != PUBLIC_KEY_BYTES) {
+            throw new FedgeException(ErrorCode.MALFORMED, "not an X25519 public key: " + encoded.length
+                    + " bytes, an X.509-encoded one is " + PUBLIC_KEY_BYTES);
+        }
+        PublicKey key;
         try {
-            return KeyFactory.getInstance("X25519").generatePublic(new X509EncodedKeySpec(encoded));
+            key = KeyFactory.getInstance("X25519").generatePublic(new X509EncodedKeySpec(encoded));
         } catch (GeneralSecurityException | IllegalArgumentException e) {
             throw new FedgeException(ErrorCode.MALFORMED, "not an X25519 public key: " + e.getMessage());
         }
+        if (!java.util.Arrays.equals(key.getEncoded(), encoded)) {
+            throw new FedgeException(ErrorCode.MALFORMED, "not an X25519 public key in its X.509 encoding");
+        }
+        return key;
     }
 
     /** The client's side of one upload: seals chunks to the round's aggregator key. */

@@ -26,7 +26,7 @@ import java.nio.charset.StandardCharsets;
  */
 public final class SecAggBounds {
     /** An X25519 public key in X.509 form: a 12-byte algorithm header and the 32-byte u-coordinate. */
-    public static final int PUBLIC_KEY_BYTES = 44;
+    public static final int PUBLIC_KEY_BYTES = io.fedge.comm.crypto.UpdateSealer.PUBLIC_KEY_BYTES;
     /**
      * The longest key or list signature: an ECDSA P-256 signature in DER (a SEQUENCE of two
      * INTEGERs of up to 33 bytes each, with their 2-byte headers and the sequence's 2), which is

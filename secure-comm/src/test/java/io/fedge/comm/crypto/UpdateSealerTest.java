@@ -77,4 +77,17 @@ class UpdateSealerTest {
     void aGarbageEphemeralKeyIsMalformed() {
         assertEquals(ErrorCode.MALFORMED, refusal(() -> UpdateSealer.open(aggregator, new byte[] {1, 2, 3}, 3, "d", 1)));
     }
+
+    /** The JDK parses a key with bytes appended as the key itself; only the exact encoding is taken. */
+    @Test
+    void anEphemeralKeyWithBytesAppendedOrCutIsMalformed() {
+        byte[] key = UpdateSealer.seal(aggregator.getPublic(), 3, "d", 1).ephemeralPublicKey();
+        assertEquals(UpdateSealer.PUBLIC_KEY_BYTES, key.length);
+        for (int n : new int[] {43, 45, 46, 100, 4096}) {
+            byte[] changed = Arrays.copyOf(key, n);
+            assertEquals(ErrorCode.MALFORMED, refusal(() -> UpdateSealer.open(aggregator, changed, 3, "d", 1)), n + " bytes");
+            assertEquals(ErrorCode.MALFORMED, refusal(() -> UpdateSealer.publicKey(changed)), n + " bytes");
+        }
+        assertArrayEquals(key, UpdateSealer.publicKey(key).getEncoded());
+    }
 }
