@@ -61,7 +61,7 @@ final class CoordinatorLinkHandler extends SimpleChannelInboundHandler<Envelope>
                 .setClientId(client.clientId())
                 .addAllCodecs(client.codecs().names())
                 .addFeatures(WireProtocol.FEATURE_SECURE_AGGREGATION)
-                .setNumExamples(client.trainer().numExamples())).build());
+                .setNumExamples(client.declaredExamples())).build());
         ctx.fireChannelActive();
     }
 
@@ -71,7 +71,10 @@ final class CoordinatorLinkHandler extends SimpleChannelInboundHandler<Envelope>
             switch (msg.getBodyCase()) {
                 case WELCOME -> onWelcome(ctx, msg);
                 case HEARTBEAT -> { }
-                case TRAIN_TASK -> startTask(ctx, msg);
+                case TRAIN_TASK -> {
+                    client.listener().trainTask(client.clientId(), msg.getTrainTask().getRound());
+                    startTask(ctx, msg);
+                }
                 case SECAGG_ROSTER -> secure.roster(ctx, msg.getSecaggRoster());
                 case SECAGG_SHARES -> secure.shares(ctx, msg.getSecaggShares());
                 case SECAGG_UNMASK -> secure.unmask(ctx, msg.getSecaggUnmask());

@@ -86,6 +86,9 @@ public final class FederatedClient implements AutoCloseable {
     private final java.security.SecureRandom secureRandom = new java.security.SecureRandom();
     private final ErrorFeedback errorFeedback;
     private final io.fedge.comm.secagg.SecAggIdentity secAggIdentity;
+    private final UpdateTransform updateTransform;
+    private final long declaredExamples;
+    private final ClientListener listener;
     private final AtomicInteger updatesSent = new AtomicInteger();
     private final AtomicInteger updatesAccepted = new AtomicInteger();
     private final AtomicInteger connections = new AtomicInteger();
@@ -128,6 +131,9 @@ public final class FederatedClient implements AutoCloseable {
         this.maxFrameBytes = b.maxFrameBytes;
         this.maxModelBytes = b.maxModelBytes;
         this.secAggIdentity = b.secAggIdentity;
+        this.updateTransform = b.updateTransform;
+        this.declaredExamples = b.declaredExamples >= 0 ? b.declaredExamples : b.trainer.numExamples();
+        this.listener = b.listener;
         this.errorFeedback = b.stateDir == null ? ErrorFeedback.inMemory()
                 : ErrorFeedback.persistent(b.stateDir.resolve("error-feedback.bin"));
         this.jitter = new Random(b.seed * 0x9E3779B97F4A7C15L + clientId.hashCode());
@@ -185,6 +191,7 @@ public final class FederatedClient implements AutoCloseable {
 
     /** A connection attempt failed for {@code reason}: logged once per distinct reason, then periodically. */
     private void attemptFailed(String reason) {
+        listener.joinFailed(clientId, reason);
         String line = trouble.failed(reason);
         if (line != null) {
             log.warn("client {}: {} ({})", clientId, line, coordinatorName);
@@ -217,6 +224,7 @@ public final class FederatedClient implements AutoCloseable {
 
     void onRegistered() {
         registered = true;
+        listener.registered(clientId);
         attempts.set(0);
         int failed = trouble.attempts();
         if (failed > 0) {
@@ -231,6 +239,7 @@ public final class FederatedClient implements AutoCloseable {
      */
     void onDisconnected(boolean wasRegistered, String why) {
         registered = false;
+        listener.disconnected(clientId, wasRegistered);
         if (isOver()) {
             return;
         }
@@ -343,6 +352,22 @@ public final class FederatedClient implements AutoCloseable {
 
     LocalTrainer trainer() {
         return trainer;
+    }
+
+    /** The examples this client's Hello declares: its local data's, unless {@link Builder#declaredExamples} says otherwise. */
+    long declaredExamples() {
+        return declaredExamples;
+    }
+
+    /** The update a task's training produced, as this client sends it: {@link Builder#updateTransform} applied. */
+    LocalUpdate outgoing(long round, LocalUpdate trained) {
+        return updateTransform == null ? trained : java.util.Objects.requireNonNull(
+                updateTransform.apply(round, trained), "the update transform returned null");
+    }
+
+    /** Told about this client's connections and tasks; a no-op unless {@link Builder#listener} set one. */
+    ClientListener listener() {
+        return listener;
     }
 
     CodecRegistry codecs() {
@@ -472,6 +497,9 @@ public final class FederatedClient implements AutoCloseable {
         private long seed = ThreadLocalRandom.current().nextLong();
         private java.nio.file.Path stateDir;
         private io.fedge.comm.secagg.SecAggIdentity secAggIdentity;
+        private UpdateTransform updateTransform;
+        private long declaredExamples = -1;
+        private ClientListener listener = new ClientListener() { };
         private final java.util.Set<String> set = new java.util.HashSet<>();
 
         private Builder() {
@@ -635,6 +663,40 @@ public final class FederatedClient implements AutoCloseable {
         public Builder secureAggregationIdentity(io.fedge.comm.secagg.SecAggIdentity identity) {
             once("secureAggregationIdentity");
             this.secAggIdentity = Objects.requireNonNull(identity, "identity");
+            return this;
+        }
+
+        /**
+         * For simulations and robustness tests, not devices: every update this client sends is
+         * {@code transform}'s rewrite of what training produced (its values and the examples its
+         * {@code TrainResult} claims), applied after training and before encoding, masking and
+         * sealing, so the rest of the pipeline is the real one. Default none.
+         */
+        public Builder updateTransform(UpdateTransform transform) {
+            once("updateTransform");
+            this.updateTransform = Objects.requireNonNull(transform, "transform");
+            return this;
+        }
+
+        /**
+         * For simulations and robustness tests, not devices: the example count this client's
+         * {@code Hello} declares, instead of the number of its local examples. Default the latter.
+         *
+         * @throws IllegalArgumentException if {@code count} is negative
+         */
+        public Builder declaredExamples(long count) {
+            once("declaredExamples");
+            if (count < 0) {
+                throw new IllegalArgumentException("declaredExamples must be >= 0: " + count);
+            }
+            this.declaredExamples = count;
+            return this;
+        }
+
+        /** Told about this client's connections and tasks (for swarms and simulations); default none. */
+        public Builder listener(ClientListener listener) {
+            once("listener");
+            this.listener = Objects.requireNonNull(listener, "listener");
             return this;
         }
 

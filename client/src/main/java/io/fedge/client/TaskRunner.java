@@ -78,8 +78,8 @@ final class TaskRunner {
     private void train(ChannelHandlerContext ctx, TrainTask task, GlobalModel model) {
         UpdateCodec codec = task.hasSecureAggregation() ? null : client.codecs().get(task.getCodec());
         long seed = task.getSeed() * 0x9E3779B97F4A7C15L + client.clientId().hashCode();
-        LocalUpdate update = client.trainer().train(model, task.getLocalEpochs(), task.getBatchSize(),
-                task.getLearningRate(), seed);
+        LocalUpdate update = client.outgoing(task.getRound(), client.trainer().train(model, task.getLocalEpochs(),
+                task.getBatchSize(), task.getLearningRate(), seed));
         if (task.hasSecureAggregation()) {
             SecureRound.Trained t = new SecureRound.Trained(task, model.version(), update);
             ctx.executor().execute(() -> secure.onTrained(ctx, t));

@@ -394,7 +394,7 @@ final class ActiveRound {
         try {
             norm = update.checkedNorm();
         } catch (FedgeException e) {
-            failUploaded(clientId, e.getMessage());
+            failUploaded(clientId, e.code() + ": " + e.getMessage());
             throw e;
         }
         double scale = UpdateFold.clipScale(norm, bounds.clipBound());
@@ -410,6 +410,9 @@ final class ActiveRound {
             }
         } finally {
             lock.unlock();
+        }
+        if (scale < 1.0) {
+            listener.updateClipped(round, clientId, norm, bounds.clipBound());
         }
         accepted(clientId, result);
     }

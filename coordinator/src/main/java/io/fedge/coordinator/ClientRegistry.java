@@ -97,11 +97,19 @@ final class ClientRegistry {
         }
     }
 
-    /** Says Bye to every session with {@code code} and {@code reason}, then closes it. */
-    void closeAll(io.fedge.comm.proto.ByeCode code, String reason) {
+    /**
+     * Says Bye to every session with {@code code} and {@code reason}, then closes it, once the Bye is
+     * written. Returns each connection's close future: the Byes are written on the event loops, so
+     * a caller about to stop them must wait for these, or clients whose Bye was still queued see
+     * only a dropped connection (and a finished federation's clients would reconnect).
+     */
+    java.util.List<io.netty.channel.ChannelFuture> closeAll(io.fedge.comm.proto.ByeCode code, String reason) {
         Envelope bye = Envelope.newBuilder().setBye(Bye.newBuilder().setReason(reason).setCode(code)).build();
+        java.util.List<io.netty.channel.ChannelFuture> closed = new java.util.ArrayList<>();
         for (ClientSession s : sessions.values()) {
             s.channel().writeAndFlush(bye).addListener(ChannelFutureListener.CLOSE);
+            closed.add(s.channel().closeFuture());
         }
+        return closed;
     }
 }

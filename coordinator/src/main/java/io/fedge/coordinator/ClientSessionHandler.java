@@ -197,6 +197,11 @@ final class ClientSessionHandler extends SimpleChannelInboundHandler<Envelope> {
             round.announce(session.clientId(), result);
         } catch (FedgeException e) {
             refusedTransferId = transferId;
+            if (failsTheRound(e.code())) {
+                // the client sends one update per task: one refused for what it says will not be followed by another
+                round.clientFailed(session.clientId(), e.code() + ": " + e.getMessage());
+                state.signalProgress();
+            }
             throw e;
         }
         IncomingTransfer transfer;
@@ -213,6 +218,17 @@ final class ClientSessionHandler extends SimpleChannelInboundHandler<Envelope> {
                 () -> ctx.executor().execute(() -> admit(ctx, u)));
         upload = u;
         state.uploadGate.request(u.ticket);
+    }
+
+    /**
+     * Whether an announcement refused with {@code code} fails its client for the round: every
+     * refusal of what the update says (its claim, shape, codec, model version, loss), but not one
+     * for another round, a closed round, a client not selected or a second announcement, which say
+     * nothing about the update the round waits for.
+     */
+    private static boolean failsTheRound(ErrorCode code) {
+        return code != ErrorCode.WRONG_ROUND && code != ErrorCode.LATE_RESULT && code != ErrorCode.UNEXPECTED_MESSAGE
+                && code != ErrorCode.DUPLICATE_RESULT;
     }
 
     /**
@@ -270,7 +286,7 @@ final class ClientSessionHandler extends SimpleChannelInboundHandler<Envelope> {
                     + u.transfer.header().getChunkCount() + " chunks arrived)");
             log.info("client {}: {}; failed for round {}", who(), e.getMessage(), u.round.round);
             refusedTransferId = u.transfer.transferId();
-            dropUpload(e.getMessage());
+            dropUpload(ErrorCode.TRANSFER_STALLED + ": " + e.getMessage());
             ctx.writeAndFlush(ProtocolErrors.toEnvelope(e, u.round.round, u.transfer.transferId()));
         }, limit, TimeUnit.MILLISECONDS);
     }
@@ -382,16 +398,18 @@ final class ClientSessionHandler extends SimpleChannelInboundHandler<Envelope> {
         if (handshakeTimer != null) {
             handshakeTimer.cancel(false);
         }
-        dropUpload("disconnected during upload");
+        String cut = ctx.channel().attr(OutboundBackpressure.CUT_BECAUSE).get();
+        String disconnected = cut == null ? "disconnected" : "disconnected by the coordinator: " + cut;
+        dropUpload(disconnected + " during upload");
         if (session != null) {
             boolean current = state.registry.remove(session);
             ActiveRound round = state.round;
             if (round != null) {
-                round.connectionLost(session.clientId(), ctx.channel(), current, "disconnected");
+                round.connectionLost(session.clientId(), ctx.channel(), current, disconnected);
             }
             ActiveEvaluation evaluation = state.evaluation;
             if (evaluation != null && current) {
-                evaluation.clientFailed(session.clientId(), "disconnected");
+                evaluation.clientFailed(session.clientId(), disconnected);
             }
             state.signalProgress();
             log.debug("client {} disconnected", session.clientId());

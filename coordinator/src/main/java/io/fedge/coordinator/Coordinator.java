@@ -52,6 +52,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Coordinator implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Coordinator.class);
+    /** How long closing waits for the clients' Byes to be written before it stops the event loops. */
+    private static final Duration BYE_WAIT = Duration.ofSeconds(5);
 
     private final InetSocketAddress bindAddress;
     private final CoordinatorState state;
@@ -254,8 +256,19 @@ public final class Coordinator implements AutoCloseable {
             state.revocation.close();
         }
         // clients of a finished federation stop; those of a coordinator going away reconnect with backoff
-        state.registry.closeAll(done ? io.fedge.comm.proto.ByeCode.FEDERATION_FINISHED
-                : io.fedge.comm.proto.ByeCode.GOING_AWAY, done ? "the federation is finished" : "coordinator going away");
+        List<io.netty.channel.ChannelFuture> byes = state.registry.closeAll(done
+                        ? io.fedge.comm.proto.ByeCode.FEDERATION_FINISHED : io.fedge.comm.proto.ByeCode.GOING_AWAY,
+                done ? "the federation is finished" : "coordinator going away");
+        // Thousands of Byes take the event loops a moment to write; stopping them first would drop
+        // the rest, and those clients would take the federation's end for a lost connection. A
+        // client that does not read gets BYE_WAIT at most, shared with all the others.
+        long byeDeadline = System.nanoTime() + BYE_WAIT.toNanos();
+        for (io.netty.channel.ChannelFuture f : byes) {
+            long left = byeDeadline - System.nanoTime();
+            if (left <= 0 || !f.awaitUninterruptibly(TimeUnit.NANOSECONDS.toMillis(left) + 1)) {
+                break;
+            }
+        }
         if (serverChannel != null) {
             serverChannel.close().syncUninterruptibly();
         }
@@ -313,6 +326,13 @@ public final class Coordinator implements AutoCloseable {
             public void clientFinished(long round, String clientId, boolean accepted) {
                 for (RoundListener l : listeners) {
                     safely(() -> l.clientFinished(round, clientId, accepted));
+                }
+            }
+
+            @Override
+            public void updateClipped(long round, String clientId, double norm, double bound) {
+                for (RoundListener l : listeners) {
+                    safely(() -> l.updateClipped(round, clientId, norm, bound));
                 }
             }
 

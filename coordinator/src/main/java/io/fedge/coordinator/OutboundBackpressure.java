@@ -54,6 +54,8 @@ final class OutboundBackpressure extends ChannelDuplexHandler {
     }
 
     private static final Logger log = LoggerFactory.getLogger(OutboundBackpressure.class);
+    /** On a channel this handler cut: why, one line starting with {@code SLOW_CONSUMER}, for the round's record. */
+    static final io.netty.util.AttributeKey<String> CUT_BECAUSE = io.netty.util.AttributeKey.valueOf("fedge.cutBecause");
 
     private final long slowReaderMillis;
     private final long maxPendingBytes;
@@ -148,6 +150,7 @@ final class OutboundBackpressure extends ChannelDuplexHandler {
         long since = unwritableSince < 0 ? 0 : TimeUnit.NANOSECONDS.toMillis(nanoClock.getAsLong() - unwritableSince);
         log.info("{}: client {} does not read: {} bytes pending for {} ms ({}); closing", ErrorCode.SLOW_CONSUMER,
                 peerName.apply(ctx), pendingBytes(ctx), since, why);
+        ctx.channel().attr(CUT_BECAUSE).set(ErrorCode.SLOW_CONSUMER + ": does not read (" + why + ")");
         ctx.close();
     }
 

@@ -14,6 +14,13 @@ public interface RoundListener {
     }
 
     /**
+     * An accepted update's L2 norm, {@code norm}, was over the round's bound: it was scaled down
+     * to {@code bound} before it was folded in.
+     */
+    default void updateClipped(long round, String clientId, double norm, double bound) {
+    }
+
+    /**
      * In a securely aggregated round, the clients in {@code committed} shared their secrets and
      * were told whom to mask against: from here on, one that drops out is recovered from shares.
      */

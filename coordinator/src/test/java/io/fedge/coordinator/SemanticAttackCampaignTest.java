@@ -66,7 +66,7 @@ class SemanticAttackCampaignTest {
     private static final long SLOW_READER_MS = 10_000;
 
     private enum Role {
-        HONEST, SCALED, NON_FINITE, HUGE_HELLO, BAD_CLAIM_THEN_HONEST, STALL, OTHER_ROUND_ERROR_THEN_HONEST,
+        HONEST, SCALED, NON_FINITE, HUGE_HELLO, BAD_CLAIM_THEN_RETRY, STALL, OTHER_ROUND_ERROR_THEN_HONEST,
         ERROR_BEFORE_UPLOAD, ERROR_AFTER_UPLOAD, REPLAY, RECONNECT_STORM, STORM_AFTER_VERIFIED, SLOW_READER,
         BRIEFLY_SLOW_READER
     }
@@ -267,7 +267,7 @@ class SemanticAttackCampaignTest {
                 u.chunks().forEach(a::sends);
                 a.expectsError(ErrorCode.NON_FINITE);
             }
-            case BAD_CLAIM_THEN_HONEST -> {
+            case BAD_CLAIM_THEN_RETRY -> {
                 Upload lie;
                 Envelope announce;
                 if (rng.nextInt(4) == 0) { // a NaN training loss
@@ -281,7 +281,11 @@ class SemanticAttackCampaignTest {
                 a.expectsError(ErrorCode.LIMIT_EXCEEDED, ErrorCode.MALFORMED, ErrorCode.NON_FINITE);
                 lie.chunks().forEach(a::sends); // the refused transfer's chunks are dropped without a word
                 a.then(() -> assertEquals(a.checked, a.replies.size(), "no error for a refused transfer's chunks"));
-                honestUpload(a, round, update, clip);
+                // a client refused for its announcement's content has failed the round: an honest retry is refused too
+                Upload retry = upload(round, update, 1);
+                a.sends(retry.announce());
+                a.expectsError(ErrorCode.DUPLICATE_RESULT);
+                retry.chunks().forEach(a::sends);
             }
             case STALL -> {
                 Upload u = upload(round, update, 1);

@@ -183,6 +183,14 @@ final class CoordinatorCommand implements Callable<Integer>, OptionChecks.Valida
 
     @Override
     public Integer call() throws Exception {
+        try (ProcessMemory memory = ProcessMemory.watch()) {
+            int exit = run();
+            System.out.println("coordinator: " + memory.describe());
+            return exit;
+        }
+    }
+
+    private int run() throws Exception {
         if (resume != null && !Files.isRegularFile(resume)) {
             throw new java.nio.file.NoSuchFileException(resume.toString());
         }

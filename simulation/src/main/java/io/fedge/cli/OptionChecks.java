@@ -64,6 +64,15 @@ final class OptionChecks {
         }
     }
 
+    /** An attack of {@code fedge simulate}, parsed. */
+    static io.fedge.simulation.attack.Attack attack(String option, String spec) {
+        try {
+            return io.fedge.simulation.attack.Attack.parse(spec);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(option + " " + e.getMessage());
+        }
+    }
+
     /** A codec pipeline this build can encode. */
     static void codec(String option, String name) {
         try {

@@ -82,6 +82,13 @@ final class SimulateCommand implements Callable<Integer>, OptionChecks.Validated
     @Option(names = "--no-progress", description = "do not draw a progress bar")
     boolean noProgress;
 
+    @picocli.CommandLine.Mixin
+    AttackOptions attacks = new AttackOptions();
+
+    @Option(names = "--heap-probe", description = "benchmark: measure the live heap of the simulation's JVM "
+            + "(coordinator and clients) after every folded update (slow: a full GC each)")
+    boolean heapProbe;
+
     @Override
     public void validate() {
         OptionChecks.oneOf("--model", model, io.fedge.core.model.ModelPresets.NAMES);
@@ -100,6 +107,7 @@ final class SimulateCommand implements Callable<Integer>, OptionChecks.Validated
         OptionChecks.atLeast("--train-limit", trainLimit, 0);
         OptionChecks.atLeast("--test-limit", testLimit, 0);
         compression.validate();
+        attacks.validate(clients, secureAggregation);
     }
 
     @Override
@@ -107,17 +115,26 @@ final class SimulateCommand implements Callable<Integer>, OptionChecks.Validated
         SimulationConfig config = new SimulationConfig(model, partition, alpha, clients,
                 perRound == null ? clients : perRound, rounds, localEpochs, batch, lr, seed, data, out,
                 parallel, testLimit, trainLimit, tls, secureAggregation, compression.codec, compression.halfPrecisionModels(),
-                compression.warmup, holdout, compression.deltaVersions);
+                compression.warmup, holdout, compression.deltaVersions, attacks.parsed(), attacks.attackers(),
+                attacks.timeouts());
         System.out.printf(Locale.ROOT, "fedge simulate: %s, %s partition, %d clients (%d per round), %d rounds, "
                         + "E=%d B=%d lr=%s, seed %d, %d training at once%s%n", model, partition, clients,
                 config.perRound(), rounds, localEpochs, batch, lr, seed, parallel, (tls ? ", mutual TLS" : "")
                         + (secureAggregation ? ", secure aggregation" : "")
-                        + compression.describe());
-        SimulationResult result = new Simulation(config,
-                new ProgressReporter(System.out, rounds, !noProgress && System.console() != null)).run();
+                        + compression.describe() + attacks.describe());
+        ProgressReporter progress = new ProgressReporter(System.out, rounds, !noProgress && System.console() != null);
+        HeapProbe probe = heapProbe ? new HeapProbe() : null;
+        SimulationResult result = probe == null ? new Simulation(config, progress).run()
+                : new Simulation(config, progress, probe).run();
         System.out.printf(Locale.ROOT, "final test accuracy %.4f, mean of last 5 rounds %.4f, %.1f s for %d rounds "
                         + "(%.1f s loading)%n", result.finalAccuracy(), result.meanAccuracyOfLast(5),
                 result.totalSeconds(), rounds, result.loadSeconds());
+        if (result.attacks() != null) {
+            result.attacks().lines().forEach(System.out::println);
+        }
+        if (probe != null) {
+            System.out.println(probe.report(result.model().parameterBytes()));
+        }
         for (Path p : result.written()) {
             System.out.println("wrote " + p);
         }

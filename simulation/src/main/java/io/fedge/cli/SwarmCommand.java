@@ -39,8 +39,9 @@ final class SwarmCommand implements Callable<Integer>, OptionChecks.Validated {
     @Option(names = "--clients", description = "clients to run; default ${DEFAULT-VALUE}")
     int clients = 100;
 
-    @Option(names = "--examples", description = "training examples per client; default ${DEFAULT-VALUE}")
-    int examples = 32;
+    @Option(names = "--examples", description = "training examples per client; default 32, or fewer so that "
+            + "every client's slice fits in the 60,000 training images")
+    Integer examples;
 
     @Option(names = "--parallel", description = "clients trained at once; default the number of cores")
     int parallel = Runtime.getRuntime().availableProcessors();
@@ -57,25 +58,41 @@ final class SwarmCommand implements Callable<Integer>, OptionChecks.Validated {
     @Override
     public void validate() {
         OptionChecks.atLeast("--clients", clients, 1);
-        OptionChecks.atLeast("--examples", examples, 1);
-        OptionChecks.atLeast("--parallel", parallel, 1);
-        if ((long) clients * examples > 60_000) {
-            throw new IllegalArgumentException("--clients times --examples must be <= 60000 (the training set), not "
-                    + clients + " * " + examples);
+        OptionChecks.between("--clients", clients, 1, 60_000);
+        if (examples != null) {
+            OptionChecks.atLeast("--examples", examples, 1);
         }
+        OptionChecks.atLeast("--parallel", parallel, 1);
+        if ((long) clients * examples() > 60_000) {
+            throw new IllegalArgumentException("--clients times --examples must be <= 60000 (the training set), not "
+                    + clients + " * " + examples());
+        }
+    }
+
+    /** Examples per client: {@code --examples}, else 32 or as many as 60,000 images give each client. */
+    private int examples() {
+        return examples != null ? examples : Math.min(32, 60_000 / clients);
     }
 
     @Override
     public Integer call() throws Exception {
+        try (ProcessMemory memory = ProcessMemory.watch()) {
+            return run(memory);
+        }
+    }
+
+    private int run(ProcessMemory memory) throws Exception {
+        SwarmTally tally = new SwarmTally();
         LabeledImages train = FashionMnist.load(data, FashionMnist.Split.TRAIN);
         EventLoopGroup io = Transports.eventLoopGroup(1, "fedge-swarm-io");
         ExecutorService trainers = Executors.newFixedThreadPool(parallel);
         List<FederatedClient> all = new ArrayList<>();
         try {
             for (int k = 0; k < clients; k++) {
-                int[] idx = new int[examples];
-                for (int i = 0; i < examples; i++) {
-                    idx[i] = k * examples + i;
+                int n = examples();
+                int[] idx = new int[n];
+                for (int i = 0; i < n; i++) {
+                    idx[i] = k * n + i;
                 }
                 String id = String.format("swarm-%04d", k);
                 FederatedClient.Builder b = FederatedClient.builder()
@@ -83,7 +100,8 @@ final class SwarmCommand implements Callable<Integer>, OptionChecks.Validated {
                         .data(train.toDataSet(idx))
                         .eventLoopGroup(io)
                         .trainingExecutor(trainers)
-                        .seed(k);
+                        .seed(k)
+                        .listener(tally);
                 coordinator.applyTo(b);
                 security.applyTo(b, id);
                 giveUp.applyTo(b);
@@ -95,7 +113,10 @@ final class SwarmCommand implements Callable<Integer>, OptionChecks.Validated {
             for (FederatedClient c : all) {
                 c.awaitTermination(Long.MAX_VALUE, TimeUnit.DAYS);
             }
-            return report(all);
+            int exit = report(all);
+            spec.commandLine().getOut().printf("swarm: connected peak %d of %d clients, %d rounds seen, %s%n",
+                    tally.peakConnected(), clients, tally.roundsSeen(), memory.describe());
+            return exit;
         } finally {
             for (FederatedClient c : all) {
                 c.close();

@@ -13,6 +13,11 @@ import io.fedge.core.data.LabeledImages;
 import io.fedge.core.model.Dl4jModels;
 import io.fedge.core.model.GlobalModel;
 import io.fedge.core.model.ModelPresets;
+import io.fedge.coordinator.UpdateBounds;
+import io.fedge.simulation.attack.Attack;
+import io.fedge.simulation.attack.AttackReport;
+import io.fedge.simulation.attack.Attackers;
+import io.fedge.simulation.attack.WireAttacker;
 import io.fedge.simulation.partition.PartitionSchemes;
 import io.fedge.simulation.report.HistoryWriter;
 import io.netty.channel.EventLoopGroup;
@@ -41,15 +46,22 @@ import java.util.concurrent.atomic.AtomicInteger;
  * real {@link Coordinator} on a loopback port and N real {@link FederatedClient}s that connect
  * to it over TCP, and runs FedAvg for the configured rounds. Clients share one I/O thread and a
  * pool of {@code parallelism} training threads.
+ *
+ * <p>With an attack ({@link SimulationConfig#attack()}), the attackers, chosen from the seed, are
+ * real clients whose updates or Hello lie ({@link Attack#transform()}) or, for transport-level
+ * attacks, {@link WireAttacker}s; the result's {@link AttackReport} says how the coordinator
+ * treated each. The coordinator does not wait for attackers it will never let in (an
+ * {@code absent} one, or one declaring more examples than it takes).
  */
 public final class Simulation {
     private static final String CLIENT_ID = "client-%03d";
     private final SimulationConfig config;
-    private final RoundListener listener;
+    private final List<RoundListener> listeners;
 
-    public Simulation(SimulationConfig config, RoundListener listener) {
+    /** A simulation of {@code config} whose coordinator tells {@code listeners} of its rounds. */
+    public Simulation(SimulationConfig config, RoundListener... listeners) {
         this.config = config;
-        this.listener = listener;
+        this.listeners = List.of(listeners);
     }
 
     /**
@@ -75,10 +87,20 @@ public final class Simulation {
                 .partition(labels, config.clients(), rng);
 
         GlobalModel initial = Dl4jModels.initialModel(ModelPresets.byName(config.model(), config.seed(), config.lr()));
+        Attack attack = config.attack();
+        int[] attackerIndices = attack == null ? new int[0]
+                : Attackers.choose(config.clients(), config.attackers(), config.seed());
+        List<String> attackerIds = new ArrayList<>();
+        for (int k : attackerIndices) {
+            attackerIds.add(String.format(CLIENT_ID, k));
+        }
+        AttackReport report = attack == null ? null : new AttackReport(attack, attackerIds);
+        int neverAdmitted = attack != null && (attack.kind() == Attack.Kind.ABSENT || attack.kind() == Attack.Kind.EXAMPLES
+                && attack.count() > UpdateBounds.defaults().maxExamplesPerClient()) ? attackerIndices.length : 0;
         FedAvg strategy = FedAvg.builder()
                 .fractionFit((double) config.perRound() / config.clients())
-                .minFitClients(config.perRound())
-                .minAvailableClients(config.clients())
+                .minFitClients(Math.min(config.perRound(), config.clients() - neverAdmitted))
+                .minAvailableClients(config.clients() - neverAdmitted)
                 .instructions(new FitInstructions(config.localEpochs(), config.batch(), config.lr(), config.codec()))
                 .warmupCodecs(config.codecWarmup())
                 .build();
@@ -90,16 +112,22 @@ public final class Simulation {
             return t;
         });
         List<FederatedClient> clients = new ArrayList<>();
+        List<WireAttacker> wireAttackers = new ArrayList<>();
         Coordinator.Builder builder = Coordinator.builder()
                 .bind(new InetSocketAddress("127.0.0.1", 0))
                 .initialModel(initial)
                 .strategy(strategy)
                 .rounds(config.rounds())
-                .roundTimeout(Duration.ofMinutes(30))
+                .roundTimeout(config.timeouts().round())
+                .transferProgressTimeout(config.timeouts().stall())
+                .slowReaderTimeout(config.timeouts().slowReader())
                 .evaluator(new TestSetEvaluator(test.toDataSet(), 200))
                 .seed(config.seed())
-                .sealUpdates(config.tls())
-                .addListener(listener);
+                .sealUpdates(config.tls());
+        listeners.forEach(builder::addListener);
+        if (report != null) {
+            builder.addListener(report);
+        }
         builder.halfPrecisionModels(config.halfPrecisionModels()).deltaModels(config.deltaVersions());
         if (config.secureAggregation()) {
             builder.secureAggregation(SecureAggregation.defaults());
@@ -112,8 +140,18 @@ public final class Simulation {
         try (Coordinator coordinator = builder.build()) {
             coordinator.start();
             for (int k = 0; k < parts.length; k++) {
-                DataSet local = train.toDataSet(mapIndices(parts[k], pool));
                 String id = String.format(CLIENT_ID, k);
+                Attack own = attackerIds.contains(id) ? attack : null;
+                if (own != null && own.kind() == Attack.Kind.ABSENT) {
+                    continue;
+                }
+                if (own != null && own.isTransportLevel()) {
+                    wireAttackers.add(new WireAttacker(own.kind(), id, coordinator.localAddress(),
+                            pki == null ? null : pki.client(id), parts[k].length, initial.parameterCount(), clientIo,
+                            report).start());
+                    continue;
+                }
+                DataSet local = train.toDataSet(mapIndices(parts[k], pool));
                 FederatedClient.Builder b = FederatedClient.builder()
                         .coordinator(coordinator.localAddress())
                         .clientId(id)
@@ -123,6 +161,13 @@ public final class Simulation {
                         .seed(config.seed() * 1_000_003L + k);
                 if (pki != null) {
                     b.tls(pki.client(id)).trustedModelKey(pinned).secureAggregationIdentity(pki.identity(id));
+                }
+                if (own != null) {
+                    b.declaredExamples(own.declaredExamples(local.numExamples())).listener(report)
+                            .codecs(own.codecs());
+                    if (own.transform() != null) {
+                        b.updateTransform(own.transform());
+                    }
                 }
                 FederatedClient client = b.build();
                 clients.add(client);
@@ -134,8 +179,12 @@ public final class Simulation {
             double totalSeconds = (System.nanoTime() - tLoop) / 1e9;
             GlobalModel finalModel = coordinator.globalModel();
             List<Path> written = writeOutputs(coordinator, finalModel, totalSeconds);
-            return new SimulationResult(coordinator.history().rounds(), finalModel, totalSeconds, loadSeconds, written);
+            return new SimulationResult(coordinator.history().rounds(), finalModel, totalSeconds, loadSeconds, written,
+                    report);
         } finally {
+            for (WireAttacker w : wireAttackers) {
+                w.close();
+            }
             for (FederatedClient c : clients) {
                 c.close();
             }

@@ -36,14 +36,50 @@ import java.util.Objects;
  * @param deltaVersions send models as deltas against the client's last version, keeping this many versions (0: off)
  * @param holdout keep the last this many training examples away from every client (the transfer
  *     set the coordinator may distil an edge model on; {@code fedge export --transfer})
+ * @param attack what the attackers do every round, or null for none ({@code docs/robustness.md})
+ * @param attackers how many clients attack, chosen from the seed ({@link io.fedge.simulation.attack.Attackers});
+ *     0 without an attack
+ * @param timeouts the coordinator's round deadline, stall timeout and slow-reader timeout
  */
 public record SimulationConfig(String model, String partition, double alpha, int clients, int perRound, int rounds,
                                int localEpochs, int batch, double lr, long seed, Path dataDir, Path outDir,
                                int parallelism, int testLimit, int trainLimit, boolean tls,
                                boolean secureAggregation, String codec, boolean halfPrecisionModels,
                                java.util.List<String> codecWarmup, int holdout,
-                               int deltaVersions) {
+                               int deltaVersions, io.fedge.simulation.attack.Attack attack, int attackers,
+                               Timeouts timeouts) {
+    /**
+     * The coordinator's timeouts in a simulation.
+     *
+     * @param round the round deadline ({@code Coordinator.Builder#roundTimeout})
+     * @param stall how long an admitted upload may go without a chunk ({@code transferProgressTimeout})
+     * @param slowReader how long a connection may stay unwritable ({@code slowReaderTimeout})
+     */
+    public record Timeouts(java.time.Duration round, java.time.Duration stall, java.time.Duration slowReader) {
+        /** What {@code fedge simulate} uses unless told otherwise: 30 minutes, 30 s, 2 minutes. */
+        public static final Timeouts DEFAULTS = new Timeouts(java.time.Duration.ofMinutes(30),
+                java.time.Duration.ofSeconds(30), java.time.Duration.ofMinutes(2));
+
+        public Timeouts {
+            for (java.time.Duration d : new java.time.Duration[] {round, stall, slowReader}) {
+                if (d == null || d.isNegative() || d.isZero()) {
+                    throw new IllegalArgumentException("timeouts must be positive: " + round + ", " + stall + ", "
+                            + slowReader);
+                }
+            }
+        }
+    }
+
     public SimulationConfig {
+        Objects.requireNonNull(timeouts, "timeouts");
+        if ((attack == null) != (attackers == 0) || attackers < 0 || attackers >= clients) {
+            throw new IllegalArgumentException("an attack needs 1 <= attackers < clients, and attackers an attack: "
+                    + attack + ", " + attackers + " of " + clients);
+        }
+        if (attack != null && attack.kind() == io.fedge.simulation.attack.Attack.Kind.STALL && secureAggregation) {
+            throw new IllegalArgumentException("a stalling attacker sends plain updates; it cannot join a securely "
+                    + "aggregated round");
+        }
         Objects.requireNonNull(codec, "codec");
         codecWarmup = java.util.List.copyOf(codecWarmup);
         Objects.requireNonNull(model, "model");
@@ -102,6 +138,11 @@ public record SimulationConfig(String model, String partition, double alpha, int
         m.put("holdout", holdout);
         m.put("downlink_delta_versions", deltaVersions);
         m.put("downlink", halfPrecisionModels ? "fp16" : "fp32");
+        m.put("attack", attack == null ? null : attack.toString());
+        m.put("attackers", attackers);
+        m.put("round_timeout_s", timeouts.round().toMillis() / 1e3);
+        m.put("stall_timeout_s", timeouts.stall().toMillis() / 1e3);
+        m.put("slow_reader_timeout_s", timeouts.slowReader().toMillis() / 1e3);
         m.put("data", dataDir.toString());
         return m;
     }

@@ -14,9 +14,10 @@ import java.util.List;
  * @param totalSeconds wall time of the rounds, evaluation included, data loading excluded
  * @param loadSeconds wall time of loading and partitioning the data and starting the clients
  * @param written the files written to the output folder
+ * @param attacks how the coordinator treated the attackers, or null when there were none
  */
 public record SimulationResult(List<RoundRecord> rounds, GlobalModel model, double totalSeconds, double loadSeconds,
-                               List<Path> written) {
+                               List<Path> written, io.fedge.simulation.attack.AttackReport attacks) {
     public SimulationResult {
         rounds = List.copyOf(rounds);
         written = List.copyOf(written);

@@ -51,6 +51,21 @@ class CliErrorsTest {
     }
 
     @Test
+    void badAttacksSayWhatIsAllowed() {
+        String line = assertOneLine(run("simulate", "--attack", "flood"), 2, "--attack 'flood' is not an attack");
+        assertTrue(line.contains("examples:COUNT") && line.contains("noread"), line);
+        assertOneLine(run("simulate", "--attack", "examples:0"), 2, "--attack");
+        assertOneLine(run("simulate", "--attack", "scale:NaN"), 2, "--attack");
+        assertOneLine(run("simulate", "--attackers", "2"), 2, "--attackers needs --attack");
+        assertOneLine(run("simulate", "--attack", "nan", "--attackers", "10"), 2, "--attackers must be in [1, 9], not 10");
+        assertOneLine(run("simulate", "--attack", "nan", "--attackers", "0"), 2, "--attackers");
+        assertOneLine(run("simulate", "--attack", "stall", "--secure-aggregation"), 2, "--secure-aggregation");
+        assertOneLine(run("simulate", "--stall-timeout", "0"), 2, "--stall-timeout must be in [1, 3600], not 0");
+        assertOneLine(run("simulate", "--round-timeout", "100000"), 2, "--round-timeout");
+        assertOneLine(run("simulate", "--slow-reader-timeout", "-1"), 2, "--slow-reader-timeout");
+    }
+
+    @Test
     void numbersOutOfRangeSayTheRange() {
         assertOneLine(run("coordinator", "--lr", "nan"), 2, "--lr must be finite and > 0, not NaN");
         assertOneLine(run("coordinator", "--lr", "fast"), 2, "--lr");

@@ -112,5 +112,7 @@ class ClientExitTest {
         assertEquals(1, r.exit(), r.err());
         assertTrue(r.out().contains("swarm: 3 clients ended: 2 finished, 1 refused, 0 updates sent"), r.out());
         assertEquals("swarm: 1 x refused: the coordinator refuses this client: banned", r.err().strip());
+        assertTrue(r.out().lines().anyMatch(l -> l.matches("swarm: connected peak [1-3] of 3 clients, 0 rounds seen, "
+                + "peak heap \\d+ MiB \\(live after GC \\d+ MiB\\), peak RSS \\d+ MiB")), r.out());
     }
 }

@@ -1,0 +1,141 @@
+package io.fedge.simulation.attack;
+
+import io.fedge.client.LocalUpdate;
+import io.fedge.client.UpdateTransform;
+import io.fedge.core.ErrorCode;
+import io.fedge.core.FedgeException;
+
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * How a simulated attacker misbehaves, every round, as {@code fedge simulate --attack KIND} names it.
+ *
+ * <ul>
+ *   <li>{@code examples:COUNT}: declares COUNT examples in its Hello and claims COUNT in every TrainResult;
+ *   <li>{@code claim:COUNT}: declares its true count, claims COUNT in every TrainResult;
+ *   <li>{@code scale:F}: sends its honest update times F;
+ *   <li>{@code nan}: sends its update with every 97th value NaN (in {@code fp32}, whose encoder
+ *       would refuse them: {@link #codecs()});
+ *   <li>{@code stall}: announces an update, sends its first chunk once admitted, then nothing
+ *       more, heartbeats going on ({@link WireAttacker});
+ *   <li>{@code noread}: registers, then stops reading its socket while its heartbeats go on
+ *       ({@link WireAttacker}).
+ * </ul>
+ *
+ * Two more are baselines, for the run an attack is compared with: {@code absent} (the attackers
+ * do not take part: the federation of the others alone) and {@code decline} (they register and
+ * refuse every task, so the coordinator selects as it would with the attackers present and folds
+ * only the others' updates). The first four are real clients with
+ * {@link io.fedge.client.FederatedClient.Builder#updateTransform} and
+ * {@link io.fedge.client.FederatedClient.Builder#declaredExamples}.
+ *
+ * @param kind what it does
+ * @param count the examples of {@code examples} and {@code claim}; 0 otherwise
+ * @param factor the factor of {@code scale}; 1 otherwise
+ */
+public record Attack(Kind kind, long count, double factor) {
+    /** What an attacker does. */
+    public enum Kind { EXAMPLES, CLAIM, SCALE, NAN, STALL, NOREAD, ABSENT, DECLINE }
+
+    /** Every 97th value of a {@code nan} attacker's update is NaN. */
+    public static final int NAN_EVERY = 97;
+
+    /** The forms {@link #parse} accepts, for error messages and help. */
+    public static final String FORMS = "examples:COUNT, claim:COUNT (COUNT in [1, 2^63-1]), scale:F (F finite, "
+            + "not 0), nan, stall, noread, absent or decline";
+
+    private static final List<String> BARE = List.of("nan", "stall", "noread", "absent", "decline");
+
+    public Attack {
+        java.util.Objects.requireNonNull(kind, "kind");
+        if ((kind == Kind.EXAMPLES || kind == Kind.CLAIM) && count < 1) {
+            throw new IllegalArgumentException("the example count must be >= 1: " + count);
+        }
+        if (kind == Kind.SCALE && (!Double.isFinite(factor) || factor == 0)) {
+            throw new IllegalArgumentException("the scale factor must be finite and not 0: " + factor);
+        }
+    }
+
+    /**
+     * Parses {@code examples:COUNT}, {@code claim:COUNT}, {@code scale:F} or a bare kind.
+     *
+     * @throws IllegalArgumentException naming the forms allowed
+     */
+    public static Attack parse(String spec) {
+        String s = spec.strip().toLowerCase(Locale.ROOT);
+        try {
+            if (BARE.contains(s)) {
+                return new Attack(Kind.valueOf(s.toUpperCase(Locale.ROOT)), 0, 1);
+            }
+            if (s.startsWith("examples:")) {
+                return new Attack(Kind.EXAMPLES, Long.parseLong(s.substring(9)), 1);
+            }
+            if (s.startsWith("claim:")) {
+                return new Attack(Kind.CLAIM, Long.parseLong(s.substring(6)), 1);
+            }
+            if (s.startsWith("scale:")) {
+                return new Attack(Kind.SCALE, 0, Double.parseDouble(s.substring(6)));
+            }
+        } catch (IllegalArgumentException e) {
+            // a bad number, or out of range: reported below
+        }
+        throw new IllegalArgumentException("'" + spec + "' is not an attack: " + FORMS);
+    }
+
+    /** Whether the attack is a protocol-level client of its own ({@link WireAttacker}), not a FederatedClient. */
+    public boolean isTransportLevel() {
+        return kind == Kind.STALL || kind == Kind.NOREAD;
+    }
+
+    /** The examples an attacker holding {@code honest} examples declares in its Hello. */
+    public long declaredExamples(long honest) {
+        return kind == Kind.EXAMPLES ? count : honest;
+    }
+
+    /** What an attacker's client does to each trained update; null when it sends it as trained. */
+    public UpdateTransform transform() {
+        return switch (kind) {
+            case EXAMPLES, CLAIM -> (round, u) -> new LocalUpdate(u.delta(), count, u.meanLoss(), u.durationMillis());
+            case SCALE -> (round, u) -> {
+                float[] d = u.delta().clone();
+                for (int i = 0; i < d.length; i++) {
+                    d[i] = (float) (d[i] * factor);
+                }
+                return new LocalUpdate(d, u.numExamples(), u.meanLoss(), u.durationMillis());
+            };
+            case NAN -> (round, u) -> {
+                float[] d = u.delta().clone();
+                for (int i = 0; i < d.length; i += NAN_EVERY) {
+                    d[i] = Float.NaN;
+                }
+                return new LocalUpdate(d, u.numExamples(), u.meanLoss(), u.durationMillis());
+            };
+            case DECLINE -> (round, u) -> {
+                throw new FedgeException(ErrorCode.INTERNAL, "this client declines every task (baseline of a "
+                        + "simulated attack)");
+            };
+            default -> null;
+        };
+    }
+
+    /**
+     * The codecs an attacker's client encodes with: fedge's, but for {@code nan}, whose {@code fp32}
+     * lets NaN through ({@link UncheckedFp32Codec}; with other codecs its own encoder refuses them).
+     */
+    public io.fedge.compression.CodecRegistry codecs() {
+        io.fedge.compression.CodecRegistry fedge = io.fedge.compression.CodecRegistry.defaultRegistry();
+        return kind == Kind.NAN ? fedge.with(new UncheckedFp32Codec()) : fedge;
+    }
+
+    /** The attack as {@code --attack} spells it. */
+    @Override
+    public String toString() {
+        String name = kind.name().toLowerCase(Locale.ROOT);
+        return switch (kind) {
+            case EXAMPLES, CLAIM -> name + ":" + count;
+            case SCALE -> name + ":" + factor;
+            default -> name;
+        };
+    }
+}
