@@ -161,7 +161,7 @@ final class CoordinatorLinkHandler extends SimpleChannelInboundHandler<Envelope>
 
     private void onError(ChannelHandlerContext ctx, io.fedge.comm.proto.Error error) {
         log.info("client {}: coordinator says {}: {}", client.clientId(), error.getCode(), error.getMessage());
-        if (Refusals.isPermanent(error.getCode())) {
+        if (Refusals.isPermanent(error.getCode()) || !registered && Refusals.isPermanentAtRegistration(error.getCode())) {
             client.onRefused("the coordinator refuses this client: " + error.getCode() + ": " + error.getMessage());
             ctx.close();
             return;

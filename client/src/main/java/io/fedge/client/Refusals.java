@@ -32,6 +32,15 @@ final class Refusals {
     }
 
     /**
+     * Whether an Error answering this client's Hello means the coordinator will not take it as it
+     * is: its Hello itself is out of bounds (more examples than the coordinator takes, an id it
+     * does not accept), which the same client sends again on every attempt.
+     */
+    static boolean isPermanentAtRegistration(ErrorCode code) {
+        return code == ErrorCode.LIMIT_EXCEEDED || code == ErrorCode.MALFORMED;
+    }
+
+    /**
      * One line saying why the TLS session failed for good, or empty if the failure is not about a
      * certificate and a retry may succeed.
      */

@@ -124,6 +124,24 @@ class ClientLifecycleTest {
     }
 
     @Test
+    void aHelloOutOfTheCoordinatorsBoundsEndsTheClientButTheSameErrorLaterDoesNot() throws Exception {
+        // refused at registration for what its Hello says (too many examples declared): it would send the same again
+        FakeCoordinator refusing = coordinator((ctx, n) -> error(ctx, ErrorCode.LIMIT_EXCEEDED, "too many examples"));
+        ClientEnding end = awaitEnding(client(refusing.address(), null));
+        assertEquals(ClientEnding.Kind.REFUSED, end.kind());
+        assertEquals("the coordinator refuses this client: LIMIT_EXCEEDED: too many examples", end.reason());
+        assertEquals(1, refusing.hellos.get(), "no retry");
+        // once registered, LIMIT_EXCEEDED refuses one update, not the client
+        FakeCoordinator later = coordinator((ctx, n) -> {
+            ctx.writeAndFlush(FakeCoordinator.welcome());
+            ctx.writeAndFlush(Envelope.newBuilder().setError(Error.newBuilder().setCode(ErrorCode.LIMIT_EXCEEDED)
+                    .setMessage("update claims too much")).build());
+            bye(ctx, ByeCode.FEDERATION_FINISHED, "done");
+        });
+        assertEquals(ClientEnding.Kind.FINISHED, awaitEnding(client(later.address(), null)).kind());
+    }
+
+    @Test
     void aCoordinatorOfAnotherProtocolVersionEndsTheClient() throws Exception {
         FakeCoordinator c = coordinator((ctx, n) -> ctx.writeAndFlush(Envelope.newBuilder().setWelcome(
                 Welcome.newBuilder().setProtocolVersion(WireProtocol.VERSION + 1)).build()));
