@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Fault benchmarks of issue 10, with separate processes on loopback and kill -9:
 #
-#   benchmarks/faults.sh clients [OUT]       10 clients, mlp, 10 rounds; in every round 3 random
+#   benchmarks/faults.sh clients [OUT]       10 clients, mlp, 10 rounds (each waits for all 10); in every round 3 random
 #                                            clients are killed with SIGKILL mid-round and started
 #                                            again; against the same federation without kills
 #   benchmarks/faults.sh coordinator [OUT]   5 clients, mlp, 20 rounds; the coordinator is killed
@@ -67,22 +67,36 @@ clients_run() {  # clients_run LABEL KILLS
   rm -rf "$dir"; mkdir -p "$dir"
   port=$(free_port)
   "$here/fedge" coordinator --insecure --host 127.0.0.1 --port "$port" --model mlp --rounds "${rounds:-10}" \
-      --min-clients 7 --per-round 10 --seed "$seed" --out "$dir" > "$dir/coordinator.log" 2>&1 &
+      --min-clients 10 --per-round 10 --seed "$seed" --out "$dir" > "$dir/coordinator.log" 2>&1 &
   local coord=$!; pids+=("$coord")
-  local cpid=()
-  for i in $(seq 0 9); do cpid[$i]=$(start_client "$port" "$i" 10 "$dir/client-$i.log"); pids+=("${cpid[$i]}"); done
-  local r=0
-  while kill -0 "$coord" 2>/dev/null; do
-    wait_rounds "$dir/history.json" $((r + 1)) "$coord"
-    r=$(rounds_in "$dir/history.json")
-    if [ "$kills" = yes ] && kill -0 "$coord" 2>/dev/null && [ "$r" -lt "${rounds:-10}" ]; then
-      # mid-way through the next round (about a second in), three random clients die
-      sleep "$(python3 -c "import random; random.seed($seed*100+$r); print(round(random.uniform(0.6, 1.4), 2))")"
-      for i in $(python3 -c "import random; random.seed($seed*1000+$r); print(*random.sample(range(10), 3))"); do
-        kill -9 "${cpid[$i]}" 2>/dev/null || true
+  local cpid=() starts=()
+  for i in $(seq 0 9); do
+    cpid[$i]=$(start_client "$port" "$i" 10 "$dir/client-$i.log"); pids+=("${cpid[$i]}"); starts[$i]=1
+  done
+  local r=0 victims="0 1 2 3 4 5 6 7 8 9"
+  while ! grep -qs "waiting for" "$dir/coordinator.log" && kill -0 "$coord" 2>/dev/null; do sleep 0.1; done
+  while kill -0 "$coord" 2>/dev/null && [ "$r" -lt "${rounds:-10}" ]; do
+    if [ "$kills" = yes ]; then
+      # the round starts once all ten are registered (--min-clients 10): wait for the restarted
+      # ones (all ten before round 1) to have loaded their data and dialled, then about a second
+      # into the round three die
+      for i in $victims; do
+        while [ "$(grep -cs "connecting to" "$dir/client-$i.log")" -lt "${starts[$i]}" ] && kill -0 "$coord" 2>/dev/null; do
+          sleep 0.1
+        done
+      done
+      sleep "$(python3 -c "import random; random.seed($seed*100+$r); print(round(random.uniform(1.5, 2.5), 2))")"
+      victims=$(python3 -c "import random; random.seed($seed*1000+$r); print(*random.sample(range(10), 3))")
+      for i in $victims; do kill -9 "${cpid[$i]}" 2>/dev/null || true; done
+    fi
+    if [ "$kills" = yes ]; then  # started again at once, as a rebooted device comes back
+      for i in $victims; do
         cpid[$i]=$(start_client "$port" "$i" 10 "$dir/client-$i.log"); pids+=("${cpid[$i]}")
+        starts[$i]=$((starts[$i] + 1))
       done
     fi
+    wait_rounds "$dir/history.json" $((r + 1)) "$coord"
+    r=$(rounds_in "$dir/history.json")
   done
   wait "$coord" || true
   summary "$label" "$dir"

@@ -161,13 +161,13 @@ final class CoordinatorLinkHandler extends SimpleChannelInboundHandler<Envelope>
 
     private void onError(ChannelHandlerContext ctx, io.fedge.comm.proto.Error error) {
         log.info("client {}: coordinator says {}: {}", client.clientId(), error.getCode(), error.getMessage());
+        if (!registered) {
+            trouble = "the coordinator answered " + error.getCode() + ": " + error.getMessage();
+        }
         if (Refusals.isPermanent(error.getCode()) || !registered && Refusals.isPermanentAtRegistration(error.getCode())) {
             client.onRefused("the coordinator refuses this client: " + error.getCode() + ": " + error.getMessage());
             ctx.close();
             return;
-        }
-        if (!registered) {
-            trouble = "the coordinator answered " + error.getCode() + ": " + error.getMessage();
         }
         if (error.getCode() == io.fedge.comm.proto.ErrorCode.SECURE_AGGREGATION_ABORTED) {
             secure.aborted(error.getRound());

@@ -241,6 +241,9 @@ public final class FederatedClient implements AutoCloseable {
         registered = false;
         listener.disconnected(clientId, wasRegistered);
         if (isOver()) {
+            if (!wasRegistered && why != null) {
+                listener.joinFailed(clientId, why); // the refusal that ended it was a failed join too
+            }
             return;
         }
         if (wasRegistered) {

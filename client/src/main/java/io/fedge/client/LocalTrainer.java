@@ -27,6 +27,9 @@ import java.util.Objects;
  */
 public final class LocalTrainer {
     private static final ThreadLocal<Map<String, MultiLayerNetwork>> NETWORKS = ThreadLocal.withInitial(HashMap::new);
+    /** Per thread, the shuffled copy of the local data being trained on, grown to the largest client's. */
+    private static final ThreadLocal<INDArray[]> FEATURE_BUFFERS = ThreadLocal.withInitial(() -> new INDArray[1]);
+    private static final ThreadLocal<INDArray[]> LABEL_BUFFERS = ThreadLocal.withInitial(() -> new INDArray[1]);
 
     private final DataSet data;
 
@@ -78,8 +81,10 @@ public final class LocalTrainer {
             // shuffle would compound them): a client restarted between rounds, or a coordinator
             // resumed after a crash, trains exactly as an uninterrupted federation would.
             int[] order = permutation(n, seed + epoch);
-            INDArray features = data.getFeatures().getRows(order);
-            INDArray labels = data.getLabels().getRows(order);
+            // one native gather per matrix (ND4J's pullRows) into this thread's buffers: no allocation
+            // per epoch, which two training threads would serialize on in the kernel's page faults
+            INDArray features = gather(data.getFeatures(), order, FEATURE_BUFFERS);
+            INDArray labels = gather(data.getLabels(), order, LABEL_BUFFERS);
             // Row ranges of the shuffled matrices are views: no per-epoch copy of the data.
             for (int from = 0; from < n; from += batchSize) {
                 int to = Math.min(n, from + batchSize);
@@ -95,6 +100,25 @@ public final class LocalTrainer {
         }
         long millis = (System.nanoTime() - start) / 1_000_000;
         return new LocalUpdate(delta, data.numExamples(), lossSum / data.numExamples(), millis);
+    }
+
+    /**
+     * The rows of {@code source} in {@code order}, in this thread's buffer (the first rows of it,
+     * a contiguous view), reallocated only for a larger data set or another row shape.
+     */
+    private static INDArray gather(INDArray source, int[] order, ThreadLocal<INDArray[]> buffers) {
+        INDArray[] holder = buffers.get();
+        INDArray buf = holder[0];
+        long rows = source.rows();
+        long cols = source.columns();
+        if (buf == null || buf.rows() < rows || buf.columns() != cols || buf.dataType() != source.dataType()) {
+            buf = org.nd4j.linalg.factory.Nd4j.create(source.dataType(), Math.max(rows, buf == null ? 0 : buf.rows()),
+                    cols);
+            holder[0] = buf;
+        }
+        INDArray view = buf.rows() == rows ? buf : buf.get(NDArrayIndex.interval(0, rows), NDArrayIndex.all());
+        org.nd4j.linalg.factory.Nd4j.pullRows(source, view, 1, order);
+        return view;
     }
 
     /** A permutation of {@code 0 .. n-1}, a function of {@code seed} alone (Fisher-Yates). */

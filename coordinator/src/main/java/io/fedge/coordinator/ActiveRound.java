@@ -619,13 +619,18 @@ final class ActiveRound {
         };
     }
 
-    /** Ids of the selected clients that announced nothing and were not failed otherwise: they missed the deadline. */
+    /**
+     * Ids of the selected clients that held the round up: they missed the deadline, or stalled an
+     * admitted upload until its progress deadline.
+     */
     List<String> silentClients() {
         lock.lock();
         try {
             List<String> out = new ArrayList<>();
             for (Failure f : failures) {
-                if (f.reason().startsWith("no verified update before the deadline")) {
+                // both held the round up: one until the deadline, the other a progress period with the upload budget
+                if (f.reason().startsWith("no verified update before the deadline")
+                        || f.reason().startsWith(ErrorCode.TRANSFER_STALLED.name())) {
                     out.add(f.clientId());
                 }
             }

@@ -4,8 +4,8 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Keeps clients that missed a round's deadline while connected (hung, or too slow) out of the
- * next rounds, so that a silent device is not selected again and again while the federation
+ * Keeps clients that missed a round's deadline while connected (hung, or too slow), or stalled an
+ * admitted upload until its progress deadline, out of the next rounds, so that a silent device is not selected again and again while the federation
  * makes no progress. A client that misses its {@code k}-th deadline in a row sits out
  * {@code min(2^(k-1), 16)} rounds, and after that it is selected again only once it has sent a
  * frame since its last miss (a heartbeat counts: its connection is alive, and the sitting-out

@@ -59,8 +59,9 @@ final class ClientSessionHandler extends SimpleChannelInboundHandler<Envelope> {
         final IncomingTransfer transfer;
         UploadGate.Ticket ticket;
         boolean admitted;
-        /** Chunks received so far: the progress the stall check looks for. */
+        /** Chunks received so far, and when the last one (or the admission) came: what the stall check looks at. */
         long chunksReceived;
+        long lastProgressNanos;
         ScheduledFuture<?> stallTimer;
 
         Upload(ActiveRound round, TrainResult result, IncomingTransfer transfer) {
@@ -271,24 +272,35 @@ final class ClientSessionHandler extends SimpleChannelInboundHandler<Envelope> {
      * deadline.
      */
     private void scheduleStallCheck(ChannelHandlerContext ctx, Upload u) {
-        long seen = u.chunksReceived;
+        u.lastProgressNanos = nanoTime(ctx);
+        scheduleStallCheck(ctx, u, state.limits.transferProgressMillis());
+    }
+
+    private void scheduleStallCheck(ChannelHandlerContext ctx, Upload u, long delayMillis) {
         long limit = state.limits.transferProgressMillis();
         u.stallTimer = ctx.executor().schedule(() -> {
             if (upload != u) {
                 return;
             }
-            if (u.chunksReceived != seen) {
-                scheduleStallCheck(ctx, u); // progress since the last check: a new period starts
+            long idleMillis = (nanoTime(ctx) - u.lastProgressNanos) / 1_000_000;
+            if (idleMillis < limit) {
+                scheduleStallCheck(ctx, u, limit - idleMillis); // a chunk came since: wait out the rest of its period
                 return;
             }
             FedgeException e = new FedgeException(ErrorCode.TRANSFER_STALLED, "upload of transfer "
-                    + u.transfer.transferId() + " received no chunk for " + limit + " ms (" + u.chunksReceived + " of "
-                    + u.transfer.header().getChunkCount() + " chunks arrived)");
+                    + u.transfer.transferId() + " received no chunk for " + idleMillis + " ms (limit " + limit + " ms; "
+                    + u.chunksReceived + " of " + u.transfer.header().getChunkCount() + " chunks arrived)");
             log.info("client {}: {}; failed for round {}", who(), e.getMessage(), u.round.round);
             refusedTransferId = u.transfer.transferId();
-            dropUpload(ErrorCode.TRANSFER_STALLED + ": " + e.getMessage());
+            dropUpload(e.code() + ": " + e.getMessage());
             ctx.writeAndFlush(ProtocolErrors.toEnvelope(e, u.round.round, u.transfer.transferId()));
-        }, limit, TimeUnit.MILLISECONDS);
+        }, delayMillis, TimeUnit.MILLISECONDS);
+    }
+
+    /** The event loop's clock (a test's virtual one on an EmbeddedChannel), the JVM's otherwise. */
+    private static long nanoTime(ChannelHandlerContext ctx) {
+        return ctx.executor() instanceof io.netty.util.concurrent.AbstractScheduledEventExecutor e
+                ? e.ticker().nanoTime() : System.nanoTime();
     }
 
     private void onChunk(ChannelHandlerContext ctx, Chunk chunk) {
@@ -303,12 +315,13 @@ final class ClientSessionHandler extends SimpleChannelInboundHandler<Envelope> {
         }
         Upload u = upload;
         u.chunksReceived++;
+        u.lastProgressNanos = nanoTime(ctx);
         boolean complete;
         try {
             String id = session.clientId();
             complete = u.transfer.accept(chunk, data -> u.round.openChunk(id, chunk.getSeq(), data));
         } catch (FedgeException e) {
-            dropUpload(e.getMessage());
+            dropUpload(e.code() + ": " + e.getMessage());
             refusedTransferId = chunk.getTransferId();
             ctx.writeAndFlush(ProtocolErrors.toEnvelope(e, u.round.round, chunk.getTransferId()));
             return;

@@ -457,7 +457,8 @@ final class RoundLoop implements Runnable {
         for (String id : active.silentClients()) {
             if (state.registry.get(id).filter(ClientSession::isActive).isPresent()) {
                 state.health.missedDeadline(id, round);
-                log.info("round {}: {} missed the deadline while connected; it sits out: {}", round, id,
+                log.info("round {}: {} held the round up (missed its deadline or stalled) while connected; it sits out: {}",
+                        round, id,
                         state.health.whyNot(id, round + 1));
             }
         }

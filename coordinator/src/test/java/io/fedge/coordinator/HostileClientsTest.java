@@ -145,11 +145,15 @@ class HostileClientsTest {
         send(b, ub.announce());
         assertEquals(Envelope.BodyCase.UPLOAD_READY, kind(received(a).get(0)));
         assertTrue(received(b).isEmpty(), "b waits: the budget holds one update");
-        send(a, ua.chunks().get(0)); // then a stalls, its heartbeats (if any) keeping the connection up
-        a.advanceTimeBy(30, TimeUnit.SECONDS);
+        a.advanceTimeBy(20, TimeUnit.SECONDS);
+        send(a, ua.chunks().get(0)); // 20 s after admission a chunk; then a stalls, heartbeats keeping it connected
+        a.advanceTimeBy(20, TimeUnit.SECONDS);
         a.runScheduledPendingTasks();
-        assertFalse(round.hasFailed("a"), "one progress period after a chunk is not a stall yet");
-        a.advanceTimeBy(30, TimeUnit.SECONDS);
+        assertFalse(round.hasFailed("a"), "30 s after admission but 20 s after its last chunk: not a stall yet");
+        a.advanceTimeBy(9_999, TimeUnit.MILLISECONDS);
+        a.runScheduledPendingTasks();
+        assertFalse(round.hasFailed("a"), "1 ms short of the progress deadline");
+        a.advanceTimeBy(1, TimeUnit.MILLISECONDS);
         a.runScheduledPendingTasks();
         assertEquals(ErrorCode.TRANSFER_STALLED, errorCode(received(a)));
         assertTrue(round.hasFailed("a"));

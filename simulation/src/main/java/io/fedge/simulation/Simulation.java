@@ -113,6 +113,8 @@ public final class Simulation {
         });
         List<FederatedClient> clients = new ArrayList<>();
         List<WireAttacker> wireAttackers = new ArrayList<>();
+        // with an output folder the run keeps its state there and resumes after a crash (bit for bit)
+        Path stateDir = config.outDir() == null ? null : SimulationState.prepare(config.outDir(), config.describe());
         Coordinator.Builder builder = Coordinator.builder()
                 .bind(new InetSocketAddress("127.0.0.1", 0))
                 .initialModel(initial)
@@ -124,6 +126,9 @@ public final class Simulation {
                 .evaluator(new TestSetEvaluator(test.toDataSet(), 200))
                 .seed(config.seed())
                 .sealUpdates(config.tls());
+        if (stateDir != null) {
+            builder.stateDir(stateDir.resolve("coordinator"));
+        }
         listeners.forEach(builder::addListener);
         if (report != null) {
             builder.addListener(report);
@@ -159,6 +164,9 @@ public final class Simulation {
                         .eventLoopGroup(clientIo)
                         .trainingExecutor(trainers)
                         .seed(config.seed() * 1_000_003L + k);
+                if (stateDir != null) {
+                    b.stateDir(stateDir.resolve("clients").resolve(id)); // error feedback survives a restart
+                }
                 if (pki != null) {
                     b.tls(pki.client(id)).trustedModelKey(pinned).secureAggregationIdentity(pki.identity(id));
                 }
@@ -179,6 +187,9 @@ public final class Simulation {
             double totalSeconds = (System.nanoTime() - tLoop) / 1e9;
             GlobalModel finalModel = coordinator.globalModel();
             List<Path> written = writeOutputs(coordinator, finalModel, totalSeconds);
+            if (stateDir != null && coordinator.finished()) {
+                SimulationState.finished(stateDir);
+            }
             return new SimulationResult(coordinator.history().rounds(), finalModel, totalSeconds, loadSeconds, written,
                     report);
         } finally {
