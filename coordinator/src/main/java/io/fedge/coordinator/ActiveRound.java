@@ -231,63 +231,61 @@ final class ActiveRound {
 
     /** The checks of {@link #announce}, under the lock; records the announcement if it passes. */
     private void check(String clientId, TrainResult result, TransferHeader h) {
-        {
-            if (result.getRound() != round) {
-                throw new FedgeException(ErrorCode.WRONG_ROUND, "result for round " + result.getRound()
-                        + ", the current round is " + round);
+        if (result.getRound() != round) {
+            throw new FedgeException(ErrorCode.WRONG_ROUND, "result for round " + result.getRound()
+                    + ", the current round is " + round);
+        }
+        if (closed) {
+            throw new FedgeException(ErrorCode.LATE_RESULT, "round " + round + " is closed");
+        }
+        Status s = status.get(clientId);
+        if (s == null) {
+            throw new FedgeException(ErrorCode.UNEXPECTED_MESSAGE, clientId + " was not selected for round " + round);
+        }
+        // accepted transfer ids are remembered (at most one per selected client), refused ones only
+        // the last, so a client sending refused announcements with fresh ids cannot grow either
+        if (s != Status.SELECTED || transferIds.contains(clientId + '/' + h.getTransferId())
+                || Long.valueOf(h.getTransferId()).equals(lastRefused.get(clientId))) {
+            throw new FedgeException(ErrorCode.DUPLICATE_RESULT, clientId + " already reported for round " + round
+                    + " (transfer " + h.getTransferId() + ")");
+        }
+        if (result.getModelVersion() != modelVersion) {
+            throw new FedgeException(ErrorCode.STALE_MODEL, "update computed from model version "
+                    + result.getModelVersion() + ", the current version is " + modelVersion);
+        }
+        String expected = secAgg != null ? WireProtocol.MASKED_CODEC : codec.name();
+        if (!expected.equals(result.getCodec())) {
+            throw new FedgeException(ErrorCode.UNSUPPORTED_CODEC, "update encoded with '" + result.getCodec()
+                    + "', round " + round + " asked for '" + expected + "'");
+        }
+        checkShape(h);
+        UpdateSealer.Opening opening = null;
+        if (updateKeys != null) {
+            if (result.getEphemeralPublicKey().isEmpty()) {
+                throw new FedgeException(ErrorCode.MALFORMED, "round " + round
+                        + " requires updates sealed to its key, and this one is not");
             }
-            if (closed) {
-                throw new FedgeException(ErrorCode.LATE_RESULT, "round " + round + " is closed");
-            }
-            Status s = status.get(clientId);
-            if (s == null) {
-                throw new FedgeException(ErrorCode.UNEXPECTED_MESSAGE, clientId + " was not selected for round " + round);
-            }
-            // accepted transfer ids are remembered (at most one per selected client), refused ones only
-            // the last, so a client sending refused announcements with fresh ids cannot grow either
-            if (s != Status.SELECTED || transferIds.contains(clientId + '/' + h.getTransferId())
-                    || Long.valueOf(h.getTransferId()).equals(lastRefused.get(clientId))) {
-                throw new FedgeException(ErrorCode.DUPLICATE_RESULT, clientId + " already reported for round " + round
-                        + " (transfer " + h.getTransferId() + ")");
-            }
-            if (result.getModelVersion() != modelVersion) {
-                throw new FedgeException(ErrorCode.STALE_MODEL, "update computed from model version "
-                        + result.getModelVersion() + ", the current version is " + modelVersion);
-            }
-            String expected = secAgg != null ? WireProtocol.MASKED_CODEC : codec.name();
-            if (!expected.equals(result.getCodec())) {
-                throw new FedgeException(ErrorCode.UNSUPPORTED_CODEC, "update encoded with '" + result.getCodec()
-                        + "', round " + round + " asked for '" + expected + "'");
-            }
-            checkShape(h);
-            UpdateSealer.Opening opening = null;
-            if (updateKeys != null) {
-                if (result.getEphemeralPublicKey().isEmpty()) {
-                    throw new FedgeException(ErrorCode.MALFORMED, "round " + round
-                            + " requires updates sealed to its key, and this one is not");
-                }
-                opening = UpdateSealer.open(updateKeys, result.getEphemeralPublicKey().toByteArray(), round,
-                        clientId, h.getTransferId());
-            } else if (!result.getEphemeralPublicKey().isEmpty()) {
-                throw new FedgeException(ErrorCode.MALFORMED, "round " + round + " published no key to seal updates to");
-            }
-            if (result.getNumExamples() <= 0) {
-                throw new FedgeException(ErrorCode.MALFORMED, "update reports " + result.getNumExamples() + " examples");
-            }
-            Long declared = limits.declared().get(clientId);
-            if (declared != null && Long.compareUnsigned(result.getNumExamples(), declared) > 0) {
-                throw new FedgeException(ErrorCode.LIMIT_EXCEEDED, "update claims "
-                        + Long.toUnsignedString(result.getNumExamples()) + " examples, " + clientId
-                        + " registered with " + declared);
-            }
-            if (!Double.isFinite(result.getLoss())) {
-                throw new FedgeException(ErrorCode.NON_FINITE, "update reports a training loss of " + result.getLoss());
-            }
-            transferIds.add(clientId + '/' + h.getTransferId());
-            status.put(clientId, Status.ANNOUNCED);
-            if (opening != null) {
-                openings.put(clientId, opening);
-            }
+            opening = UpdateSealer.open(updateKeys, result.getEphemeralPublicKey().toByteArray(), round,
+                    clientId, h.getTransferId());
+        } else if (!result.getEphemeralPublicKey().isEmpty()) {
+            throw new FedgeException(ErrorCode.MALFORMED, "round " + round + " published no key to seal updates to");
+        }
+        if (result.getNumExamples() <= 0) {
+            throw new FedgeException(ErrorCode.MALFORMED, "update reports " + result.getNumExamples() + " examples");
+        }
+        Long declared = limits.declared().get(clientId);
+        if (declared != null && Long.compareUnsigned(result.getNumExamples(), declared) > 0) {
+            throw new FedgeException(ErrorCode.LIMIT_EXCEEDED, "update claims "
+                    + Long.toUnsignedString(result.getNumExamples()) + " examples, " + clientId
+                    + " registered with " + declared);
+        }
+        if (!Double.isFinite(result.getLoss())) {
+            throw new FedgeException(ErrorCode.NON_FINITE, "update reports a training loss of " + result.getLoss());
+        }
+        transferIds.add(clientId + '/' + h.getTransferId());
+        status.put(clientId, Status.ANNOUNCED);
+        if (opening != null) {
+            openings.put(clientId, opening);
         }
     }
 
