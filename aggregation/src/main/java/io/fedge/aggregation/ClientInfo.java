@@ -9,11 +9,18 @@ import java.util.Objects;
  * @param id the client's id
  * @param numExamples how many local examples the client reported
  * @param codecs the update codecs it can encode, by name
+ * @param features the protocol features it announced (training corrections, privacy, secure aggregation)
  */
-public record ClientInfo(String id, long numExamples, List<String> codecs) {
+public record ClientInfo(String id, long numExamples, List<String> codecs, List<String> features) {
+    /** A client that announced no features. */
+    public ClientInfo(String id, long numExamples, List<String> codecs) {
+        this(id, numExamples, codecs, List.of());
+    }
+
     public ClientInfo {
         Objects.requireNonNull(id, "id");
         codecs = List.copyOf(codecs);
+        features = List.copyOf(features);
         if (numExamples < 0) {
             throw new IllegalArgumentException("numExamples must be non-negative: " + numExamples);
         }

@@ -1,5 +1,7 @@
 package io.fedge.aggregation;
 
+import io.fedge.core.LocalTraining;
+
 import java.util.Objects;
 
 /**
@@ -9,8 +11,14 @@ import java.util.Objects;
  * @param batchSize mini-batch size
  * @param learningRate SGD step size
  * @param codec the codec the update must be encoded with
+ * @param local momentum, client-side corrections and client-side privacy ({@link LocalTraining#NONE}: plain SGD)
  */
-public record FitInstructions(int localEpochs, int batchSize, double learningRate, String codec) {
+public record FitInstructions(int localEpochs, int batchSize, double learningRate, String codec, LocalTraining local) {
+    /** Plain SGD. */
+    public FitInstructions(int localEpochs, int batchSize, double learningRate, String codec) {
+        this(localEpochs, batchSize, learningRate, codec, LocalTraining.NONE);
+    }
+
     public FitInstructions {
         if (localEpochs <= 0) {
             throw new IllegalArgumentException("localEpochs must be positive: " + localEpochs);
@@ -22,5 +30,16 @@ public record FitInstructions(int localEpochs, int batchSize, double learningRat
             throw new IllegalArgumentException("learningRate must be positive and finite: " + learningRate);
         }
         Objects.requireNonNull(codec, "codec");
+        Objects.requireNonNull(local, "local");
+    }
+
+    /** The same with another codec. */
+    public FitInstructions withCodec(String other) {
+        return new FitInstructions(localEpochs, batchSize, learningRate, other, local);
+    }
+
+    /** The same with other local training. */
+    public FitInstructions withLocal(LocalTraining other) {
+        return new FitInstructions(localEpochs, batchSize, learningRate, codec, other);
     }
 }

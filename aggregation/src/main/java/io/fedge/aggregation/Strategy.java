@@ -4,8 +4,10 @@ import io.fedge.core.model.Evaluation;
 import io.fedge.core.model.GlobalModel;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
+import java.util.function.Predicate;
 
 /**
  * Decides everything about a round and nothing about transport, like Flower's {@code Strategy}:
@@ -73,6 +75,46 @@ public interface Strategy {
      */
     default List<String> codecs() {
         return List.of();
+    }
+
+    /**
+     * Why this strategy cannot run as configured, checked when the coordinator is built: under
+     * secure aggregation when it needs each update on its own, or with a lossy codec when its
+     * arithmetic needs exact updates. Empty when it can.
+     *
+     * @param secureAggregation whether rounds aggregate securely
+     * @param lossy whether a codec (by name) loses information
+     */
+    default Optional<String> incompatibility(boolean secureAggregation, Predicate<String> lossy) {
+        if (secureAggregation && !supportsSecureAggregation()) {
+            return Optional.of("strategy " + name() + " needs each update on its own, which secure aggregation hides");
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Whether every accepted update must weigh the same in the aggregate (differential privacy
+     * bounds each client's contribution, not each example's): the coordinator then caps every
+     * secure-aggregation weight at 1. False by default: updates weigh their example counts.
+     */
+    default boolean equalWeights() {
+        return false;
+    }
+
+    /**
+     * What the strategy measured of the round it last finished (a privacy budget spent, a clip
+     * bound, the updates it selected), recorded with the round in the history. Empty by default.
+     */
+    default Map<String, Double> roundMetrics() {
+        return Map.of();
+    }
+
+    /**
+     * Why no further round may run (a privacy budget spent), checked before each round; the
+     * federation then ends as finished, with this reason. Empty by default.
+     */
+    default Optional<String> exhausted() {
+        return Optional.empty();
     }
 
     /** Picks the clients that evaluate the new model on their own data; by default none. */

@@ -61,6 +61,18 @@ public final class WeightedMean {
     }
 
     /**
+     * The weighted mean at position {@code i}.
+     *
+     * @throws IllegalStateException if nothing was folded in
+     */
+    public double mean(int i) {
+        if (count == 0) {
+            throw new IllegalStateException("no vectors were added");
+        }
+        return sums[i] / totalWeight;
+    }
+
+    /**
      * Writes {@code base[i] + mean[i]} into a new array: the mean of the folded vectors added to
      * {@code base} (the global model, when the vectors are deltas).
      *

@@ -17,7 +17,7 @@ record ClientSession(String clientId, Channel channel, long numExamples, List<St
     }
 
     ClientInfo info() {
-        return new ClientInfo(clientId, numExamples, codecs);
+        return new ClientInfo(clientId, numExamples, codecs, features);
     }
 
     boolean isActive() {

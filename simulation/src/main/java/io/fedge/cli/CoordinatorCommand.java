@@ -201,7 +201,7 @@ final class CoordinatorCommand implements Callable<Integer>, OptionChecks.Valida
         int parameterCount = initial.parameterCount();
         long modelBytes = initial.parameterBytes();
         int selected = perRound == null ? minClients : perRound;
-        FedAvg.Builder fedAvg = FedAvg.builder()
+        io.fedge.aggregation.Sampling.Builder<FedAvg> fedAvg = FedAvg.builder()
                 .fractionFit(fraction)
                 .minFitClients(selected)
                 .minAvailableClients(minClients)
