@@ -61,16 +61,32 @@ public final class Strategies {
         return f.create(sampling, StrategyParameters.parse(f, colon < 0 ? "" : spec.substring(colon + 1)));
     }
 
-    /** The strategies and their parameters, for {@code --help}. */
+    /** The strategies and their parameters, for {@code --help}, in lines of at most 78 characters. */
     public static String help() {
         StringBuilder sb = new StringBuilder();
         for (StrategyFactory f : available().values()) {
-            sb.append("  ").append(f.name()).append(": ").append(f.summary()).append('\n');
+            wrap(sb, "  ", f.name() + ": " + f.summary(), "      ");
             for (StrategyFactory.Parameter p : f.parameters()) {
-                sb.append("      ").append(p.name()).append('=').append(p.defaultValue()).append("  ")
-                        .append(p.description()).append('\n');
+                wrap(sb, "      ", p.name() + "=" + p.defaultValue() + ": " + p.description(), "          ");
             }
         }
         return sb.toString();
+    }
+
+    private static void wrap(StringBuilder sb, String first, String text, String rest) {
+        String indent = first;
+        StringBuilder line = new StringBuilder();
+        for (String word : text.split(" ")) {
+            if (line.length() > 0 && indent.length() + line.length() + 1 + word.length() > 78) {
+                sb.append(indent).append(line).append('\n');
+                line.setLength(0);
+                indent = rest;
+            }
+            if (line.length() > 0) {
+                line.append(' ');
+            }
+            line.append(word);
+        }
+        sb.append(indent).append(line).append('\n');
     }
 }

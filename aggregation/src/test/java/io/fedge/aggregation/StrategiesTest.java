@@ -27,7 +27,7 @@ class StrategiesTest {
                 List.of("fedavg", "fedavgm", "fedadagrad", "fedadam", "fedyogi", "fedprox")), Strategies.available().keySet().toString());
         assertEquals("fedyogi", Strategies.create("FedYogi", sampling()).name());
         String help = Strategies.help();
-        assertTrue(help.contains("fedadam: ") && help.contains("beta2=0.99"), help);
+        assertTrue(help.contains("fedadam: ") && help.contains("beta2=0.99: "), help);
     }
 
     @Test

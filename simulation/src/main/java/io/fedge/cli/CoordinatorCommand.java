@@ -113,6 +113,9 @@ final class CoordinatorCommand implements Callable<Integer>, OptionChecks.Valida
     @picocli.CommandLine.Mixin
     Compression compression = new Compression();
 
+    @picocli.CommandLine.Mixin
+    StrategyOption strategyOption = new StrategyOption();
+
     @Option(names = "--secure-aggregation", description = "aggregate securely: clients mask their updates and "
             + "the coordinator learns only the weighted mean of each round (docs/secure-aggregation.md)")
     boolean secureAggregation;
@@ -179,6 +182,7 @@ final class CoordinatorCommand implements Callable<Integer>, OptionChecks.Valida
         OptionChecks.between("--edge-transfer", edgeTransfer, 1, 60_000);
         OptionChecks.between("--edge-port", edgePort, 0, 65535);
         compression.validate();
+        strategyOption.validate(compression.codec, secureAggregation);
     }
 
     @Override
@@ -211,10 +215,11 @@ final class CoordinatorCommand implements Callable<Integer>, OptionChecks.Valida
         if (minAccepted != null) {
             fedAvg.minAcceptedUpdates(minAccepted);
         }
-        FedAvg strategy = fedAvg.build();
+        io.fedge.aggregation.Strategy strategy = strategyOption.create(fedAvg.buildSampling());
         HeapProbe probe = heapProbe ? new HeapProbe() : null;
         Map<String, Object> config = new LinkedHashMap<>();
         config.put("model", model);
+        config.put("strategy", strategyOption.strategy);
         config.put("rounds", rounds);
         config.put("per_round", selected);
         config.put("local_epochs", localEpochs);
@@ -253,7 +258,7 @@ final class CoordinatorCommand implements Callable<Integer>, OptionChecks.Valida
         return 0;
     }
 
-    private Coordinator newCoordinator(GlobalModel initial, FedAvg strategy, HeapProbe probe, Map<String, Object> config)
+    private Coordinator newCoordinator(GlobalModel initial, io.fedge.aggregation.Strategy strategy, HeapProbe probe, Map<String, Object> config)
             throws IOException {
         java.util.concurrent.atomic.AtomicReference<Coordinator> built = new java.util.concurrent.atomic.AtomicReference<>();
         Coordinator.Builder builder = Coordinator.builder()

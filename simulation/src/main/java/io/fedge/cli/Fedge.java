@@ -44,6 +44,11 @@ public final class Fedge implements Runnable {
         });
         // "nan" and "inf" as numbers, so the range checks can say what is allowed instead of "not a double"
         cli.registerConverter(Double.class, Fedge::number).registerConverter(double.class, Fedge::number);
+        String strategies = "%nStrategies (--strategy NAME[:key=value,...], parameters with their defaults):%n"
+                + io.fedge.aggregation.Strategies.help().replace("%", "%%").replace("\n", "%n");
+        for (String name : new String[] {"simulate", "coordinator"}) {
+            cli.getSubcommands().get(name).getCommandSpec().usageMessage().footer(strategies);
+        }
         return CliErrors.install(cli);
     }
 

@@ -69,6 +69,9 @@ final class SimulateCommand implements Callable<Integer>, OptionChecks.Validated
     @picocli.CommandLine.Mixin
     Compression compression = new Compression();
 
+    @picocli.CommandLine.Mixin
+    StrategyOption strategy = new StrategyOption();
+
     @Option(names = "--holdout", description = "keep the last N training examples away from every client, for "
             + "fedge export --transfer N; default ${DEFAULT-VALUE}")
     int holdout;
@@ -107,6 +110,7 @@ final class SimulateCommand implements Callable<Integer>, OptionChecks.Validated
         OptionChecks.atLeast("--train-limit", trainLimit, 0);
         OptionChecks.atLeast("--test-limit", testLimit, 0);
         compression.validate();
+        strategy.validate(compression.codec, secureAggregation);
         attacks.validate(clients, secureAggregation);
     }
 
@@ -116,12 +120,12 @@ final class SimulateCommand implements Callable<Integer>, OptionChecks.Validated
                 perRound == null ? clients : perRound, rounds, localEpochs, batch, lr, seed, data, out,
                 parallel, testLimit, trainLimit, tls, secureAggregation, compression.codec, compression.halfPrecisionModels(),
                 compression.warmup, holdout, compression.deltaVersions, attacks.parsed(), attacks.attackers(),
-                attacks.timeouts());
+                attacks.timeouts(), strategy.strategy);
         System.out.printf(Locale.ROOT, "fedge simulate: %s, %s partition, %d clients (%d per round), %d rounds, "
                         + "E=%d B=%d lr=%s, seed %d, %d training at once%s%n", model, partition, clients,
                 config.perRound(), rounds, localEpochs, batch, lr, seed, parallel, (tls ? ", mutual TLS" : "")
                         + (secureAggregation ? ", secure aggregation" : "")
-                        + compression.describe() + attacks.describe());
+                        + strategy.describe() + compression.describe() + attacks.describe());
         ProgressReporter progress = new ProgressReporter(System.out, rounds, !noProgress && System.console() != null);
         HeapProbe probe = heapProbe ? new HeapProbe() : null;
         SimulationResult result = probe == null ? new Simulation(config, progress).run()

@@ -1,6 +1,8 @@
 package io.fedge.simulation;
 
 import io.fedge.aggregation.FedAvg;
+import io.fedge.aggregation.Strategies;
+import io.fedge.aggregation.Strategy;
 import io.fedge.aggregation.FitInstructions;
 import io.fedge.client.FederatedClient;
 import io.fedge.comm.Transports;
@@ -97,13 +99,13 @@ public final class Simulation {
         AttackReport report = attack == null ? null : new AttackReport(attack, attackerIds);
         int neverAdmitted = attack != null && (attack.kind() == Attack.Kind.ABSENT || attack.kind() == Attack.Kind.EXAMPLES
                 && attack.count() > UpdateBounds.defaults().maxExamplesPerClient()) ? attackerIndices.length : 0;
-        FedAvg strategy = FedAvg.builder()
+        Strategy strategy = Strategies.create(config.strategy(), FedAvg.builder()
                 .fractionFit((double) config.perRound() / config.clients())
                 .minFitClients(Math.min(config.perRound(), config.clients() - neverAdmitted))
                 .minAvailableClients(config.clients() - neverAdmitted)
                 .instructions(new FitInstructions(config.localEpochs(), config.batch(), config.lr(), config.codec()))
                 .warmupCodecs(config.codecWarmup())
-                .build();
+                .buildSampling());
         EventLoopGroup clientIo = Transports.eventLoopGroup(1, "fedge-sim-io");
         AtomicInteger threadIds = new AtomicInteger();
         ExecutorService trainers = Executors.newFixedThreadPool(config.parallelism(), r -> {

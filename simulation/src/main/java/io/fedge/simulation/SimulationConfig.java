@@ -40,6 +40,8 @@ import java.util.Objects;
  * @param attackers how many clients attack, chosen from the seed ({@link io.fedge.simulation.attack.Attackers});
  *     0 without an attack
  * @param timeouts the coordinator's round deadline, stall timeout and slow-reader timeout
+ * @param strategy the aggregation strategy and its parameters, {@code NAME[:key=value,...]}
+ *     ({@link io.fedge.aggregation.Strategies})
  */
 public record SimulationConfig(String model, String partition, double alpha, int clients, int perRound, int rounds,
                                int localEpochs, int batch, double lr, long seed, Path dataDir, Path outDir,
@@ -47,7 +49,7 @@ public record SimulationConfig(String model, String partition, double alpha, int
                                boolean secureAggregation, String codec, boolean halfPrecisionModels,
                                java.util.List<String> codecWarmup, int holdout,
                                int deltaVersions, io.fedge.simulation.attack.Attack attack, int attackers,
-                               Timeouts timeouts) {
+                               Timeouts timeouts, String strategy) {
     /**
      * The coordinator's timeouts in a simulation.
      *
@@ -72,6 +74,7 @@ public record SimulationConfig(String model, String partition, double alpha, int
 
     public SimulationConfig {
         Objects.requireNonNull(timeouts, "timeouts");
+        Objects.requireNonNull(strategy, "strategy");
         if ((attack == null) != (attackers == 0) || attackers < 0 || attackers >= clients) {
             throw new IllegalArgumentException("an attack needs 1 <= attackers < clients, and attackers an attack: "
                     + attack + ", " + attackers + " of " + clients);
@@ -119,6 +122,7 @@ public record SimulationConfig(String model, String partition, double alpha, int
     public Map<String, Object> describe() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("model", model);
+        m.put("strategy", strategy);
         m.put("partition", partition);
         m.put("alpha", partition.equals("dirichlet") ? alpha : null);
         m.put("clients", clients);

@@ -33,7 +33,7 @@ class ByzantineFederationTest {
     private static SimulationConfig config(Attack attack, SimulationConfig.Timeouts timeouts) {
         return new SimulationConfig("mlp", "iid", 0.5, 10, 10, ROUNDS, 1, 32, 0.1, 1, FashionMnist.DEFAULT_DIR, null,
                 2, 1000, 3000, false, false, "fp32", false, List.of(), 0, 0, attack, attack == null ? 0 : 1,
-                timeouts);
+                timeouts, "fedavg");
     }
 
     /** The run of {@code attack} (null: everyone honest), once per test class. */
