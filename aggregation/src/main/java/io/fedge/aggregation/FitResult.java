@@ -15,6 +15,12 @@ import java.util.Objects;
  */
 public record FitResult(String clientId, long numExamples, double loss, Map<String, Double> metrics,
                         Duration duration) {
+    /**
+     * The client id of the one result a securely aggregated round hands its aggregation: the
+     * weighted mean of the survivors' updates, weighing their total (with equal weights, their count).
+     */
+    public static final String SECURE_AGGREGATE = "secure-aggregate";
+
     public FitResult {
         Objects.requireNonNull(clientId, "clientId");
         metrics = Map.copyOf(metrics);

@@ -653,7 +653,7 @@ final class ActiveRound {
      */
     Outcome finishSecure(SecAggAggregator.Result result, List<Failure> failures) {
         float[] mean = result.meanDelta();
-        FitResult fit = new FitResult("secure-aggregate", result.totalWeight(), meanTrainLoss(), Map.of(),
+        FitResult fit = new FitResult(FitResult.SECURE_AGGREGATE, result.totalWeight(), meanTrainLoss(), Map.of(),
                 Duration.ZERO);
         aggregation().accept(fit, visitor -> {
             int block = Math.max(1, maxChunkElements);

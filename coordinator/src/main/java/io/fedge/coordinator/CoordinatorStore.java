@@ -115,6 +115,8 @@ final class CoordinatorStore implements AutoCloseable {
                     + "outcome TEXT NOT NULL)");
             s.execute("CREATE TABLE IF NOT EXISTS not_counted (round INTEGER NOT NULL REFERENCES rounds(round), "
                     + "client_id TEXT NOT NULL, reason TEXT NOT NULL)");
+            s.execute("CREATE TABLE IF NOT EXISTS round_metrics (round INTEGER NOT NULL REFERENCES rounds(round), "
+                    + "key TEXT NOT NULL, value REAL, PRIMARY KEY (round, key))");
             s.execute("CREATE TABLE IF NOT EXISTS models (version INTEGER PRIMARY KEY, round INTEGER NOT NULL, "
                     + "file TEXT NOT NULL, sha256 TEXT NOT NULL)");
             s.execute("CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value BLOB NOT NULL)");
@@ -197,6 +199,13 @@ final class CoordinatorStore implements AutoCloseable {
                         .add(new Failure(r.getString(2), r.getString(3)));
             }
         }
+        Map<Long, Map<String, Double>> metrics = new HashMap<>();
+        try (Statement s = db.createStatement();
+             ResultSet r = s.executeQuery("SELECT round, key, value FROM round_metrics")) {
+            while (r.next()) {
+                metrics.computeIfAbsent(r.getLong(1), k -> new HashMap<>()).put(r.getString(2), real(r, "value"));
+            }
+        }
         List<RoundRecord> out = new ArrayList<>();
         try (Statement s = db.createStatement();
              ResultSet r = s.executeQuery("SELECT * FROM rounds ORDER BY round")) {
@@ -208,7 +217,7 @@ final class CoordinatorStore implements AutoCloseable {
                         real(r, "round_seconds"), real(r, "eval_seconds"), r.getLong("bytes_up"),
                         r.getLong("bytes_down"), real(r, "secagg_client_seconds"),
                         real(r, "secagg_coordinator_seconds"), r.getString("outcome"),
-                        failures.getOrDefault(round, List.of())));
+                        failures.getOrDefault(round, List.of()), metrics.getOrDefault(round, Map.of())));
             }
         }
         return out;
@@ -259,6 +268,15 @@ final class CoordinatorStore implements AutoCloseable {
                     ins.setLong(1, record.round());
                     ins.setString(2, f.clientId());
                     ins.setString(3, f.reason());
+                    ins.addBatch();
+                }
+                ins.executeBatch();
+            }
+            try (PreparedStatement ins = db.prepareStatement("INSERT OR REPLACE INTO round_metrics VALUES (?,?,?)")) {
+                for (Map.Entry<String, Double> e : record.strategyMetrics().entrySet()) {
+                    ins.setLong(1, record.round());
+                    ins.setString(2, e.getKey());
+                    setReal(ins, 3, e.getValue());
                     ins.addBatch();
                 }
                 ins.executeBatch();

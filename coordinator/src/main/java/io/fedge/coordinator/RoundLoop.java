@@ -181,7 +181,13 @@ final class RoundLoop implements Runnable {
         broadcast = new ModelBroadcast(state, model);
         int consecutiveFailures = 0;
         try {
+            String exhausted = null;
             while (completed < rounds && !stopping) {
+                Optional<String> spent = strategy.exhausted();
+                if (spent.isPresent()) {
+                    exhausted = spent.get();
+                    break;
+                }
                 if (!awaitClients()) {
                     return;
                 }
@@ -211,8 +217,11 @@ final class RoundLoop implements Runnable {
                     return;
                 }
             }
-            finished = completed >= rounds;
-            if (finished) {
+            finished = completed >= rounds || exhausted != null;
+            if (exhausted != null) {
+                log.info("federation finished after {} of {} rounds, model version {}: {}", completed, rounds,
+                        model.version(), exhausted);
+            } else if (finished) {
                 log.info("federation finished: {} rounds completed in {} attempts, model version {}", completed,
                         lastRound, model.version());
             }
@@ -393,7 +402,8 @@ final class RoundLoop implements Runnable {
                 roundNanos / 1e9, evalNanos / 1e9, state.traffic.bytesIn() - bytesIn0,
                 state.traffic.bytesOut() - bytesOut0,
                 secAgg == null ? Double.NaN : active.meanClientSecAggMillis() / 1e3,
-                secAgg == null ? Double.NaN : secAgg.busyNanos() / 1e9, why, outcome.failures());
+                secAgg == null ? Double.NaN : secAgg.busyNanos() / 1e9, why, outcome.failures(),
+                published != null ? strategy.roundMetrics() : Map.of());
         return new Attempt(r, published);
     }
 
@@ -478,8 +488,10 @@ final class RoundLoop implements Runnable {
     private MaskedWords maskedWords(List<ClientInfo> selected, long maxWeight) {
         SecureAggregation cfg = state.secureAggregation;
         long cap = 1;
-        for (ClientInfo c : selected) {
-            cap = Math.max(cap, Math.min(c.numExamples(), maxWeight));
+        if (!strategy.equalWeights()) { // equal weights: every masked update counts once
+            for (ClientInfo c : selected) {
+                cap = Math.max(cap, Math.min(c.numExamples(), maxWeight));
+            }
         }
         long carried = MaskedWords.maxWeightCap(64, cfg.clipRange(), selected.size());
         if (cap > carried) {

@@ -24,15 +24,31 @@ package io.fedge.coordinator;
  *     secure-aggregation work (graph, relaying, summing, reconstructing, unmasking), waits excluded; NaN otherwise
  * @param outcome for a round that did not advance the model, why (one line); empty for one that did
  * @param notCounted every selected client whose update did not count, with the reason
+ * @param strategyMetrics what the strategy measured of the round ({@code Strategy#roundMetrics}): the
+ *     privacy spent so far, a clip bound, how many updates it kept; empty for most strategies
  */
 public record RoundRecord(long round, boolean succeeded, long modelVersion, int selected, int clients, int failures,
                           double testAccuracy, double testLoss, double trainLoss, double federatedAccuracy,
                           double roundSeconds, double evalSeconds, long bytesUp, long bytesDown,
                           double secAggClientSeconds, double secAggCoordinatorSeconds, String outcome,
-                          java.util.List<io.fedge.aggregation.Failure> notCounted) {
+                          java.util.List<io.fedge.aggregation.Failure> notCounted,
+                          java.util.Map<String, Double> strategyMetrics) {
     public RoundRecord {
         outcome = outcome == null ? "" : outcome;
         notCounted = notCounted == null ? java.util.List.of() : java.util.List.copyOf(notCounted);
+        strategyMetrics = strategyMetrics == null ? java.util.Map.of()
+                : java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(strategyMetrics));
+    }
+
+    /** A record without strategy metrics. */
+    public RoundRecord(long round, boolean succeeded, long modelVersion, int selected, int clients, int failures,
+                       double testAccuracy, double testLoss, double trainLoss, double federatedAccuracy,
+                       double roundSeconds, double evalSeconds, long bytesUp, long bytesDown,
+                       double secAggClientSeconds, double secAggCoordinatorSeconds, String outcome,
+                       java.util.List<io.fedge.aggregation.Failure> notCounted) {
+        this(round, succeeded, modelVersion, selected, clients, failures, testAccuracy, testLoss, trainLoss,
+                federatedAccuracy, roundSeconds, evalSeconds, bytesUp, bytesDown, secAggClientSeconds,
+                secAggCoordinatorSeconds, outcome, notCounted, java.util.Map.of());
     }
 
     /** A record without failure details, as older histories hold. */

@@ -159,6 +159,9 @@ public final class Simulation {
                     continue;
                 }
                 DataSet local = train.toDataSet(mapIndices(parts[k], pool));
+                if (own != null && own.poisonsData()) {
+                    local = flipLabels(local);
+                }
                 FederatedClient.Builder b = FederatedClient.builder()
                         .coordinator(coordinator.localAddress())
                         .clientId(id)
@@ -227,6 +230,17 @@ public final class Simulation {
         int[] keep = Arrays.copyOf(all, config.trainLimit());
         Arrays.sort(keep);
         return keep;
+    }
+
+    /** The same examples with one-hot label {@code l} moved to {@code classes - 1 - l} (a label-flipping attacker). */
+    public static DataSet flipLabels(DataSet data) {
+        org.nd4j.linalg.api.ndarray.INDArray labels = data.getLabels();
+        int classes = (int) labels.columns();
+        org.nd4j.linalg.api.ndarray.INDArray flipped = labels.dup();
+        for (int c = 0; c < classes; c++) {
+            flipped.putColumn(Attack.flippedLabel(c, classes), labels.getColumn(c));
+        }
+        return new DataSet(data.getFeatures(), flipped);
     }
 
     private static int[] mapIndices(int[] part, int[] pool) {

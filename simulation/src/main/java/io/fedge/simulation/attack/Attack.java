@@ -14,7 +14,11 @@ import java.util.Locale;
  * <ul>
  *   <li>{@code examples:COUNT}: declares COUNT examples in its Hello and claims COUNT in every TrainResult;
  *   <li>{@code claim:COUNT}: declares its true count, claims COUNT in every TrainResult;
- *   <li>{@code scale:F}: sends its honest update times F;
+ *   <li>{@code scale:F}: sends its honest update times F (a negative F flips its sign);
+ *   <li>{@code gaussian:S}: sends Gaussian noise of standard deviation S in every coordinate instead
+ *       of its update (seeded by its id and the round);
+ *   <li>{@code labelflip}: trains honestly on its data with every label {@code l} turned into
+ *       {@code 9 - l} (a data-poisoning attacker: its update is a real, well-formed training step);
  *   <li>{@code nan}: sends its update with every 97th value NaN (in {@code fp32}, whose encoder
  *       would refuse them: {@link #codecs()});
  *   <li>{@code stall}: announces an update, sends its first chunk once admitted, then nothing
@@ -32,20 +36,20 @@ import java.util.Locale;
  *
  * @param kind what it does
  * @param count the examples of {@code examples} and {@code claim}; 0 otherwise
- * @param factor the factor of {@code scale}; 1 otherwise
+ * @param factor the factor of {@code scale}, the standard deviation of {@code gaussian}; 1 otherwise
  */
 public record Attack(Kind kind, long count, double factor) {
     /** What an attacker does. */
-    public enum Kind { EXAMPLES, CLAIM, SCALE, NAN, STALL, NOREAD, ABSENT, DECLINE }
+    public enum Kind { EXAMPLES, CLAIM, SCALE, GAUSSIAN, LABELFLIP, NAN, STALL, NOREAD, ABSENT, DECLINE }
 
     /** Every 97th value of a {@code nan} attacker's update is NaN. */
     public static final int NAN_EVERY = 97;
 
     /** The forms {@link #parse} accepts, for error messages and help. */
     public static final String FORMS = "examples:COUNT, claim:COUNT (COUNT in [1, 2^63-1]), scale:F (F finite, "
-            + "not 0), nan, stall, noread, absent or decline";
+            + "not 0), gaussian:S (S finite, > 0), labelflip, nan, stall, noread, absent or decline";
 
-    private static final List<String> BARE = List.of("nan", "stall", "noread", "absent", "decline");
+    private static final List<String> BARE = List.of("labelflip", "nan", "stall", "noread", "absent", "decline");
 
     public Attack {
         java.util.Objects.requireNonNull(kind, "kind");
@@ -54,6 +58,9 @@ public record Attack(Kind kind, long count, double factor) {
         }
         if (kind == Kind.SCALE && (!Double.isFinite(factor) || factor == 0)) {
             throw new IllegalArgumentException("the scale factor must be finite and not 0: " + factor);
+        }
+        if (kind == Kind.GAUSSIAN && !(factor > 0 && Double.isFinite(factor))) {
+            throw new IllegalArgumentException("the noise standard deviation must be finite and positive: " + factor);
         }
     }
 
@@ -77,10 +84,23 @@ public record Attack(Kind kind, long count, double factor) {
             if (s.startsWith("scale:")) {
                 return new Attack(Kind.SCALE, 0, Double.parseDouble(s.substring(6)));
             }
+            if (s.startsWith("gaussian:")) {
+                return new Attack(Kind.GAUSSIAN, 0, Double.parseDouble(s.substring(9)));
+            }
         } catch (IllegalArgumentException e) {
             // a bad number, or out of range: reported below
         }
         throw new IllegalArgumentException("'" + spec + "' is not an attack: " + FORMS);
+    }
+
+    /** The label a {@code labelflip} attacker trains with for true label {@code label} of {@code classes}. */
+    public static int flippedLabel(int label, int classes) {
+        return classes - 1 - label;
+    }
+
+    /** Whether the attack poisons the attacker's data rather than its update. */
+    public boolean poisonsData() {
+        return kind == Kind.LABELFLIP;
     }
 
     /** Whether the attack is a protocol-level client of its own ({@link WireAttacker}), not a FederatedClient. */
@@ -101,6 +121,15 @@ public record Attack(Kind kind, long count, double factor) {
                 float[] d = u.delta().clone();
                 for (int i = 0; i < d.length; i++) {
                     d[i] = (float) (d[i] * factor);
+                }
+                return new LocalUpdate(d, u.numExamples(), u.meanLoss(), u.durationMillis());
+            };
+            case GAUSSIAN -> (round, u) -> {
+                // seeded by the update's length and the round: reproducible runs, a fresh draw each round
+                java.util.Random r = new java.util.Random(round * 0x9E3779B97F4A7C15L ^ u.numExamples());
+                float[] d = new float[u.delta().length];
+                for (int i = 0; i < d.length; i++) {
+                    d[i] = (float) (r.nextGaussian() * factor);
                 }
                 return new LocalUpdate(d, u.numExamples(), u.meanLoss(), u.durationMillis());
             };
@@ -134,7 +163,7 @@ public record Attack(Kind kind, long count, double factor) {
         String name = kind.name().toLowerCase(Locale.ROOT);
         return switch (kind) {
             case EXAMPLES, CLAIM -> name + ":" + count;
-            case SCALE -> name + ":" + factor;
+            case SCALE, GAUSSIAN -> name + ":" + factor;
             default -> name;
         };
     }

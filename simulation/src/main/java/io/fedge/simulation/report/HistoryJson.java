@@ -55,6 +55,11 @@ final class HistoryJson {
         m.put("secagg_client_seconds", r.secAggClientSeconds());
         m.put("secagg_coordinator_seconds", r.secAggCoordinatorSeconds());
         m.put("outcome", r.outcome());
+        if (!r.strategyMetrics().isEmpty()) {
+            Map<String, Object> sm = new LinkedHashMap<>();
+            r.strategyMetrics().forEach((k, v) -> sm.put(k, Double.isFinite(v) ? v : null));
+            m.put("strategy", sm);
+        }
         m.put("not_counted", r.notCounted().stream()
                 .map(f -> Map.of("client_id", f.clientId(), "reason", f.reason())).toList());
         return m;

@@ -99,4 +99,41 @@ class AttackTest {
         assertArrayEquals(new int[] {0, 1, 2}, Attackers.choose(3, 3, 1));
         assertThrows(IllegalArgumentException.class, () -> Attackers.choose(3, 4, 1));
     }
+
+    @Test
+    void gaussianReplacesTheUpdateWithNoiseOfTheGivenDeviation() {
+        float[] trained = new float[20_000];
+        java.util.Arrays.fill(trained, 5f);
+        LocalUpdate sent = Attack.parse("gaussian:0.5").transform().apply(3,
+                new LocalUpdate(trained, 100, 0.5, 10));
+        double sum = 0;
+        double squares = 0;
+        for (float v : sent.delta()) {
+            sum += v;
+            squares += (double) v * v;
+        }
+        double mean = sum / trained.length;
+        double variance = squares / trained.length - mean * mean;
+        // n = 20,000 draws: the mean within 4 standard errors of 0 (0.5 / sqrt(n) = 0.0035), the variance within 5%
+        assertEquals(0.0, mean, 4 * 0.5 / Math.sqrt(trained.length));
+        assertEquals(0.25, variance, 0.25 * 0.05);
+        assertEquals(100, sent.numExamples());
+        assertThrows(IllegalArgumentException.class, () -> Attack.parse("gaussian:0"));
+    }
+
+    @Test
+    void labelFlipMovesEveryOneHotLabel() {
+        org.nd4j.linalg.api.ndarray.INDArray labels = org.nd4j.linalg.factory.Nd4j.zeros(3, 10);
+        labels.putScalar(0, 0, 1);
+        labels.putScalar(1, 3, 1);
+        labels.putScalar(2, 9, 1);
+        org.nd4j.linalg.dataset.DataSet flipped = io.fedge.simulation.Simulation.flipLabels(
+                new org.nd4j.linalg.dataset.DataSet(org.nd4j.linalg.factory.Nd4j.zeros(3, 4), labels));
+        assertEquals(9, flipped.getLabels().getRow(0).argMax().getInt(0));
+        assertEquals(6, flipped.getLabels().getRow(1).argMax().getInt(0));
+        assertEquals(0, flipped.getLabels().getRow(2).argMax().getInt(0));
+        assertEquals(3.0, flipped.getLabels().sumNumber().doubleValue());
+        assertTrue(Attack.parse("labelflip").poisonsData());
+        assertEquals(null, Attack.parse("labelflip").transform());
+    }
 }
