@@ -24,6 +24,7 @@ public final class StrategyState {
     private static final byte VERSION = 1;
     private static final byte FLOATS = 1;
     private static final byte DOUBLES = 2;
+    private static final byte BYTES = 3;
 
     private StrategyState() {
     }
@@ -60,11 +61,18 @@ public final class StrategyState {
             return this;
         }
 
+        /** A nested state (another component's own bytes). */
+        public Writer bytes(byte[] v) {
+            parts.add(v.clone());
+            return this;
+        }
+
         public byte[] toBytes() {
             byte[] name = strategy.getBytes(StandardCharsets.UTF_8);
             long size = 4 + 1 + 2 + name.length + 4;
             for (Object p : parts) {
-                size += 1 + 4 + (p instanceof float[] f ? 4L * f.length : 8L * ((double[]) p).length);
+                size += 1 + 4 + (p instanceof float[] f ? 4L * f.length
+                        : p instanceof byte[] by ? by.length : 8L * ((double[]) p).length);
             }
             size += 4;
             if (size > Integer.MAX_VALUE - 16) {
@@ -78,6 +86,8 @@ public final class StrategyState {
                     for (float x : f) {
                         b.putFloat(x);
                     }
+                } else if (p instanceof byte[] by) {
+                    b.put(BYTES).putInt(by.length).put(by);
                 } else {
                     double[] d = (double[]) p;
                     b.put(DOUBLES).putInt(d.length);
@@ -140,6 +150,12 @@ public final class StrategyState {
             for (int i = 0; i < n; i++) {
                 v[i] = b.getDouble();
             }
+            return v;
+        }
+
+        public byte[] bytes() {
+            byte[] v = new byte[next(BYTES, 1)];
+            b.get(v);
             return v;
         }
 

@@ -25,12 +25,15 @@ import java.util.Locale;
  * <ul>
  *   <li>{@code mlp}: 784-200-200-10 with ReLU (McMahan et al.'s 2NN), 199,210 parameters;
  *   <li>{@code cnn}: conv3x3(16, same) + ReLU + maxpool2, conv3x3(32, same) + ReLU + maxpool2,
- *       dense 128 + ReLU, dense 10 softmax; 206,922 parameters.
+ *       dense 128 + ReLU, dense 10 softmax; 206,922 parameters;
+ *   <li>{@code simplecnn}: NIID-Bench's "simple CNN" (Li et al. 2022, the model of its
+ *       Fashion-MNIST experiments): conv5x5(6) + ReLU + maxpool2, conv5x5(16) + ReLU + maxpool2,
+ *       dense 120 + ReLU, dense 84 + ReLU, dense 10 softmax; 44,426 parameters.
  * </ul>
  */
 public final class ModelPresets {
     /** The names {@link #byName} accepts. */
-    public static final List<String> NAMES = List.of("mlp", "cnn");
+    public static final List<String> NAMES = List.of("mlp", "cnn", "simplecnn");
 
     private static final int HEIGHT = 28;
     private static final int WIDTH = 28;
@@ -48,6 +51,7 @@ public final class ModelPresets {
         return switch (name.toLowerCase(Locale.ROOT)) {
             case "mlp" -> mlp(seed, learningRate);
             case "cnn" -> cnn(seed, learningRate);
+            case "simplecnn" -> simpleCnn(seed, learningRate);
             default -> throw new IllegalArgumentException("unknown model '" + name + "', expected one of " + NAMES);
         };
     }
@@ -95,6 +99,29 @@ public final class ModelPresets {
                         .activation(Activation.RELU).build())
                 .layer(new OutputLayer.Builder(LossFunction.MCXENT).nOut(CLASSES)
                         .weightInit(torchDefault(128)).activation(Activation.SOFTMAX).build())
+                .setInputType(InputType.convolutionalFlat(HEIGHT, WIDTH, 1))
+                .build();
+    }
+
+    /** NIID-Bench's simple CNN: two 5x5 convolutions (6, 16) with max pooling, dense 120 and 84, softmax. */
+    public static MultiLayerConfiguration simpleCnn(long seed, double learningRate) {
+        return new NeuralNetConfiguration.Builder()
+                .seed(seed)
+                .dataType(DataType.FLOAT)
+                .updater(new Sgd(learningRate))
+                .convolutionMode(ConvolutionMode.Truncate)
+                .list()
+                .layer(new ConvolutionLayer.Builder(5, 5).nOut(6).weightInit(torchDefault(25))
+                        .activation(Activation.RELU).build())
+                .layer(new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX).kernelSize(2, 2).stride(2, 2).build())
+                .layer(new ConvolutionLayer.Builder(5, 5).nOut(16).weightInit(torchDefault(6 * 25))
+                        .activation(Activation.RELU).build())
+                .layer(new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX).kernelSize(2, 2).stride(2, 2).build())
+                .layer(new DenseLayer.Builder().nOut(120).weightInit(torchDefault(16 * 4 * 4))
+                        .activation(Activation.RELU).build())
+                .layer(new DenseLayer.Builder().nOut(84).weightInit(torchDefault(120)).activation(Activation.RELU).build())
+                .layer(new OutputLayer.Builder(LossFunction.MCXENT).nOut(CLASSES)
+                        .weightInit(torchDefault(84)).activation(Activation.SOFTMAX).build())
                 .setInputType(InputType.convolutionalFlat(HEIGHT, WIDTH, 1))
                 .build();
     }
