@@ -14,7 +14,7 @@ import java.util.Objects;
 public final class PartitionSchemes {
 
     /** The names {@link #byName(String, double)} accepts. */
-    public static final List<String> NAMES = List.of("iid", "dirichlet", "shards");
+    public static final List<String> NAMES = List.of("iid", "dirichlet", "shards", "labels2");
 
     private PartitionSchemes() {
     }
@@ -23,7 +23,8 @@ public final class PartitionSchemes {
      * Returns the partitioner called {@code name}, ignoring case: {@code iid}
      * ({@link IidPartitioner}), {@code dirichlet} ({@link DirichletPartitioner} with the given
      * {@code alpha} and the default minimum size) or {@code shards} ({@link ShardPartitioner}
-     * with two shards per client). {@code alpha} is only read for {@code dirichlet}.
+     * with two shards per client) or {@code labels2} ({@link LabelQuantityPartitioner}, NIID-Bench's
+     * #C=2: two labels per client). {@code alpha} is only read for {@code dirichlet}.
      *
      * @param name the scheme's name
      * @param alpha the Dirichlet concentration
@@ -38,6 +39,7 @@ public final class PartitionSchemes {
             case "iid" -> new IidPartitioner();
             case "dirichlet" -> new DirichletPartitioner(alpha);
             case "shards" -> new ShardPartitioner();
+            case "labels2" -> new LabelQuantityPartitioner(2);
             default -> throw new IllegalArgumentException(
                     "unknown partition scheme '" + name + "', expected one of " + NAMES);
         };

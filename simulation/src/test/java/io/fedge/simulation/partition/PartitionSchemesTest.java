@@ -21,6 +21,6 @@ class PartitionSchemesTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> PartitionSchemes.byName("pathological", 0.5));
         assertTrue(e.getMessage().contains("'pathological'"), e.getMessage());
-        assertTrue(e.getMessage().contains("[iid, dirichlet, shards]"), e.getMessage());
+        assertTrue(e.getMessage().contains("[iid, dirichlet, shards, labels2]"), e.getMessage());
     }
 }
