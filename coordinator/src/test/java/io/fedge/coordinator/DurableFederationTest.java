@@ -285,4 +285,83 @@ class DurableFederationTest {
         assertEquals(List.of("client-1"), r.notCounted().stream().map(Failure::clientId).toList());
         assertTrue(r.notCounted().get(0).reason().contains("closed at its first 3 updates"), r.notCounted().toString());
     }
+
+    /** FedAvg that reports how many rounds it finished and is spent after {@code budget} of them. */
+    private static final class BudgetedFedAvg extends io.fedge.aggregation.SampledStrategy {
+        private final FedAvg inner = fedAvg();
+        private final int budget;
+        private int finishedRounds;
+
+        BudgetedFedAvg(int budget) {
+            super(fedAvg().sampling());
+            this.budget = budget;
+        }
+
+        @Override
+        public String name() {
+            return "budgeted";
+        }
+
+        @Override
+        public FitAggregation beginFit(long round, GlobalModel current) {
+            FitAggregation a = inner.beginFit(round, current);
+            return new FitAggregation() {
+                @Override
+                public void accept(FitResult result, UpdateChunks delta) {
+                    a.accept(result, delta);
+                }
+
+                @Override
+                public int accepted() {
+                    return a.accepted();
+                }
+
+                @Override
+                public Optional<float[]> finish(List<Failure> failures) {
+                    finishedRounds++;
+                    return a.finish(failures);
+                }
+            };
+        }
+
+        @Override
+        public java.util.Map<String, Double> roundMetrics() {
+            return java.util.Map.of("spent", (double) finishedRounds, "left", (double) (budget - finishedRounds));
+        }
+
+        @Override
+        public Optional<String> exhausted() {
+            return finishedRounds >= budget ? Optional.of("budget of " + budget + " rounds spent") : Optional.empty();
+        }
+
+        @Override
+        public byte[] state() {
+            return new byte[] {(byte) finishedRounds};
+        }
+
+        @Override
+        public void restoreState(byte[] state) {
+            finishedRounds = state.length == 0 ? 0 : state[0];
+        }
+    }
+
+    @Test
+    void aStrategyEndsTheFederationWhenSpentAndItsMetricsAreKeptWithEachRound(@TempDir Path tmp) throws Exception {
+        Path state = tmp.resolve("state");
+        Coordinator c = coordinator(5, state, new BudgetedFedAvg(2), 3, b -> b);
+        c.start();
+        clients(c, k -> pool);
+        assertTrue(c.awaitRounds(3, TimeUnit.MINUTES), "the federation did not end");
+        assertTrue(c.finished(), "a spent strategy ends the federation as finished, not failed");
+        assertEquals(2, c.history().size());
+        assertEquals(java.util.Map.of("spent", 1.0, "left", 1.0), c.history().rounds().get(0).strategyMetrics());
+        assertEquals(java.util.Map.of("spent", 2.0, "left", 0.0), c.history().rounds().get(1).strategyMetrics());
+        c.close();
+        // read back from the state store by a restarted coordinator: the metrics came through, and it is still spent
+        Coordinator again = coordinator(5, state, new BudgetedFedAvg(2), 3, b -> b);
+        again.start();
+        assertTrue(again.awaitRounds(1, TimeUnit.MINUTES));
+        assertEquals(2, again.history().size());
+        assertEquals(java.util.Map.of("spent", 2.0, "left", 0.0), again.history().rounds().get(1).strategyMetrics());
+    }
 }
