@@ -8,7 +8,7 @@ import java.util.Optional;
  * calls it from a single thread: {@link #accept} for each verified update, then {@link #finish}
  * once. Implementations need not be thread-safe.
  */
-public interface FitAggregation {
+public interface FitAggregation extends AutoCloseable {
     /**
      * Folds in one client's update, given as the difference between its locally trained
      * parameters and the round's global parameters.
@@ -24,4 +24,13 @@ public interface FitAggregation {
      * @param failures the selected clients that produced no result, for strategies that care
      */
     Optional<float[]> finish(List<Failure> failures);
+
+    /**
+     * Releases what the aggregation holds outside the heap (a spill file) when the round ends
+     * without {@link #finish} or after it; idempotent. The coordinator calls it when the round is
+     * over, however it ended. Nothing by default.
+     */
+    @Override
+    default void close() {
+    }
 }

@@ -101,6 +101,16 @@ class StrategiesTest {
         assertArrayEquals(adam.state(), restarted.state());
     }
 
+    @Test
+    void robustRulesNeverCountARoundWithFewerUpdatesThanTheyNeed() {
+        Sampling ten = Sampling.builder().minFitClients(10).instructions(FP32).build(); // min accepted: 5
+        assertEquals(5, Strategies.create("median", ten).minAcceptedUpdates());
+        assertEquals(5, Strategies.create("krum:f=2", ten).minAcceptedUpdates());      // f + 3 = 5
+        assertEquals(6, Strategies.create("krum:f=3", ten).minAcceptedUpdates());      // f + 3 = 6
+        assertEquals(7, Strategies.create("bulyan:f=1", ten).minAcceptedUpdates());    // 4f + 3 = 7
+        assertEquals(11, Strategies.create("bulyan:f=2", ten).minAcceptedUpdates());   // 4f + 3 = 11
+    }
+
     static float[] fold(Strategy s, GlobalModel model, float[][] deltas, long[] examples) {
         FitAggregation agg = s.beginFit(1, model);
         for (int k = 0; k < deltas.length; k++) {

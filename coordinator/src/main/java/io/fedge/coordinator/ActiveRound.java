@@ -36,6 +36,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * thread, which is also the only thread that touches the {@link FitAggregation}.
  */
 final class ActiveRound {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ActiveRound.class);
     private enum Status { SELECTED, ANNOUNCED, UPLOADED, ACCEPTED, FAILED }
 
     final long round;
@@ -166,6 +167,20 @@ final class ActiveRound {
             aggregation = aggregationFactory.get();
         }
         return aggregation;
+    }
+
+    /**
+     * Releases the strategy's aggregation (its spill files) once the round is over, however it
+     * ended; runs on the aggregation thread after every queued fold.
+     */
+    void releaseAggregation() {
+        if (aggregation != null) {
+            try {
+                aggregation.close();
+            } catch (RuntimeException e) {
+                log.warn("round {}: releasing the aggregation failed: {}", round, e.toString());
+            }
+        }
     }
 
     /** The round's secure aggregation, or null. */

@@ -890,6 +890,16 @@ public final class Coordinator implements AutoCloseable {
                             + "all clients) do not apply; use fp32 with secure aggregation");
                 }
             }
+            if (strategy.minAcceptedUpdates() > strategy.minFitClients()) {
+                throw new IllegalStateException("strategy " + strategy.name() + " needs " + strategy.minAcceptedUpdates()
+                        + " accepted updates for a round to count but selects " + strategy.minFitClients()
+                        + " clients per round; select more clients per round or relax the strategy");
+            }
+            java.util.Optional<String> refused = strategy.incompatibility(secureAggregation != null,
+                    name -> codecs.get(name).wantsErrorFeedback());
+            if (refused.isPresent()) {
+                throw new IllegalStateException(refused.get());
+            }
             if (secureAggregation != null) {
                 if (!strategy.supportsSecureAggregation()) {
                     throw new IllegalStateException("strategy " + strategy.name() + " needs each update on its own, "

@@ -348,11 +348,20 @@ final class RoundLoop implements Runnable {
             broadcast.sendTrainTask(s.get(), current.version(), template);
         }
         ActiveRound.Outcome outcome;
-        if (secAgg == null) {
-            active.awaitOutcomes();
-            outcome = state.aggregationExecutor.submit(active::close).get();
-        } else {
-            outcome = new SecureRound(state, active, secAgg, deadlineMillis, listener, () -> stopping).run();
+        try {
+            if (secAgg == null) {
+                active.awaitOutcomes();
+                outcome = state.aggregationExecutor.submit(active::close).get();
+            } else {
+                outcome = new SecureRound(state, active, secAgg, deadlineMillis, listener, () -> stopping).run();
+            }
+        } finally {
+            // after every queued fold: the aggregation thread runs tasks in order
+            try {
+                state.aggregationExecutor.execute(active::releaseAggregation);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                active.releaseAggregation(); // shutting down: nothing folds any more
+            }
         }
         updateHealth(round, ids, outcome, active);
         String why = null;

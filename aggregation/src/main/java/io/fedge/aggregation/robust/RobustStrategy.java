@@ -49,6 +49,20 @@ public final class RobustStrategy extends SampledStrategy {
         return name;
     }
 
+    /**
+     * At least the fewest updates the rule can aggregate (Krum {@code f + 3}, Bulyan
+     * {@code 4f + 3}), so that a round with fewer does not start and one that ends with fewer
+     * does not count.
+     */
+    @Override
+    public int minAcceptedUpdates() {
+        int n = 1;
+        while (n < 1_000_000 && rule.refusal(n).isPresent()) {
+            n++;
+        }
+        return Math.max(sampling.minAcceptedUpdates(), n);
+    }
+
     public RobustRule rule() {
         return rule;
     }
