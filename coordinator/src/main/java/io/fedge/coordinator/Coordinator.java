@@ -24,6 +24,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -900,6 +901,11 @@ public final class Coordinator implements AutoCloseable {
                             + " clients per round (a sum of two reveals each update to the other); minFitClients is "
                             + strategy.minFitClients());
                 }
+            }
+            // what the strategy itself cannot run with: secure aggregation, or a lossy codec (SCAFFOLD)
+            Optional<String> incompatible = strategy.incompatibility(secureAggregation != null, codecs::isLossy);
+            if (incompatible.isPresent()) {
+                throw new IllegalStateException(incompatible.get());
             }
             return new Coordinator(this);
         }
