@@ -7,6 +7,7 @@ import io.fedge.aggregation.Strategies;
 import io.fedge.aggregation.Strategy;
 import io.fedge.client.FederatedClient;
 import io.fedge.comm.WireProtocol;
+import io.fedge.comm.signing.ModelSigner;
 import io.fedge.comm.proto.Envelope;
 import io.fedge.comm.proto.Hello;
 import io.fedge.core.LocalTraining;
@@ -25,6 +26,7 @@ import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.net.Socket;
+import java.security.KeyPair;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,8 +41,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A real coordinator and real clients over loopback TCP training Fashion-MNIST with client-side
- * corrections: SCAFFOLD (the control variate goes down after the model, [dy ; dc] comes up) and
- * FedProx with local momentum. A client whose Hello announces none of the local-training features
+ * corrections: SCAFFOLD (the control variate goes down after the model, under the task's signature,
+ * and [dy ; dc] comes up) and FedProx with local momentum. A client whose Hello announces none of the local-training features
  * (as clients built before them do) stays connected through the federation and is never sent a
  * task.
  */
@@ -49,6 +51,8 @@ class LocalTrainingFederationTest {
     private static DataSet testSet;
     private final List<AutoCloseable> closeables = new ArrayList<>();
     private final List<FederatedClient> clients = new ArrayList<>();
+    /** When set, the coordinator signs every task and the clients pin its key. */
+    private KeyPair signing;
 
     @BeforeAll
     static void loadData() throws Exception {
@@ -70,7 +74,7 @@ class LocalTrainingFederationTest {
     }
 
     private Coordinator coordinator(Strategy strategy) throws Exception {
-        Coordinator c = Coordinator.builder()
+        Coordinator.Builder b = Coordinator.builder()
                 .bind(new java.net.InetSocketAddress("127.0.0.1", 0))
                 .initialModel(Dl4jModels.initialModel(ModelPresets.mlp(7, 0.05)))
                 .strategy(strategy)
@@ -78,8 +82,11 @@ class LocalTrainingFederationTest {
                 .roundTimeout(Duration.ofMinutes(3))
                 .idleTimeout(Duration.ofMinutes(10)) // the old client below sends no heartbeats
                 .evaluator(new TestSetEvaluator(testSet, 500))
-                .seed(5)
-                .build();
+                .seed(5);
+        if (signing != null) {
+            b.modelSigningKey(signing.getPrivate());
+        }
+        Coordinator c = b.build();
         closeables.add(c);
         return c.start();
     }
@@ -90,13 +97,16 @@ class LocalTrainingFederationTest {
         for (int i = 0; i < per; i++) {
             idx[i] = index * per + i;
         }
-        FederatedClient client = FederatedClient.builder()
+        FederatedClient.Builder b = FederatedClient.builder()
                 .coordinator(c.localAddress())
                 .clientId("client-" + index)
                 .data(train.toDataSet(idx))
                 .reconnectBackoff(Duration.ofMillis(50), Duration.ofMillis(500))
-                .seed(index)
-                .build();
+                .seed(index);
+        if (signing != null) {
+            b.trustedModelKey(signing.getPublic()); // checks the signature over local_training and c's digest
+        }
+        FederatedClient client = b.build();
         closeables.add(client);
         clients.add(client);
         return client.start();
@@ -186,6 +196,7 @@ class LocalTrainingFederationTest {
 
     @Test
     void threeRoundsOfScaffold() throws Exception {
+        signing = ModelSigner.newKeyPair();
         Scaffold strategy = (Scaffold) Strategies.create("scaffold", sampling());
         Coordinator c = coordinator(strategy);
         OldClient old = new OldClient(c);
