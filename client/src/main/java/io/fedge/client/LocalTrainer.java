@@ -23,8 +23,9 @@ import java.util.Random;
 
 /**
  * Trains a global model on a client's local data with mini-batch SGD, with the corrections a
- * task asks for (momentum, FedProx, SCAFFOLD, client-side privacy), and returns the update. The data is read once from the iterator the application gave and kept as one data
- * set, so the coordinator's batch size applies whatever the iterator's was.
+ * task asks for (momentum, FedProx, SCAFFOLD, client-side privacy), and returns the update. The
+ * data is read once from the iterator the application gave and kept as one data set, so the
+ * coordinator's batch size applies whatever the iterator's was.
  *
  * <p>Networks are cached per thread and per architecture: training many virtual clients on a few
  * threads builds only a few networks. Safe to call from several threads at once for different
