@@ -27,6 +27,16 @@ public interface Strategy {
      */
     FitPlan configureFit(long round, List<ClientInfo> available, Random rng);
 
+    /**
+     * {@link #configureFit(long, List, Random)}, knowing the model the round will train: what the
+     * coordinator calls. A strategy whose plan depends on the model overrides this one (SCAFFOLD
+     * sends a control variate of one float per parameter, and moves it only when the model it was
+     * computed for was published). By default the plan ignores the model.
+     */
+    default FitPlan configureFit(long round, GlobalModel current, List<ClientInfo> available, Random rng) {
+        return configureFit(round, available, rng);
+    }
+
     /** Starts aggregating the round's updates on top of {@code current}. */
     FitAggregation beginFit(long round, GlobalModel current);
 

@@ -10,6 +10,7 @@ import io.fedge.comm.proto.Heartbeat;
 import io.fedge.comm.proto.Hello;
 import io.fedge.core.ErrorCode;
 import io.fedge.core.FedgeException;
+import io.fedge.core.LocalTraining;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -61,6 +62,7 @@ final class CoordinatorLinkHandler extends SimpleChannelInboundHandler<Envelope>
                 .setClientId(client.clientId())
                 .addAllCodecs(client.codecs().names())
                 .addFeatures(WireProtocol.FEATURE_SECURE_AGGREGATION)
+                .addAllFeatures(LocalTraining.allFeatures())
                 .setNumExamples(client.declaredExamples())).build());
         ctx.fireChannelActive();
     }
@@ -156,7 +158,7 @@ final class CoordinatorLinkHandler extends SimpleChannelInboundHandler<Envelope>
             TaskRefusal.send(ctx, client.clientId(), Tasks.round(task), Tasks.model(task).getTransferId(), e);
             return;
         }
-        runner.submit(ctx, done.task(), done.model());
+        runner.submit(ctx, done.task(), done.model(), done.controlVariate());
     }
 
     private void onError(ChannelHandlerContext ctx, io.fedge.comm.proto.Error error) {

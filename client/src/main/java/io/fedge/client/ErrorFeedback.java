@@ -4,11 +4,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 
 /**
  * Error feedback (Seide et al. 2014, Karimireddy et al. 2019): what a lossy codec could not send
@@ -25,7 +22,6 @@ final class ErrorFeedback {
     private static final Logger log = LoggerFactory.getLogger(ErrorFeedback.class);
     /** "FEF2": the residual followed by the SHA-256 of everything before it. */
     private static final int MAGIC = 0x4645_4632;
-    private static final int DIGEST_BYTES = 32;
 
     private final Path file;
     private float[] residual;
@@ -47,32 +43,9 @@ final class ErrorFeedback {
         float[] r = null;
         if (Files.exists(file)) {
             try {
-                byte[] bytes = Files.readAllBytes(file);
-                if (bytes.length < 8 + DIGEST_BYTES) {
-                    throw new IOException("not an error-feedback file");
-                }
-                byte[] digest = java.util.Arrays.copyOfRange(bytes, bytes.length - DIGEST_BYTES, bytes.length);
-                if (!java.security.MessageDigest.isEqual(digest, sha256(bytes, bytes.length - DIGEST_BYTES))) {
-                    throw new IOException("SHA-256 does not match: the file was changed or corrupted");
-                }
-                ByteBuffer in = ByteBuffer.wrap(bytes, 0, bytes.length - DIGEST_BYTES).order(ByteOrder.LITTLE_ENDIAN);
-                if (in.getInt() != MAGIC) {
-                    throw new IOException("not an error-feedback file of this format");
-                }
-                int n = in.getInt();
-                if (n < 0 || in.remaining() != 4L * n) {
-                    throw new IOException("length " + n + " does not match the file");
-                }
-                r = new float[n];
-                in.asFloatBuffer().get(r);
-                for (float v : r) {
-                    if (!Float.isFinite(v)) {
-                        throw new IOException("non-finite residual");
-                    }
-                }
+                r = VectorFile.read(file, MAGIC);
             } catch (IOException e) {
                 log.warn("error-feedback residual {} unusable ({}); starting from zero", file, e.getMessage());
-                r = null;
             }
         }
         return new ErrorFeedback(file, r);
@@ -137,27 +110,10 @@ final class ErrorFeedback {
         return residual == null ? null : residual.clone();
     }
 
-    private static byte[] sha256(byte[] bytes, int length) {
-        try {
-            java.security.MessageDigest d = java.security.MessageDigest.getInstance("SHA-256");
-            d.update(bytes, 0, length);
-            return d.digest();
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException("no SHA-256 in this JDK", e);
-        }
-    }
-
     private void write(float[] r) {
-        int body = 8 + 4 * r.length;
-        ByteBuffer out = ByteBuffer.allocate(body + DIGEST_BYTES).order(ByteOrder.LITTLE_ENDIAN);
-        out.putInt(MAGIC).putInt(r.length);
-        out.asFloatBuffer().put(r);
-        out.position(body);
-        out.put(sha256(out.array(), body));
-        out.flip();
         try {
             // beside the file, forced to disk, renamed over it, folder forced: a crash keeps one whole residual
-            io.fedge.core.model.ModelFile.writeDurably(file, out);
+            VectorFile.write(file, MAGIC, r);
         } catch (IOException e) {
             log.warn("cannot write the error-feedback residual to {}: {}", file, e.getMessage());
         }

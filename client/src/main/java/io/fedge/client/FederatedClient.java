@@ -85,6 +85,7 @@ public final class FederatedClient implements AutoCloseable {
     private final AtomicLong transferIds;
     private final java.security.SecureRandom secureRandom = new java.security.SecureRandom();
     private final ErrorFeedback errorFeedback;
+    private final ControlVariate controlVariate;
     private final io.fedge.comm.secagg.SecAggIdentity secAggIdentity;
     private final UpdateTransform updateTransform;
     private final long declaredExamples;
@@ -136,6 +137,8 @@ public final class FederatedClient implements AutoCloseable {
         this.listener = b.listener;
         this.errorFeedback = b.stateDir == null ? ErrorFeedback.inMemory()
                 : ErrorFeedback.persistent(b.stateDir.resolve("error-feedback.bin"));
+        this.controlVariate = b.stateDir == null ? ControlVariate.inMemory()
+                : ControlVariate.persistent(b.stateDir.resolve("scaffold-control-variate.bin"));
         this.jitter = new Random(b.seed * 0x9E3779B97F4A7C15L + clientId.hashCode());
         this.transferIds = new AtomicLong((jitter.nextLong() & 0x0FFF_FFFF_FFFF_FFFFL) << 1);
     }
@@ -311,9 +314,13 @@ public final class FederatedClient implements AutoCloseable {
         updatesSent.incrementAndGet();
     }
 
-    /** The coordinator folded update {@code transferId}: its error-feedback residual is carried forward. */
+    /**
+     * The coordinator folded update {@code transferId}: its error-feedback residual is carried
+     * forward, and its SCAFFOLD control variate becomes this client's.
+     */
     void onUpdateAccepted(long transferId) {
         errorFeedback.commit(transferId);
+        controlVariate.commit(transferId);
         updatesAccepted.incrementAndGet();
     }
 
@@ -435,6 +442,19 @@ public final class FederatedClient implements AutoCloseable {
     /** The error-feedback residual carried into the next update now (a copy), or null. For tests and tools. */
     public float[] errorFeedbackResidual() {
         return errorFeedback.residual();
+    }
+
+    /** SCAFFOLD's client control variate, kept across rounds. */
+    ControlVariate controlVariate() {
+        return controlVariate;
+    }
+
+    /**
+     * This client's SCAFFOLD control variate {@code c_i} as the last accepted update left it (a
+     * copy), or null before any. For tests and tools.
+     */
+    public float[] scaffoldControlVariate() {
+        return controlVariate.value();
     }
 
     /** Randomness for keys and secret sharing. */
@@ -649,7 +669,8 @@ public final class FederatedClient implements AutoCloseable {
 
         /**
          * Where the client keeps state across restarts: the error-feedback residual of lossy codecs
-         * ({@code error-feedback.bin}). Default none: the residual lives in memory only.
+         * ({@code error-feedback.bin}) and SCAFFOLD's control variate
+         * ({@code scaffold-control-variate.bin}). Default none: they live in memory only.
          */
         public Builder stateDir(java.nio.file.Path dir) {
             once("stateDir");

@@ -1,5 +1,8 @@
 package io.fedge.client;
 
+import io.fedge.core.ErrorCode;
+import io.fedge.core.FedgeException;
+import io.fedge.core.LocalTraining;
 import io.fedge.core.model.Dl4jModels;
 import io.fedge.core.model.Evaluation;
 import io.fedge.core.model.Evaluator;
@@ -10,16 +13,19 @@ import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
+import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Random;
 
 /**
- * Trains a global model on a client's local data with plain mini-batch SGD and returns the
- * update. The data is read once from the iterator the application gave and kept as one data
- * set, so the coordinator's batch size applies whatever the iterator's was.
+ * Trains a global model on a client's local data with mini-batch SGD, with the corrections a
+ * task asks for (momentum, FedProx, SCAFFOLD, client-side privacy), and returns the update. The
+ * data is read once from the iterator the application gave and kept as one data set, so the
+ * coordinator's batch size applies whatever the iterator's was.
  *
  * <p>Networks are cached per thread and per architecture: training many virtual clients on a few
  * threads builds only a few networks. Safe to call from several threads at once for different
@@ -32,6 +38,7 @@ public final class LocalTrainer {
     private static final ThreadLocal<INDArray[]> LABEL_BUFFERS = ThreadLocal.withInitial(() -> new INDArray[1]);
 
     private final DataSet data;
+    private volatile Random privacyNoise = new SecureRandom();
 
     /** Reads every batch of {@code iterator} into memory. */
     public LocalTrainer(DataSetIterator iterator) {
@@ -67,39 +74,91 @@ public final class LocalTrainer {
 
     /**
      * Trains {@code global} for {@code epochs} passes over the local data in shuffled batches of
-     * {@code batchSize} with learning rate {@code learningRate}.
+     * {@code batchSize} with learning rate {@code learningRate}: plain mini-batch SGD.
      */
     public LocalUpdate train(GlobalModel global, int epochs, int batchSize, double learningRate, long seed) {
+        return train(global, epochs, batchSize, learningRate, seed, LocalTraining.NONE, null, null);
+    }
+
+    /**
+     * Trains as {@link #train(GlobalModel, int, int, double, long)} with the corrections of
+     * {@code local} in every step ({@link LocalCorrections}: momentum, FedProx's proximal term,
+     * SCAFFOLD's {@code c - c_i}), then client-side privacy on the model delta (clipping to
+     * {@code clip_norm}, Gaussian noise of {@code noise_stddev} per coordinate). Under SCAFFOLD
+     * (option II) the update is {@code [y - x ; c_i+ - c_i]} with
+     * {@code c_i+ = c_i - c + (x - y) / (K * lr)} after {@code K} local steps, and
+     * {@link LocalUpdate#controlVariate} is {@code c_i+}; privacy touches the model half only.
+     * With {@link LocalTraining#NONE} this is plain SGD, bit for bit.
+     *
+     * @param serverControl SCAFFOLD's {@code c}, one value per parameter; null without SCAFFOLD
+     * @param clientControl this client's {@code c_i}, one value per parameter; null without SCAFFOLD
+     * @throws FedgeException with {@link ErrorCode#MALFORMED} if corrections are asked of a network
+     *     that does not train with plain SGD
+     */
+    public LocalUpdate train(GlobalModel global, int epochs, int batchSize, double learningRate, long seed,
+                             LocalTraining local, float[] serverControl, float[] clientControl) {
+        Objects.requireNonNull(local, "local");
         long start = System.nanoTime();
         MultiLayerNetwork net = network(global);
         net.setLearningRate(learningRate);
+        LocalCorrections corrections = null;
+        if (LocalCorrections.needed(local)) {
+            LocalCorrections.check(net);
+            corrections = new LocalCorrections(net, local, serverControl, clientControl);
+            net.setListeners(corrections);
+        }
         double lossSum = 0;
         int n = data.numExamples();
-        for (int epoch = 0; epoch < epochs; epoch++) {
-            lossSum = 0;
-            // The order of an epoch depends on its seed alone, never on earlier rounds (an in-place
-            // shuffle would compound them): a client restarted between rounds, or a coordinator
-            // resumed after a crash, trains exactly as an uninterrupted federation would.
-            int[] order = permutation(n, seed + epoch);
-            // one native gather per matrix (ND4J's pullRows) into this thread's buffers: no allocation
-            // per epoch, which two training threads would serialize on in the kernel's page faults
-            INDArray features = gather(data.getFeatures(), order, FEATURE_BUFFERS);
-            INDArray labels = gather(data.getLabels(), order, LABEL_BUFFERS);
-            // Row ranges of the shuffled matrices are views: no per-epoch copy of the data.
-            for (int from = 0; from < n; from += batchSize) {
-                int to = Math.min(n, from + batchSize);
-                net.fit(new DataSet(features.get(NDArrayIndex.interval(from, to), NDArrayIndex.all()),
-                        labels.get(NDArrayIndex.interval(from, to), NDArrayIndex.all())));
-                lossSum += net.score() * (to - from);
+        try {
+            for (int epoch = 0; epoch < epochs; epoch++) {
+                lossSum = 0;
+                // The order of an epoch depends on its seed alone, never on earlier rounds (an in-place
+                // shuffle would compound them): a client restarted between rounds, or a coordinator
+                // resumed after a crash, trains exactly as an uninterrupted federation would.
+                int[] order = permutation(n, seed + epoch);
+                // one native gather per matrix (ND4J's pullRows) into this thread's buffers: no allocation
+                // per epoch, which two training threads would serialize on in the kernel's page faults
+                INDArray features = gather(data.getFeatures(), order, FEATURE_BUFFERS);
+                INDArray labels = gather(data.getLabels(), order, LABEL_BUFFERS);
+                // Row ranges of the shuffled matrices are views: no per-epoch copy of the data.
+                for (int from = 0; from < n; from += batchSize) {
+                    int to = Math.min(n, from + batchSize);
+                    net.fit(new DataSet(features.get(NDArrayIndex.interval(from, to), NDArrayIndex.all()),
+                            labels.get(NDArrayIndex.interval(from, to), NDArrayIndex.all())));
+                    lossSum += net.score() * (to - from);
+                }
+            }
+        } finally {
+            if (corrections != null) {
+                net.setListeners(); // the network is this thread's, shared by the clients it trains
             }
         }
         float[] trained = Dl4jModels.parameters(net);
-        float[] delta = new float[trained.length];
-        for (int i = 0; i < trained.length; i++) {
+        int p = trained.length;
+        float[] delta = new float[local.updateLength(p)];
+        for (int i = 0; i < p; i++) {
             delta[i] = trained[i] - global.parameter(i);
         }
+        float[] nextControl = null;
+        if (local.scaffold()) {
+            // option II: c_i+ = c_i - c + (x - y) / (K lr), from the true delta, before any privacy noise
+            double inverse = 1.0 / ((double) corrections.steps() * learningRate);
+            nextControl = new float[p];
+            for (int i = 0; i < p; i++) {
+                nextControl[i] = (float) (clientControl[i] - serverControl[i] - delta[i] * inverse);
+                delta[p + i] = nextControl[i] - clientControl[i];
+            }
+        }
+        if (local.clipNorm() > 0 || local.noiseStddev() > 0) {
+            ClientPrivacy.apply(delta, p, local.clipNorm(), local.noiseStddev(), privacyNoise);
+        }
         long millis = (System.nanoTime() - start) / 1_000_000;
-        return new LocalUpdate(delta, data.numExamples(), lossSum / data.numExamples(), millis);
+        return new LocalUpdate(delta, data.numExamples(), lossSum / data.numExamples(), millis, nextControl);
+    }
+
+    /** Replaces the source of client-side privacy noise (a {@link SecureRandom}); for seeded tests. */
+    void privacyNoise(Random source) {
+        this.privacyNoise = Objects.requireNonNull(source, "source");
     }
 
     /**
@@ -142,9 +201,20 @@ public final class LocalTrainer {
         return new Evaluator(data, batchSize).evaluate(network(global));
     }
 
+    /**
+     * This thread's network for the model's architecture, holding the model's parameters, with no
+     * state of the clients it trained before: a stateful updater (a configuration with Adam, say)
+     * starts afresh, and the iteration and epoch counts (which drive schedules) start at zero.
+     */
     private static MultiLayerNetwork network(GlobalModel global) {
         MultiLayerNetwork net = NETWORKS.get().computeIfAbsent(global.configJson(), Dl4jModels::instantiate);
         Dl4jModels.setParameters(net, global.parameters());
+        org.deeplearning4j.nn.api.Updater updater = net.getUpdater(false);
+        if (updater != null && updater.getStateViewArray() != null) {
+            net.setUpdater(null); // DL4J creates and initializes a new one at the next fit
+        }
+        net.setIterationCount(0);
+        net.setEpochCount(0);
         return net;
     }
 }

@@ -14,7 +14,9 @@ import java.security.PublicKey;
 /**
  * The model download of one connection: checks a task's model signature before any chunk is
  * accepted, verifies the chunks (sequence, length, digest), and rebuilds a model sent as a delta
- * from the model last received. A new task supersedes the download in progress.
+ * from the model last received. A SCAFFOLD task's control variate follows the model as a transfer
+ * of its own, verified the same way (its header is covered by the task's signature); the task is
+ * complete when both are. A new task supersedes the download in progress.
  *
  * <p>Event loop only.
  */
@@ -25,15 +27,25 @@ final class ModelDownload {
     private final long maxModelBytes;
     /** The task whose model is being downloaded (TrainTask or EvaluateTask). */
     private Envelope pendingTask;
+    /** The transfer being received: the model's, then the control variate's if the task has one. */
     private IncomingTransfer transfer;
-    /** The transfer id of the last model refused; its chunks are dropped quietly. */
+    /** The control variate's transfer, waiting for the model's to finish; null if none. */
+    private IncomingTransfer controlTransfer;
+    /** The model's payload once received, while the control variate's chunks arrive. */
+    private byte[] modelPayload;
+    /** The transfer ids of the last model refused and its control variate; their chunks are dropped quietly. */
     private long refusedTransfer = -1;
+    private long refusedControlTransfer = -1;
     /** The encoded model last received on this connection, base for the next delta; null if none. */
     private byte[] cachedModel;
     private long cachedModelVersion = -1;
 
-    /** A task whose model arrived whole. */
-    record Downloaded(Envelope task, byte[] model) {
+    /**
+     * A task whose model (and control variate) arrived whole.
+     *
+     * @param controlVariate the control variate's payload (little-endian fp32), or null if the task has none
+     */
+    record Downloaded(Envelope task, byte[] model, byte[] controlVariate) {
     }
 
     ModelDownload(PublicKey trustedModelKey, long maxModelBytes) {
@@ -54,14 +66,20 @@ final class ModelDownload {
             // Before a byte of the model is accepted: the chunks are then checked against the signed digest.
             ModelSigner.verify(header, trustedModelKey);
         }
+        TransferHeader control = Tasks.controlVariate(task);
+        IncomingTransfer model = new IncomingTransfer(header, maxModelBytes, MAX_MODEL_CHUNKS);
+        // checked against the limits now, before a chunk of the model is accepted
+        controlTransfer = control == null ? null : new IncomingTransfer(control, maxModelBytes, MAX_MODEL_CHUNKS);
+        transfer = model;
         pendingTask = task;
-        transfer = new IncomingTransfer(header, maxModelBytes, MAX_MODEL_CHUNKS);
     }
 
     /** Drops any download and the chunks of {@code task}'s model, which this client refuses. */
     void refuse(Envelope task) {
         reset();
         refusedTransfer = Tasks.model(task).getTransferId();
+        TransferHeader control = Tasks.controlVariate(task);
+        refusedControlTransfer = control == null ? -1 : control.getTransferId();
     }
 
     /** The task whose model is being downloaded, or null. */
@@ -71,13 +89,15 @@ final class ModelDownload {
 
     /** Whether {@code chunk} belongs to a model this client refused, and is to be dropped quietly. */
     boolean isRefused(Chunk chunk) {
-        return transfer == null && chunk.getTransferId() == refusedTransfer;
+        return transfer == null && (chunk.getTransferId() == refusedTransfer
+                || chunk.getTransferId() == refusedControlTransfer);
     }
 
     /**
      * Takes one chunk of the model being downloaded.
      *
-     * @return the task and its payload as sent (whole model or delta) once the last chunk arrived, else null
+     * @return the task and its payload as sent (whole model or delta) once the last chunk of the
+     *     model, and of its control variate if it has one, arrived, else null
      * @throws FedgeException if no download is in progress or the chunk does not fit the transfer;
      *     the download is dropped
      */
@@ -98,8 +118,15 @@ final class ModelDownload {
             return null;
         }
         byte[] payload = transfer.payload();
+        if (modelPayload == null && controlTransfer != null) {
+            modelPayload = payload;
+            transfer = controlTransfer;
+            return null;
+        }
+        Downloaded done = modelPayload == null ? new Downloaded(task, payload, null)
+                : new Downloaded(task, modelPayload, payload);
         reset();
-        return new Downloaded(task, payload);
+        return done;
     }
 
     /**
@@ -127,12 +154,14 @@ final class ModelDownload {
         }
         cachedModel = payload;
         cachedModelVersion = Tasks.modelVersion(task);
-        return new Downloaded(task, payload);
+        return new Downloaded(task, payload, sent.controlVariate());
     }
 
     /** Drops the download in progress (the connection closed). */
     void reset() {
         transfer = null;
+        controlTransfer = null;
+        modelPayload = null;
         pendingTask = null;
     }
 }

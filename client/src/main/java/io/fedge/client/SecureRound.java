@@ -38,8 +38,12 @@ final class SecureRound {
     /** A trained update, waiting for the neighbours' shares before it can be masked. */
     private Trained trained;
 
-    /** A secure round's trained update. */
-    record Trained(TrainTask task, long modelVersion, LocalUpdate update) {
+    /**
+     * A secure round's trained update.
+     *
+     * @param controlVariate SCAFFOLD's {@code c_i+}, staged with the masked upload; null without SCAFFOLD
+     */
+    record Trained(TrainTask task, long modelVersion, LocalUpdate update, float[] controlVariate) {
     }
 
     SecureRound(FederatedClient client, UpdateUpload upload) {
@@ -133,6 +137,9 @@ final class SecureRound {
                     float[] delta = t.update().delta();
                     OutgoingTransfer encoded = UpdateEncoder.ofChunks(transferId,
                             s.mask(delta, t.update().numExamples(), perChunk), perChunk, delta.length, sealing);
+                    if (t.controlVariate() != null) {
+                        client.controlVariate().stage(transferId, t.controlVariate());
+                    }
                     TrainResult announced = TrainResults.resultFor(t.task(), t.modelVersion(), t.update(), encoded,
                                     sealing)
                             .setCodec(WireProtocol.MASKED_CODEC)

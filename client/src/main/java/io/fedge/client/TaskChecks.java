@@ -1,7 +1,9 @@
 package io.fedge.client;
 
 import io.fedge.comm.proto.Envelope;
+import io.fedge.comm.proto.LocalTraining;
 import io.fedge.comm.proto.TrainTask;
+import io.fedge.comm.proto.TransferHeader;
 import io.fedge.comm.secagg.MaskedWords;
 import io.fedge.comm.signing.TaskSigner;
 import io.fedge.core.ErrorCode;
@@ -13,7 +15,10 @@ import java.security.PublicKey;
  * What a client checks of a task before it downloads the task's model: the coordinator's
  * signature over the whole task when the client pins the coordinator's key, and instructions
  * training can follow (at least one epoch, batches of at least one example, a finite positive
- * learning rate, a secure-aggregation encoding that works).
+ * learning rate, a secure-aggregation encoding that works, local training within bounds: momentum
+ * in [0, 0.999], FedProx's mu in [0, 1e4], a finite non-negative clip norm and noise, noise only
+ * with clipping, and SCAFFOLD's control variate present exactly when SCAFFOLD is, of 4 bytes per
+ * parameter).
  */
 final class TaskChecks {
     private final String clientId;
@@ -58,5 +63,63 @@ final class TaskChecks {
         if (t.hasSecureAggregation()) {
             MaskedWords.of(t.getSecureAggregation());
         }
+        if (t.hasLocalTraining()) {
+            checkLocalTraining(t.getLocalTraining());
+        }
+    }
+
+    /**
+     * Every field of the local training within what this client follows; the control variate's
+     * size against the model's parameter count waits for the model ({@link #checkControlVariate}).
+     */
+    private static void checkLocalTraining(LocalTraining l) {
+        if (!(l.getMomentum() >= 0 && l.getMomentum() <= io.fedge.core.LocalTraining.MAX_MOMENTUM)) {
+            throw malformed("momentum " + l.getMomentum() + ": must be in [0, " + io.fedge.core.LocalTraining.MAX_MOMENTUM
+                    + "]");
+        }
+        if (!(l.getProximalMu() >= 0 && l.getProximalMu() <= io.fedge.core.LocalTraining.MAX_PROXIMAL_MU)) {
+            throw malformed("proximal mu " + l.getProximalMu() + ": must be in [0, "
+                    + io.fedge.core.LocalTraining.MAX_PROXIMAL_MU + "]");
+        }
+        if (!(l.getClipNorm() >= 0) || !Double.isFinite(l.getClipNorm())) {
+            throw malformed("clip norm " + l.getClipNorm() + ": must be finite and non-negative");
+        }
+        if (!(l.getNoiseStddev() >= 0) || !Double.isFinite(l.getNoiseStddev())) {
+            throw malformed("noise stddev " + l.getNoiseStddev() + ": must be finite and non-negative");
+        }
+        if (l.getNoiseStddev() > 0 && l.getClipNorm() == 0) {
+            throw malformed("noise stddev " + l.getNoiseStddev() + " without a clip norm: noise on an unbounded "
+                    + "update protects nothing");
+        }
+        if (l.getScaffold() != l.hasControlVariate()) {
+            throw malformed(l.getScaffold() ? "SCAFFOLD without the server's control variate"
+                    : "a control variate without SCAFFOLD");
+        }
+        if (l.hasControlVariate()) {
+            TransferHeader h = l.getControlVariate();
+            if (h.getElementCount() < 1 || h.getElementCount() > Integer.MAX_VALUE
+                    || h.getTotalLength() != 4 * h.getElementCount()) {
+                throw malformed("control variate of " + h.getTotalLength() + " bytes for " + h.getElementCount()
+                        + " values: must be 4 bytes (fp32) per value");
+            }
+        }
+    }
+
+    /**
+     * The control variate of a task declares one value per parameter of its model: {@code 4 * P}
+     * bytes, checked once the model is decoded.
+     *
+     * @throws FedgeException with {@link ErrorCode#MALFORMED} if it does not
+     */
+    static void checkControlVariate(TrainTask t, int parameters) {
+        TransferHeader h = t.getLocalTraining().getControlVariate();
+        if (h.getElementCount() != parameters || h.getTotalLength() != 4L * parameters) {
+            throw malformed("control variate of " + h.getTotalLength() + " bytes, " + h.getElementCount()
+                    + " values, for a model of " + parameters + " parameters: must be " + 4L * parameters + " bytes");
+        }
+    }
+
+    private static FedgeException malformed(String why) {
+        return new FedgeException(ErrorCode.MALFORMED, "local training: " + why);
     }
 }

@@ -1,5 +1,6 @@
 package io.fedge.client;
 
+import io.fedge.comm.LocalTrainingMessages;
 import io.fedge.comm.OutgoingTransfer;
 import io.fedge.comm.crypto.UpdateSealer;
 import io.fedge.comm.proto.Envelope;
@@ -10,6 +11,7 @@ import io.fedge.comm.proto.TrainTask;
 import io.fedge.compression.UpdateCodec;
 import io.fedge.core.ErrorCode;
 import io.fedge.core.FedgeException;
+import io.fedge.core.LocalTraining;
 import io.fedge.core.model.Evaluation;
 import io.fedge.core.model.GlobalModel;
 import io.netty.channel.ChannelHandlerContext;
@@ -19,9 +21,11 @@ import org.slf4j.LoggerFactory;
 import java.util.concurrent.RejectedExecutionException;
 
 /**
- * Runs a downloaded task on the training executor: decodes the model, trains or evaluates it,
- * and for a plain round encodes the update (with error feedback for lossy codecs) and hands it to
- * the upload on the event loop; a secure round's update goes to {@link SecureRound} for masking.
+ * Runs a downloaded task on the training executor: decodes the model (and SCAFFOLD's control
+ * variate), trains with the task's local training or evaluates, and for a plain round encodes the
+ * update (with error feedback for lossy codecs) and hands it to the upload on the event loop; a
+ * secure round's update goes to {@link SecureRound} for masking. What the client keeps of an
+ * update (error-feedback residual, SCAFFOLD's {@code c_i+}) is staged with its transfer id.
  */
 final class TaskRunner {
     private static final Logger log = LoggerFactory.getLogger(TaskRunner.class);
@@ -36,27 +40,32 @@ final class TaskRunner {
         this.secure = secure;
     }
 
-    /** Hands {@code task} and its model to the training executor. */
-    void submit(ChannelHandlerContext ctx, Envelope task, byte[] model) {
+    /** Hands {@code task}, its model and its control variate (null if none) to the training executor. */
+    void submit(ChannelHandlerContext ctx, Envelope task, byte[] model, byte[] controlVariate) {
         try {
-            client.trainingExecutor().execute(() -> run(ctx, task, model));
+            client.trainingExecutor().execute(() -> run(ctx, task, model, controlVariate));
         } catch (RejectedExecutionException e) {
             log.debug("client {} is shutting down; task dropped", client.clientId());
         }
     }
 
     /** Runs on the training executor; any failure is reported for the task's round. */
-    private void run(ChannelHandlerContext ctx, Envelope task, byte[] payload) {
+    private void run(ChannelHandlerContext ctx, Envelope task, byte[] payload, byte[] controlPayload) {
         if (!ctx.channel().isActive()) {
             return;
         }
         long round = Tasks.round(task);
         GlobalModel model;
+        float[] serverControl = null;
         try {
             model = GlobalModel.decode(payload);
             if (model.version() != Tasks.modelVersion(task)) {
                 throw new FedgeException(ErrorCode.STALE_MODEL, "task names model version " + Tasks.modelVersion(task)
                         + " but the model sent is version " + model.version());
+            }
+            if (controlPayload != null) {
+                TaskChecks.checkControlVariate(task.getTrainTask(), model.parameterCount());
+                serverControl = LocalTrainingMessages.decodeControlVariate(controlPayload);
             }
         } catch (FedgeException e) {
             TaskRefusal.send(ctx, client.clientId(), round, Tasks.model(task).getTransferId(), e);
@@ -64,7 +73,7 @@ final class TaskRunner {
         }
         try {
             if (task.hasTrainTask()) {
-                train(ctx, task.getTrainTask(), model);
+                train(ctx, task.getTrainTask(), model, serverControl);
             } else {
                 evaluate(ctx, task.getEvaluateTask(), model);
             }
@@ -75,13 +84,17 @@ final class TaskRunner {
         }
     }
 
-    private void train(ChannelHandlerContext ctx, TrainTask task, GlobalModel model) {
+    private void train(ChannelHandlerContext ctx, TrainTask task, GlobalModel model, float[] serverControl) {
         UpdateCodec codec = task.hasSecureAggregation() ? null : client.codecs().get(task.getCodec());
         long seed = task.getSeed() * 0x9E3779B97F4A7C15L + client.clientId().hashCode();
-        LocalUpdate update = client.outgoing(task.getRound(), client.trainer().train(model, task.getLocalEpochs(),
-                task.getBatchSize(), task.getLearningRate(), seed));
+        LocalTraining local = task.hasLocalTraining() ? LocalTrainingMessages.fromProto(task.getLocalTraining())
+                : LocalTraining.NONE;
+        float[] clientControl = local.scaffold() ? client.controlVariate().current(model.parameterCount()) : null;
+        LocalUpdate trained = client.trainer().train(model, task.getLocalEpochs(), task.getBatchSize(),
+                task.getLearningRate(), seed, local, serverControl, clientControl);
+        LocalUpdate update = client.outgoing(task.getRound(), trained);
         if (task.hasSecureAggregation()) {
-            SecureRound.Trained t = new SecureRound.Trained(task, model.version(), update);
+            SecureRound.Trained t = new SecureRound.Trained(task, model.version(), update, trained.controlVariate());
             ctx.executor().execute(() -> secure.onTrained(ctx, t));
             return;
         }
@@ -95,6 +108,9 @@ final class TaskRunner {
                 client.maxChunkBytes(), client.updateChunkElements(), sealing, decoded);
         if (feedback != null) {
             feedback.stage(transferId, meant, decoded);
+        }
+        if (trained.controlVariate() != null) {
+            client.controlVariate().stage(transferId, trained.controlVariate());
         }
         TrainResult announced = TrainResults.resultFor(task, model.version(), update, encoded, sealing)
                 .setCodec(codec.name()).build();

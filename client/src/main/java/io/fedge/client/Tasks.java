@@ -27,4 +27,10 @@ final class Tasks {
     static long modelDeltaBase(Envelope task) {
         return task.hasTrainTask() ? task.getTrainTask().getModelDeltaBase() : task.getEvaluateTask().getModelDeltaBase();
     }
+
+    /** The header of SCAFFOLD's control variate, which follows the model of a training task; null if none. */
+    static TransferHeader controlVariate(Envelope task) {
+        return task.hasTrainTask() && task.getTrainTask().getLocalTraining().hasControlVariate()
+                ? task.getTrainTask().getLocalTraining().getControlVariate() : null;
+    }
 }

@@ -11,9 +11,9 @@ import io.netty.channel.ChannelHandlerContext;
 /**
  * The update upload of one connection: announces an encoded update with its TrainResult, holds it
  * until the coordinator admits it with UploadReady, then streams its chunks. At most one update
- * waits; a newer one replaces it. The error-feedback residual staged with an update is committed
- * when the coordinator answers UpdateAccepted for its transfer, and discarded when it refuses the
- * transfer or the connection drops.
+ * waits; a newer one replaces it. The error-feedback residual and SCAFFOLD control variate staged
+ * with an update are committed when the coordinator answers UpdateAccepted for its transfer, and
+ * discarded when it refuses the transfer or the connection drops.
  *
  * <p>Event loop only.
  */
@@ -75,6 +75,7 @@ final class UpdateUpload {
             return;
         }
         client.errorFeedback().discard(transferId);
+        client.controlVariate().discard(transferId);
         if (awaitingAcceptance == transferId) {
             awaitingAcceptance = 0;
         }
@@ -88,6 +89,7 @@ final class UpdateUpload {
         release();
         awaitingAcceptance = 0;
         client.errorFeedback().discardStaged();
+        client.controlVariate().discardStaged();
     }
 
     /** Drops the waiting update, if any. */

@@ -27,8 +27,15 @@ final class LinkHarness implements AutoCloseable {
 
     final FederatedClient client;
     final EmbeddedChannel channel;
+    /** The Hello the client sent. */
+    final Envelope hello;
 
     LinkHarness(PublicKey pinned) {
+        this(pinned, null);
+    }
+
+    /** With the client's state (error feedback, SCAFFOLD's control variate) kept in {@code stateDir}, if given. */
+    LinkHarness(PublicKey pinned, java.nio.file.Path stateDir) {
         FederatedClient.Builder b = FederatedClient.builder()
                 .coordinator("127.0.0.1", 1)
                 .clientId(CLIENT_ID)
@@ -38,9 +45,12 @@ final class LinkHarness implements AutoCloseable {
         if (pinned != null) {
             b.trustedModelKey(pinned);
         }
+        if (stateDir != null) {
+            b.stateDir(stateDir);
+        }
         client = b.build();
         channel = new EmbeddedChannel(new CoordinatorLinkHandler(client));
-        Envelope hello = channel.readOutbound();
+        hello = channel.readOutbound();
         assertEquals(Envelope.BodyCase.HELLO, hello.getBodyCase());
         receive(Envelope.newBuilder().setWelcome(Welcome.newBuilder().setProtocolVersion(WireProtocol.VERSION)
                 .setClientId(CLIENT_ID).setHeartbeatIntervalMs(60_000).setMaxChunkBytes(1 << 20)).build());

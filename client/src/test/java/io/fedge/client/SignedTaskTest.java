@@ -99,4 +99,37 @@ class SignedTaskTest {
         assertEquals(ROUND, answer.getEvaluateResult().getRound());
         assertEquals(8, answer.getEvaluateResult().getNumExamples());
     }
+
+    @Test
+    void aSignedScaffoldTaskTrainsAndAnotherControlVariateUnderItIsRefused() {
+        long controlTransfer = (1L << 62) | (1L << 60) | ROUND;
+        int p = TinyModels.model(3).parameterCount();
+        float[] c = new float[p];
+        java.util.Arrays.fill(c, 0.01f);
+        byte[] control = io.fedge.comm.LocalTrainingMessages.encodeControlVariate(c);
+        TrainTask scaffold = task().toBuilder().setLocalTraining(io.fedge.comm.proto.LocalTraining.newBuilder()
+                .setScaffold(true).setControlVariate(LinkHarness.header(controlTransfer, control).toBuilder()
+                        .setElementCount(p))).build();
+        TrainTask signed = TaskSigner.sign(scaffold, LinkHarness.CLIENT_ID, coordinator.getPrivate());
+        send(signed);
+        for (Envelope chunk : LinkHarness.chunks(controlTransfer, control)) {
+            link.receive(chunk);
+        }
+        Envelope answer = link.next();
+        assertEquals(Envelope.BodyCase.TRAIN_RESULT, answer.getBodyCase(), answer.toString());
+        assertEquals(2 * p, answer.getTrainResult().getUpdate().getElementCount());
+
+        // a relay that swaps in its own c must change the header's digest, which the signature covers
+        float[] forged = c.clone();
+        forged[0] = 100;
+        byte[] forgedBytes = io.fedge.comm.LocalTrainingMessages.encodeControlVariate(forged);
+        TrainTask swapped = signed.toBuilder().setLocalTraining(signed.getLocalTraining().toBuilder()
+                .setControlVariate(LinkHarness.header(controlTransfer, forgedBytes).toBuilder().setElementCount(p)))
+                .build();
+        send(swapped);
+        for (Envelope chunk : LinkHarness.chunks(controlTransfer, forgedBytes)) {
+            link.receive(chunk);
+        }
+        assertRefused();
+    }
 }

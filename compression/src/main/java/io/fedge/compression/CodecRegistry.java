@@ -104,6 +104,29 @@ public final class CodecRegistry {
         }
     }
 
+    /**
+     * Whether codec {@code name} may change the values it carries: one that wants error feedback
+     * does, and so does every pipeline with a stage other than {@code fp32} and {@code zstd} (fp16,
+     * int8, int4, sign and top-k round or drop values). A codec added with {@link #with} counts as
+     * lossy unless it is a pipeline of those two stages by name: this registry cannot tell what it
+     * does to the values. For strategies whose arithmetic needs exact updates (SCAFFOLD's control
+     * variates).
+     *
+     * @throws FedgeException with {@link ErrorCode#UNSUPPORTED_CODEC} if this registry has no such codec
+     */
+    public boolean isLossy(String name) {
+        UpdateCodec codec = get(name);
+        if (codec.wantsErrorFeedback()) {
+            return true;
+        }
+        for (String stage : CodecNames.stages(codec.name())) {
+            if (!stage.equals(Fp32Codec.NAME) && !stage.equals("zstd")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** The stage names this registry knows, as clients advertise them. */
     public List<String> names() {
         List<String> names = new ArrayList<>(stages);

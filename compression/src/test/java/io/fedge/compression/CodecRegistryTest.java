@@ -33,6 +33,21 @@ class CodecRegistryTest {
     }
 
     @Test
+    void onlyFp32AndZstdAreLossless() {
+        CodecRegistry registry = CodecRegistry.defaultRegistry();
+        for (String lossless : List.of("fp32", "fp32+zstd", "zstd", "fp32+zstd:level=9")) {
+            assertFalse(registry.isLossy(lossless), lossless);
+        }
+        // fp16 and int8 round without wanting error feedback; top-k and sign want it
+        for (String lossy : List.of("fp16", "int8", "int4:block=64", "int8+zstd", "sign", "topk:0.5", "topk:0.01+int8+zstd")) {
+            assertTrue(registry.isLossy(lossy), lossy);
+        }
+        // a codec of the application's is lossy unless its name says fp32: the registry cannot look inside
+        assertTrue(registry.with(new Named("exact-maybe")).isLossy("exact-maybe"));
+        assertEquals(ErrorCode.UNSUPPORTED_CODEC, assertThrows(FedgeException.class, () -> registry.isLossy("nope")).code());
+    }
+
+    @Test
     void defaultRegistryHoldsEveryStage() {
         CodecRegistry registry = CodecRegistry.defaultRegistry();
         assertInstanceOf(Fp32Codec.class, registry.get("fp32"));

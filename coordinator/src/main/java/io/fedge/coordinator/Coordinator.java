@@ -24,6 +24,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -895,10 +896,10 @@ public final class Coordinator implements AutoCloseable {
                         + " accepted updates for a round to count but selects " + strategy.minFitClients()
                         + " clients per round; select more clients per round or relax the strategy");
             }
-            java.util.Optional<String> refused = strategy.incompatibility(secureAggregation != null,
-                    name -> codecs.get(name).wantsErrorFeedback());
-            if (refused.isPresent()) {
-                throw new IllegalStateException(refused.get());
+            // what the strategy itself cannot run with: secure aggregation, or a lossy codec (SCAFFOLD)
+            Optional<String> incompatible = strategy.incompatibility(secureAggregation != null, codecs::isLossy);
+            if (incompatible.isPresent()) {
+                throw new IllegalStateException(incompatible.get());
             }
             if (secureAggregation != null) {
                 if (!strategy.supportsSecureAggregation()) {

@@ -1,5 +1,6 @@
 package io.fedge.coordinator;
 
+import io.fedge.comm.LocalTrainingMessages;
 import io.fedge.comm.OutgoingTransfer;
 import io.fedge.comm.proto.Envelope;
 import io.fedge.comm.proto.EvaluateTask;
@@ -19,8 +20,9 @@ import java.util.Map;
  * The published model as it goes to clients: encoded and cut into frames once per version (every
  * client gets retained duplicates of the same buffers), signed once per version, and, when
  * deltas are on, as lossless deltas against the versions clients last received (one per base
- * version, shared by every client holding that base). Each task is signed for the client it is
- * addressed to ({@link TaskSigner}) when the coordinator has a model-signing key.
+ * version, shared by every client holding that base), and SCAFFOLD's control variate, encoded once
+ * per round and sent after the model. Each task is signed for the client it is addressed to
+ * ({@link TaskSigner}) when the coordinator has a model-signing key.
  *
  * <p>Used by the round thread only.
  */
@@ -29,6 +31,8 @@ final class ModelBroadcast {
     private static final long MODEL_TRANSFER_BIT = 1L << 62;
     /** Delta model transfers also have this bit. */
     private static final long DELTA_TRANSFER_BIT = 1L << 61;
+    /** SCAFFOLD's control-variate transfers have this bit (with the model bit, not the delta bit) and the round. */
+    private static final long CONTROL_TRANSFER_BIT = 1L << 60;
 
     private final CoordinatorState state;
     private OutgoingTransfer broadcast;
@@ -38,6 +42,8 @@ final class ModelBroadcast {
     private final LinkedHashMap<Long, byte[]> recentModels = new LinkedHashMap<>();
     /** This version's deltas, by base version. */
     private final Map<Long, Delta> deltas = new HashMap<>();
+    /** The current round's control variate, encoded once for all its clients; null if none. */
+    private OutgoingTransfer controlVariate;
 
     /** A model download as a delta against one base version. */
     private record Delta(OutgoingTransfer transfer, TransferHeader header) {
@@ -61,9 +67,34 @@ final class ModelBroadcast {
         return header;
     }
 
-    /** Writes a training task built from {@code template} and the model of {@code version} to the client. */
+    /**
+     * Encodes SCAFFOLD's control variate for round {@code round} once, as little-endian fp32 cut into
+     * chunks like the model, replacing the previous round's: its header goes into the tasks'
+     * {@code local_training} (and so under their signature), its chunks follow each task's model.
+     */
+    TransferHeader controlVariate(long round, float[] c) {
+        releaseControlVariate();
+        long id = MODEL_TRANSFER_BIT | CONTROL_TRANSFER_BIT | (round & (CONTROL_TRANSFER_BIT - 1));
+        controlVariate = OutgoingTransfer.ofBytes(id, LocalTrainingMessages.encodeControlVariate(c),
+                state.limits.chunkBytes());
+        return controlVariate.header().toBuilder().setElementCount(c.length).build();
+    }
+
+    /**
+     * Writes a training task built from {@code template} and the model of {@code version} to the
+     * client, then the control variate if the task names one ({@link #controlVariate}).
+     */
     void sendTrainTask(ClientSession s, long version, TrainTask template) {
-        send(s, version, (h, base) -> {
+        OutgoingTransfer control = null;
+        if (template.getLocalTraining().hasControlVariate()) {
+            control = controlVariate;
+            if (control == null || control.header().getTransferId()
+                    != template.getLocalTraining().getControlVariate().getTransferId()) {
+                throw new IllegalStateException("the task names a control variate this broadcast does not hold");
+            }
+        }
+        OutgoingTransfer after = control;
+        send(s, version, after, (h, base) -> {
             TrainTask.Builder t = template.toBuilder().setModel(h);
             if (base != null) {
                 t.setModelIsDelta(true).setModelDeltaBase(base);
@@ -78,7 +109,7 @@ final class ModelBroadcast {
 
     /** Writes an evaluation task built from {@code template} and the model of {@code version} to the client. */
     void sendEvaluateTask(ClientSession s, long version, EvaluateTask template) {
-        send(s, version, (h, base) -> {
+        send(s, version, null, (h, base) -> {
             EvaluateTask.Builder t = template.toBuilder().setModel(h);
             if (base != null) {
                 t.setModelIsDelta(true).setModelDeltaBase(base);
@@ -93,9 +124,11 @@ final class ModelBroadcast {
 
     /**
      * Writes the task and the model: as a delta against the version this connection last received
-     * when the coordinator still has that version and the delta is smaller, in full otherwise.
+     * when the coordinator still has that version and the delta is smaller, in full otherwise;
+     * then {@code after}'s chunks, if given.
      */
-    private void send(ClientSession s, long version, java.util.function.BiFunction<TransferHeader, Long, Envelope> task) {
+    private void send(ClientSession s, long version, OutgoingTransfer after,
+                      java.util.function.BiFunction<TransferHeader, Long, Envelope> task) {
         Channel ch = s.channel();
         long base = s.modelVersion().get();
         Delta d = state.deltaModelVersions > 0 && base >= 0 && base != version ? delta(base, version) : null;
@@ -105,6 +138,9 @@ final class ModelBroadcast {
         } else {
             ch.write(task.apply(header, null));
             broadcast.writeTo(ch);
+        }
+        if (after != null) {
+            after.writeTo(ch);
         }
         ch.flush();
         s.modelVersion().set(version);
@@ -148,9 +184,17 @@ final class ModelBroadcast {
         deltas.clear();
     }
 
+    private void releaseControlVariate() {
+        if (controlVariate != null) {
+            controlVariate.release();
+            controlVariate = null;
+        }
+    }
+
     /** Releases every buffer. */
     void release() {
         broadcast.release();
         releaseDeltas();
+        releaseControlVariate();
     }
 }

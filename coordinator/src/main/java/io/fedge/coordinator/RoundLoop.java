@@ -6,6 +6,7 @@ import io.fedge.aggregation.Failure;
 import io.fedge.aggregation.FitAggregation;
 import io.fedge.aggregation.FitPlan;
 import io.fedge.aggregation.Strategy;
+import io.fedge.comm.LocalTrainingMessages;
 import io.fedge.comm.WireProtocol;
 import io.fedge.comm.crypto.UpdateSealer;
 import io.fedge.comm.proto.TrainTask;
@@ -14,6 +15,7 @@ import io.fedge.comm.secagg.SecAggAggregator;
 import io.fedge.compression.UpdateCodec;
 import io.fedge.core.CodecNames;
 import io.fedge.core.FedgeException;
+import io.fedge.core.LocalTraining;
 import io.fedge.core.model.Evaluation;
 import io.fedge.core.model.GlobalModel;
 import io.fedge.core.model.ModelFile;
@@ -277,7 +279,7 @@ final class RoundLoop implements Runnable {
         long t0 = System.nanoTime();
         GlobalModel current = model;
         List<ClientInfo> available = eligible(round);
-        FitPlan plan = strategy.configureFit(round, available, rng);
+        FitPlan plan = strategy.configureFit(round, current, available, rng);
         long taskSeed = rng.nextLong();
         if (plan.clients().size() < strategy.minAcceptedUpdates()) {
             String why = "only " + plan.clients().size() + " eligible clients of " + state.registry.size()
@@ -301,6 +303,8 @@ final class RoundLoop implements Runnable {
             ids.add(c.id());
         }
         long deadlineMillis = System.currentTimeMillis() + deadline.millis();
+        LocalTraining local = plan.instructions().local();
+        int updateLength = local.updateLength(current.parameterCount()); // [dy ; dc] under SCAFFOLD
         ActiveRound.RoundLimits limits = limits(plan, current, ids.size());
         // Listeners hear of the round before the strategy allocates its accumulator, so a heap
         // probe sees the idle coordinator.
@@ -309,7 +313,7 @@ final class RoundLoop implements Runnable {
         KeyPair roundKeys = state.sealUpdates ? UpdateSealer.newKeyPair() : null;
         SecAggAggregator secAgg = state.secureAggregation == null ? null
                 : new SecAggAggregator(round, ids, maskedWords(plan.clients(), limits.maxWeight()),
-                        current.parameterCount(), state.secureAggregation.maxNeighbours(),
+                        updateLength, state.secureAggregation.maxNeighbours(),
                         state.secureAggregation.thresholdFraction(),
                         new SecureRandom()); // the graph must not be predictable, and must not shift the seeded rng
         // a plain round allocates its accumulator now (after listeners heard of the round); a secure one only
@@ -318,7 +322,7 @@ final class RoundLoop implements Runnable {
         Supplier<FitAggregation> aggregation = secAgg == null ? () -> plainAggregation
                 : () -> strategy.beginFit(round, current);
         ActiveRound active = new ActiveRound(round, current.version(), plan.instructions(), codec,
-                current.parameterCount(), state.limits.updateChunkElements(), deadlineMillis, ids, aggregation,
+                updateLength, state.limits.updateChunkElements(), deadlineMillis, ids, aggregation,
                 listener, roundKeys, secAgg);
         active.limits(limits);
         state.round = active;
@@ -328,6 +332,10 @@ final class RoundLoop implements Runnable {
         }
         if (secAgg != null) {
             taskBody.setSecureAggregation(secAgg.words().toSetup());
+        }
+        if (!local.equals(LocalTraining.NONE)) { // only clients that announced its features were selected
+            taskBody.setLocalTraining(LocalTrainingMessages.toProto(local, local.scaffold()
+                    ? broadcast.controlVariate(round, controlVariate(plan, current)) : null));
         }
         TrainTask template = taskBody
                 .setRound(round)
@@ -465,6 +473,16 @@ final class RoundLoop implements Runnable {
         double clip = b.clip().bound(clipMedian, ModelGuard.norm(current.parameters()));
         int target = Math.min(plan.targetUpdates(), selected);
         return new ActiveRound.RoundLimits(declared, maxWeight, clip, target);
+    }
+
+    /** SCAFFOLD's server control variate the strategy planned the round with: one value per parameter. */
+    private float[] controlVariate(FitPlan plan, GlobalModel current) {
+        float[] c = plan.controlVariate();
+        if (c == null || c.length != current.parameterCount()) {
+            throw new IllegalStateException("strategy " + strategy.name() + " asks for SCAFFOLD without a control "
+                    + "variate of " + current.parameterCount() + " values");
+        }
+        return c;
     }
 
     /** Missed deadlines keep clients out of the next rounds; a delivered update clears the record. */

@@ -34,7 +34,7 @@ final class StrategyOption {
     void validate(String codec, boolean secureAggregation) {
         Strategy s = create(Sampling.builder().instructions(new FitInstructions(1, 1, 0.1, codec)).buildSampling());
         CodecRegistry codecs = CodecRegistry.defaultRegistry();
-        Optional<String> why = s.incompatibility(secureAggregation, name -> codecs.get(name).wantsErrorFeedback());
+        Optional<String> why = s.incompatibility(secureAggregation, codecs::isLossy);
         if (why.isPresent()) {
             throw new IllegalArgumentException("--strategy " + strategy + ": " + why.get());
         }

@@ -2,6 +2,7 @@ package io.fedge.comm.signing;
 
 import com.google.protobuf.ByteString;
 import io.fedge.comm.proto.EvaluateTask;
+import io.fedge.comm.proto.LocalTraining;
 import io.fedge.comm.proto.SecAggSetup;
 import io.fedge.comm.proto.TrainTask;
 import io.fedge.comm.proto.TransferHeader;
@@ -24,7 +25,8 @@ import java.util.Objects;
  * coordinator's key refuses a task whose signature is missing or wrong before it downloads the
  * model. The signature covers a domain tag, the client's id and every field of the task (round,
  * model version and header digest, instructions, codec, deadline, seed, the key updates are
- * sealed to, the secure-aggregation encoding, delta base) in a fixed binary layout, so neither a
+ * sealed to, the secure-aggregation encoding, delta base, the local training with the header and
+ * digest of SCAFFOLD's control variate) in a fixed binary layout, so neither a
  * relay that terminates TLS nor a replay to another client can alter or reuse it. The model's
  * own signature ({@link ModelSigner}) still covers the model bytes.
  *
@@ -121,7 +123,27 @@ public final class TaskSigner {
             out.writeLong(s.getWeightCap());
             out.writeBoolean(t.getModelIsDelta());
             out.writeLong(t.getModelDeltaBase());
+            // only when present, so that the tasks of coordinators that never send it keep their bytes
+            if (t.hasLocalTraining()) {
+                localTraining(out, t.getLocalTraining());
+            }
         });
+    }
+
+    /** Every field of the local training, the control variate's header (with its digest) included. */
+    private static void localTraining(DataOutputStream out, LocalTraining l) throws IOException {
+        out.writeBoolean(true);
+        out.writeLong(Double.doubleToLongBits(l.getMomentum()));
+        out.writeLong(Double.doubleToLongBits(l.getProximalMu()));
+        out.writeBoolean(l.getScaffold());
+        out.writeBoolean(l.hasControlVariate());
+        TransferHeader c = l.getControlVariate();
+        header(out, c);
+        out.writeInt(c.getElementsPerChunk());
+        out.writeLong(c.getElementCount());
+        bytes(out, c.getSignature().toByteArray());
+        out.writeLong(Double.doubleToLongBits(l.getClipNorm()));
+        out.writeLong(Double.doubleToLongBits(l.getNoiseStddev()));
     }
 
     /** The signed bytes of an evaluation task. */

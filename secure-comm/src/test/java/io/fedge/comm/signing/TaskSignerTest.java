@@ -2,6 +2,7 @@ package io.fedge.comm.signing;
 
 import com.google.protobuf.ByteString;
 import io.fedge.comm.proto.EvaluateTask;
+import io.fedge.comm.proto.LocalTraining;
 import io.fedge.comm.proto.SecAggSetup;
 import io.fedge.comm.proto.TrainTask;
 import io.fedge.comm.proto.TransferHeader;
@@ -60,6 +61,60 @@ class TaskSignerTest {
                     () -> TaskSigner.verify(changed, "client-001", KEYS.getPublic()), changed::toString);
             assertEquals(ErrorCode.BAD_SIGNATURE, e.code());
         }
+    }
+
+    /** A task with every local-training field set, SCAFFOLD's control variate header included. */
+    private static TrainTask localTask() {
+        return task().toBuilder().setLocalTraining(LocalTraining.newBuilder().setMomentum(0.9).setProximalMu(0.01)
+                .setScaffold(true).setClipNorm(2.5).setNoiseStddev(0.1)
+                .setControlVariate(TransferHeader.newBuilder().setTransferId(123).setTotalLength(400).setChunkCount(2)
+                        .setSha256(ByteString.copyFrom(new byte[32])).setElementCount(100))).build();
+    }
+
+    @Test
+    void everyLocalTrainingFieldIsCoveredTheControlVariateDigestIncluded() {
+        TrainTask signed = TaskSigner.sign(localTask(), "client-001", KEYS.getPrivate());
+        TaskSigner.verify(signed, "client-001", KEYS.getPublic());
+        byte[] otherDigest = new byte[32];
+        otherDigest[31] = 1;
+        List<UnaryOperator<LocalTraining.Builder>> tamperings = List.of(
+                b -> b.setMomentum(0.0), b -> b.setMomentum(0.95), b -> b.setProximalMu(0), b -> b.setProximalMu(1),
+                b -> b.setScaffold(false), b -> b.clearControlVariate(), b -> b.setClipNorm(0),
+                b -> b.setClipNorm(1e9), b -> b.setNoiseStddev(0), b -> b.setNoiseStddev(10),
+                b -> b.setControlVariate(b.getControlVariate().toBuilder().setSha256(ByteString.copyFrom(otherDigest))),
+                b -> b.setControlVariate(b.getControlVariate().toBuilder().setTransferId(124)),
+                b -> b.setControlVariate(b.getControlVariate().toBuilder().setTotalLength(404)),
+                b -> b.setControlVariate(b.getControlVariate().toBuilder().setChunkCount(3)),
+                b -> b.setControlVariate(b.getControlVariate().toBuilder().setElementCount(101)));
+        for (UnaryOperator<LocalTraining.Builder> t : tamperings) {
+            TrainTask changed = signed.toBuilder().setLocalTraining(t.apply(signed.getLocalTraining().toBuilder()))
+                    .build();
+            FedgeException e = assertThrows(FedgeException.class,
+                    () -> TaskSigner.verify(changed, "client-001", KEYS.getPublic()), changed::toString);
+            assertEquals(ErrorCode.BAD_SIGNATURE, e.code());
+        }
+        // dropping the whole field, as a relay stripping the corrections would, breaks the signature too
+        TrainTask stripped = signed.toBuilder().clearLocalTraining().build();
+        assertEquals(ErrorCode.BAD_SIGNATURE, assertThrows(FedgeException.class,
+                () -> TaskSigner.verify(stripped, "client-001", KEYS.getPublic())).code());
+        // and a field added to a task signed without one
+        TrainTask plain = TaskSigner.sign(task(), "client-001", KEYS.getPrivate());
+        TrainTask added = plain.toBuilder().setLocalTraining(LocalTraining.newBuilder().setMomentum(0.9)).build();
+        assertEquals(ErrorCode.BAD_SIGNATURE, assertThrows(FedgeException.class,
+                () -> TaskSigner.verify(added, "client-001", KEYS.getPublic())).code());
+    }
+
+    @Test
+    void aTaskWithoutLocalTrainingKeepsTheLayoutOfCoordinatorsThatNeverSendIt() {
+        // the canonical bytes of a task without the field end with the delta base, as before the field existed;
+        // with it, they continue after the same prefix
+        byte[] without = TaskSigner.canonical(task(), "client-001");
+        byte[] with = TaskSigner.canonical(localTask(), "client-001");
+        assertTrue(with.length > without.length);
+        assertTrue(java.util.Arrays.equals(without, java.util.Arrays.copyOf(with, without.length)));
+        java.nio.ByteBuffer tail = java.nio.ByteBuffer.wrap(without, without.length - 9, 9);
+        assertEquals(0, tail.get(), "model_is_delta");
+        assertEquals(0L, tail.getLong(), "model_delta_base is the last field");
     }
 
     @Test

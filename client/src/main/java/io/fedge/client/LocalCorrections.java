@@ -1,0 +1,156 @@
+package io.fedge.client;
+
+import io.fedge.core.ErrorCode;
+import io.fedge.core.FedgeException;
+import io.fedge.core.LocalTraining;
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.conf.GradientNormalization;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.optimize.api.BaseTrainingListener;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.linalg.learning.config.Sgd;
+
+/**
+ * The client-side corrections of one local training, applied inside DL4J's own fit loop: a
+ * {@link org.deeplearning4j.optimize.api.TrainingListener} whose {@link #onGradientCalculation}
+ * rewrites the network's flattened gradient in place after backpropagation and before the updater
+ * runs, so that every step is
+ *
+ * <pre>
+ * g' = g + mu (w - w_global) + (c - c_i)       FedProx's proximal term, SCAFFOLD's correction
+ * v  = momentum * v + g'                        classical momentum (PyTorch's SGD), v = 0 at the start
+ * w  = w - lr * v                               (v = g' without momentum)
+ * </pre>
+ *
+ * with {@code g} the mean gradient of the minibatch. DL4J 1.0.0-M2.1 hands the listeners the
+ * gradient summed over the minibatch: after them, {@code BaseOptimizer.gradientAndScore} calls
+ * the updater ({@code BaseMultiLayerUpdater.update}), which divides it by the minibatch size when
+ * the configuration is {@code miniBatch} (DL4J's default), then applies gradient normalization,
+ * regularization and the layer's updater ({@code Sgd}: times the learning rate), and
+ * {@code StochasticGradientDescent.optimize} subtracts the result from the parameters
+ * ({@code NegativeGradientStepFunction}). So this listener writes {@code B * v} (B the minibatch
+ * size, 1 without minibatch division). Those steps are exact only with plain SGD and no gradient
+ * normalization, which {@link #check} requires of every parameter.
+ *
+ * <p>One instance per training: the momentum buffer starts at zero and never outlives it. Each
+ * correction that is off is skipped, so with all of them off the listener changes no bit.
+ */
+final class LocalCorrections extends BaseTrainingListener {
+    private final double momentum;
+    private final double mu;
+    /** The parameters the training started from (FedProx), or null. */
+    private final INDArray global;
+    /** {@code c - c_i} (SCAFFOLD), or null. */
+    private final INDArray drift;
+    /** The momentum buffer, or null. */
+    private final INDArray velocity;
+    /** Room for the additive correction, or null when there is none. */
+    private final INDArray scratch;
+    private final boolean dividesByMinibatch;
+    private int steps;
+
+    /**
+     * @param net the network about to train, holding the global parameters
+     * @param serverControl SCAFFOLD's {@code c}, or null
+     * @param clientControl SCAFFOLD's {@code c_i}, or null
+     */
+    LocalCorrections(MultiLayerNetwork net, LocalTraining local, float[] serverControl, float[] clientControl) {
+        INDArray params = net.params();
+        long p = params.length();
+        // flat vectors of the parameters' type (DL4J's views are [1, P] for the parameters, [P] for the gradient)
+        this.momentum = local.momentum();
+        this.mu = local.proximalMu();
+        this.dividesByMinibatch = net.conf().isMiniBatch();
+        this.global = mu > 0 ? params.reshape(p).dup() : null;
+        if (local.scaffold()) {
+            if (serverControl == null || clientControl == null || serverControl.length != p
+                    || clientControl.length != p) {
+                throw new IllegalArgumentException("SCAFFOLD needs c and c_i of " + p + " values each");
+            }
+            float[] d = new float[(int) p];
+            for (int i = 0; i < d.length; i++) {
+                d[i] = serverControl[i] - clientControl[i];
+            }
+            this.drift = Nd4j.createFromArray(d).castTo(params.dataType());
+        } else {
+            this.drift = null;
+        }
+        this.velocity = momentum > 0 ? Nd4j.zeros(params.dataType(), p) : null;
+        this.scratch = mu > 0 || drift != null ? Nd4j.create(params.dataType(), p) : null;
+    }
+
+    /** Whether {@code local} asks for anything this listener does (DP is applied after training, not here). */
+    static boolean needed(LocalTraining local) {
+        return local.momentum() > 0 || local.proximalMu() > 0 || local.scaffold();
+    }
+
+    /**
+     * Checks that every parameter of {@code net} trains with plain SGD and no gradient
+     * normalization, the only case in which the corrected step is the one above.
+     *
+     * @throws FedgeException with {@link ErrorCode#MALFORMED} naming the first layer that does not
+     */
+    static void check(MultiLayerNetwork net) {
+        for (Layer layer : net.getLayers()) {
+            if (layer.numParams() == 0) {
+                continue;
+            }
+            String name = "layer " + layer.getIndex() + (layer.getConfig().getLayerName() == null ? ""
+                    : " (" + layer.getConfig().getLayerName() + ")");
+            GradientNormalization gn = layer.getConfig().getGradientNormalization();
+            if (gn != null && gn != GradientNormalization.None) {
+                throw new FedgeException(ErrorCode.MALFORMED, "local corrections need no gradient normalization, "
+                        + name + " has " + gn);
+            }
+            for (String param : layer.paramTable(false).keySet()) {
+                IUpdater u = layer.getConfig().getUpdaterByParam(param);
+                if (!(u instanceof Sgd)) {
+                    throw new FedgeException(ErrorCode.MALFORMED, "local corrections (momentum, FedProx, SCAFFOLD) "
+                            + "need plain SGD, but parameter " + param + " of " + name + " trains with "
+                            + (u == null ? "no updater" : u.getClass().getSimpleName()));
+                }
+            }
+        }
+    }
+
+    @Override
+    public void onGradientCalculation(Model model) {
+        MultiLayerNetwork net = (MultiLayerNetwork) model;
+        INDArray gradient = net.getFlattenedGradients();
+        if (gradient.rank() != 1) {
+            gradient = gradient.reshape(gradient.length()); // a view: the flattened gradient is contiguous
+        }
+        double b = dividesByMinibatch ? net.batchSize() : 1;
+        if (scratch != null) {
+            if (mu > 0) {
+                scratch.assign(net.params().reshape(scratch.length())).subi(global).muli(mu);
+                if (drift != null) {
+                    scratch.addi(drift);
+                }
+            } else {
+                scratch.assign(drift);
+            }
+        }
+        if (velocity == null) {
+            if (scratch != null) {
+                gradient.addi(scratch.muli(b)); // + B * correction: the updater's division leaves g + correction
+            }
+        } else {
+            gradient.divi(b); // the mean gradient g
+            if (scratch != null) {
+                gradient.addi(scratch);
+            }
+            velocity.muli(momentum).addi(gradient);
+            gradient.assign(velocity).muli(b); // the updater divides by B again, then steps by lr * v
+        }
+        steps++;
+    }
+
+    /** The optimizer steps taken so far (K of SCAFFOLD's option II). */
+    int steps() {
+        return steps;
+    }
+}
