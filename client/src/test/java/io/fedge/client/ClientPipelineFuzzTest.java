@@ -180,10 +180,10 @@ class ClientPipelineFuzzTest {
         return ByteString.copyFrom(b);
     }
 
-    /** One change to a signed training task; 16 kinds. */
+    /** One change to a signed training task; 19 kinds. */
     private TrainTask altered(TrainTask t) {
         TrainTask.Builder b = t.toBuilder();
-        switch (rng.nextInt(16)) {
+        switch (rng.nextInt(19)) {
             case 0 -> b.setRound(t.getRound() + 1);
             case 1 -> b.setModelVersion(t.getModelVersion() + 1);
             case 2 -> b.setLocalEpochs(t.getLocalEpochs() + 1 + rng.nextInt(100));
@@ -199,6 +199,11 @@ class ClientPipelineFuzzTest {
             case 11 -> b.setModel(t.getModel().toBuilder().setSha256(flipped(t.getModel().getSha256())));
             case 12 -> b.setTaskSignature(flipped(t.getTaskSignature()));
             case 13 -> b.clearTaskSignature(); // unsigned
+            // local training added by whoever terminates TLS: momentum, an absurd FedProx mu, a tiny DP clip
+            case 15 -> b.setLocalTraining(io.fedge.comm.proto.LocalTraining.newBuilder().setMomentum(0.9));
+            case 16 -> b.setLocalTraining(io.fedge.comm.proto.LocalTraining.newBuilder().setProximalMu(1e9));
+            case 17 -> b.setLocalTraining(io.fedge.comm.proto.LocalTraining.newBuilder().setClipNorm(1e-3)
+                    .setNoiseStddev(10));
             case 14 -> { // signed for another device
                 return TaskSigner.sign(t.toBuilder().clearTaskSignature().build(), "device-2", coordinator.getPrivate());
             }
