@@ -23,6 +23,7 @@ public final class Krum implements RobustRule {
 
     private final int f;
     private final int m;
+    private final boolean weighted;
 
     /** Krum: the single lowest-scoring update. */
     public Krum(int f) {
@@ -36,6 +37,14 @@ public final class Krum implements RobustRule {
      * @param m how many updates to average, at least 1, or {@link #AUTO} for {@code n − f}
      */
     public Krum(int f, int m) {
+        this(f, m, false);
+    }
+
+    /**
+     * Multi-Krum whose average of the selected updates weighs their example counts
+     * ({@link Updates#weight}), as FedAvg's does, when {@code weighted}.
+     */
+    public Krum(int f, int m, boolean weighted) {
         if (f < 0 || f > Integer.MAX_VALUE - 3) {
             throw new IllegalArgumentException("f must be non-negative: " + f);
         }
@@ -44,6 +53,7 @@ public final class Krum implements RobustRule {
         }
         this.f = f;
         this.m = m;
+        this.weighted = weighted;
     }
 
     public int f() {
@@ -104,7 +114,24 @@ public final class Krum implements RobustRule {
             throw new IllegalArgumentException(reason);
         });
         Coordinatewise.checkBase(updates, base);
-        return Coordinatewise.apply(updates, select(updates, selected(n)), base, Coordinatewise::mean);
+        int[] members = select(updates, selected(n));
+        if (!weighted) {
+            return Coordinatewise.apply(updates, members, base, Coordinatewise::mean);
+        }
+        double[] w = new double[members.length];
+        double total = 0;
+        for (int j = 0; j < members.length; j++) {
+            w[j] = updates.weight(members[j]);
+            total += w[j];
+        }
+        double sumWeights = total;
+        return Coordinatewise.apply(updates, members, base, (column, k) -> {
+            double sum = 0;
+            for (int j = 0; j < k; j++) {
+                sum += w[j] * column[j];
+            }
+            return sum / sumWeights;
+        });
     }
 
     private void requireEnough(int n) {

@@ -178,6 +178,11 @@ public final class UpdateStore implements Updates, AutoCloseable {
     }
 
     /** What the client of update {@code i} (in the order added) reported with it. */
+    @Override
+    public double weight(int i) {
+        return result(i).numExamples();
+    }
+
     public FitResult result(int i) {
         return results.get(i);
     }

@@ -24,6 +24,11 @@ public interface Updates {
     void read(int i, int offset, float[] dst, int dstOffset, int length);
 
     /** Copies values {@code [offset, offset + length)} of update {@code i} into {@code dst[0, length)}. */
+    /** Update {@code i}'s weight in a weighted mean: its (capped) example count; 1 when unknown. */
+    default double weight(int i) {
+        return 1.0;
+    }
+
     default void read(int i, int offset, float[] dst, int length) {
         read(i, offset, dst, 0, length);
     }

@@ -93,4 +93,31 @@ class KrumTest {
             }
         }
     }
+
+    @Test
+    void weightedMultiKrumWeighsTheSelectedByTheirExamples() {
+        float[][] v = {{1f}, {2f}, {4f}};
+        double[] w = {1, 1, 2};
+        Updates weighted = new Updates() {
+            public int size() {
+                return 3;
+            }
+
+            public int length() {
+                return 1;
+            }
+
+            public void read(int i, int offset, float[] dst, int dstOffset, int length) {
+                System.arraycopy(v[i], offset, dst, dstOffset, length);
+            }
+
+            @Override
+            public double weight(int i) {
+                return w[i];
+            }
+        };
+        // f = 0, m = 3: all three selected; (1*1 + 1*2 + 2*4) / 4 = 2.75, unweighted 7/3
+        org.junit.jupiter.api.Assertions.assertEquals(2.75f, new Krum(0, 3, true).aggregate(weighted, new float[] {0f})[0], 1e-7f);
+        org.junit.jupiter.api.Assertions.assertEquals(7f / 3, new Krum(0, 3).aggregate(weighted, new float[] {0f})[0], 1e-6f);
+    }
 }
