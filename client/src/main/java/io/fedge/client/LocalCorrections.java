@@ -20,10 +20,15 @@ import org.nd4j.linalg.learning.config.Sgd;
  * runs, so that every step is
  *
  * <pre>
- * g' = g + mu (w - w_global) + (c - c_i)       FedProx's proximal term, SCAFFOLD's correction
+ * g' = g + mu (w - w_global)                   FedProx's proximal term (part of the local objective)
  * v  = momentum * v + g'                        classical momentum (PyTorch's SGD), v = 0 at the start
- * w  = w - lr * v                               (v = g' without momentum)
+ * w  = w - lr * (v + c - c_i)                   SCAFFOLD's correction (v = g' without momentum)
  * </pre>
+ *
+ * SCAFFOLD's correction is a step of its own beside the momentum, as NIID-Bench's implementation
+ * takes it ({@code w -= lr (c - c_i)} after each optimizer step): fed through the momentum buffer
+ * it would be amplified by {@code 1 / (1 - momentum)}, and with it the client's next control
+ * variate, until the federation diverges (measured: NaN by round 4 at momentum 0.9).
  *
  * with {@code g} the mean gradient of the minibatch. DL4J 1.0.0-M2.1 hands the listeners the
  * gradient summed over the minibatch: after them, {@code BaseOptimizer.gradientAndScore} calls
@@ -124,27 +129,29 @@ final class LocalCorrections extends BaseTrainingListener {
             gradient = gradient.reshape(gradient.length()); // a view: the flattened gradient is contiguous
         }
         double b = dividesByMinibatch ? net.batchSize() : 1;
-        if (scratch != null) {
-            if (mu > 0) {
-                scratch.assign(net.params().reshape(scratch.length())).subi(global).muli(mu);
-                if (drift != null) {
-                    scratch.addi(drift);
-                }
-            } else {
-                scratch.assign(drift);
-            }
-        }
         if (velocity == null) {
             if (scratch != null) {
+                if (mu > 0) {
+                    scratch.assign(net.params().reshape(scratch.length())).subi(global).muli(mu);
+                    if (drift != null) {
+                        scratch.addi(drift);
+                    }
+                } else {
+                    scratch.assign(drift);
+                }
                 gradient.addi(scratch.muli(b)); // + B * correction: the updater's division leaves g + correction
             }
         } else {
             gradient.divi(b); // the mean gradient g
-            if (scratch != null) {
-                gradient.addi(scratch);
+            if (mu > 0) {
+                gradient.addi(scratch.assign(net.params().reshape(scratch.length())).subi(global).muli(mu));
             }
             velocity.muli(momentum).addi(gradient);
-            gradient.assign(velocity).muli(b); // the updater divides by B again, then steps by lr * v
+            gradient.assign(velocity);
+            if (drift != null) {
+                gradient.addi(drift); // beside the momentum, not through it
+            }
+            gradient.muli(b); // the updater divides by B again, then steps by lr * (v + c - c_i)
         }
         steps++;
     }

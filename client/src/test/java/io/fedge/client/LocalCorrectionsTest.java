@@ -226,6 +226,32 @@ class LocalCorrectionsTest {
         checkControlVariate(second, c2, ci1, k);
     }
 
+    @Test
+    void scaffoldsCorrectionIsAStepBesideTheMomentumNotThroughIt() {
+        double m = 0.9;
+        float[] c = new float[P];
+        for (int i = 0; i < P; i++) {
+            c[i] = 0.05f * (i % 5 - 2);
+        }
+        LocalUpdate u = new LocalTrainer(DATA).train(MODEL, 1, BATCH, LR, SEED,
+                LocalTraining.NONE.withScaffold(true).withMomentum(m), c, new float[P]);
+        // with d = c - c_i: step 1: v1 = g0, w1 = w0 - lr (g0 + d) = plainStep(w0) - lr d
+        float[] w0 = MODEL.parameters();
+        float[] w1 = plainStep(w0, batch(0, 0));
+        for (int i = 0; i < P; i++) {
+            w1[i] = (float) (w1[i] - LR * c[i]);
+        }
+        // step 2: v2 = m g0 + g1(w1), w2 = w1 - lr (m g0 + g1 + d) = plainStep(w1) - m lr g0 - lr d, with
+        // lr g0 = w0 - w1 - lr d (from step 1): the momentum carries g0 alone, never d
+        float[] plain2 = plainStep(w1, batch(0, 1));
+        float[] expected = new float[P];
+        for (int i = 0; i < P; i++) {
+            double lrG0 = w0[i] - w1[i] - LR * c[i];
+            expected[i] = (float) (plain2[i] - m * lrG0 - LR * c[i]);
+        }
+        assertClose(expected, trained(u), 2e-6, "SCAFFOLD with momentum, step 2");
+    }
+
     /** c_i+ = c_i - c + (x - y) / (K lr), with x - y = -delta, and the upload's second half c_i+ - c_i. */
     private static float[] checkControlVariate(LocalUpdate u, float[] c, float[] ci, int k) {
         float[] expected = new float[P];

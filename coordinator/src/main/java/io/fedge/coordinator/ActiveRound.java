@@ -50,6 +50,8 @@ final class ActiveRound {
 
     /** The strategy's aggregation; a secure round creates it only when the unmasked mean is ready. */
     private FitAggregation aggregation;
+    /** Set once the round is over and its aggregation released: nothing folds any more. */
+    private boolean released;
     private final java.util.function.Supplier<FitAggregation> aggregationFactory;
     /** The round's secure aggregation, or null when updates are aggregated in the clear. */
     private final SecAggAggregator secAgg;
@@ -163,6 +165,9 @@ final class ActiveRound {
 
     /** The strategy's aggregation, made on first use; only the aggregation thread calls this. */
     private FitAggregation aggregation() {
+        if (released) {
+            throw new IllegalStateException("round " + round + " is over: its aggregation was released");
+        }
         if (aggregation == null) {
             aggregation = aggregationFactory.get();
         }
@@ -174,12 +179,20 @@ final class ActiveRound {
      * ended; runs on the aggregation thread after every queued fold.
      */
     void releaseAggregation() {
+        lock.lock();
+        try {
+            closed = true; // a fold still queued is refused as late, never folded into a released aggregation
+        } finally {
+            lock.unlock();
+        }
+        released = true;
         if (aggregation != null) {
             try {
                 aggregation.close();
             } catch (RuntimeException e) {
                 log.warn("round {}: releasing the aggregation failed: {}", round, e.toString());
             }
+            aggregation = null; // the round stays reachable until the next one: its accumulator need not
         }
     }
 
