@@ -54,7 +54,7 @@ public final class FedAvg extends SampledStrategy {
 
     @Override
     public FitAggregation beginFit(long round, GlobalModel current) {
-        return new MeanAggregation(current.parameterCount(), mean -> mean.addMeanTo(current.parameters()));
+        return new MeanAggregation(current.parameterCount(), (mean, failures) -> mean.addMeanTo(current.parameters()));
     }
 
     @Override
@@ -70,7 +70,7 @@ public final class FedAvg extends SampledStrategy {
     static final class MeanAggregation implements FitAggregation {
         /** Turns the mean of the accepted deltas into the next parameters. */
         interface Finisher {
-            float[] finish(WeightedMean mean);
+            float[] finish(WeightedMean mean, List<Failure> failures);
         }
 
         private final WeightedMean mean;
@@ -98,7 +98,7 @@ public final class FedAvg extends SampledStrategy {
             if (mean.count() == 0) {
                 return Optional.empty();
             }
-            return Optional.of(finisher.finish(mean));
+            return Optional.of(finisher.finish(mean, failures));
         }
     }
 }

@@ -151,42 +151,15 @@ public final class Scaffold extends SampledStrategy {
             throw new IllegalStateException("strategy " + NAME + " aggregates only the round it planned last ("
                     + plannedRound + "), with its model; asked for round " + round);
         }
-        return new Aggregation(current, c);
+        return aggregation(current, c);
     }
 
-    /** The example-weighted mean of the 2P-vectors, streamed, and the two steps with it. */
-    private final class Aggregation implements FitAggregation {
-        private final GlobalModel current;
-        private final float[] control;
-        private final int p;
-        private final WeightedMean mean;
-        private final int available = plannedAvailable;
-        private final int selected = plannedSelected;
-
-        Aggregation(GlobalModel current, float[] control) {
-            this.current = current;
-            this.control = control;
-            this.p = current.parameterCount();
-            this.mean = new WeightedMean(2 * p);
-        }
-
-        @Override
-        public void accept(FitResult result, UpdateChunks delta) {
-            double weight = result.numExamples();
-            delta.forEach((offset, values, length) -> mean.addChunk(weight, offset, values, length));
-            mean.addWeight(weight);
-        }
-
-        @Override
-        public int accepted() {
-            return mean.count();
-        }
-
-        @Override
-        public Optional<float[]> finish(List<Failure> failures) {
-            if (mean.count() == 0) {
-                return Optional.empty();
-            }
+    /** The example-weighted mean of the 2P-vectors, streamed ({@link FedAvg.MeanAggregation}), and the two steps with it. */
+    private FitAggregation aggregation(GlobalModel current, float[] control) {
+        int p = current.parameterCount();
+        int available = plannedAvailable;
+        int selected = plannedSelected;
+        return new FedAvg.MeanAggregation(2 * p, (mean, failures) -> {
             // |S|: the selected clients whose updates are in the mean (under secure aggregation it is one update)
             int inAggregate = selected - failures.size();
             if (inAggregate < 1) {
@@ -201,8 +174,8 @@ public final class Scaffold extends SampledStrategy {
             }
             pending = next;
             pendingVersion = current.version() + 1;
-            return Optional.of(x);
-        }
+            return x;
+        });
     }
 
     @Override

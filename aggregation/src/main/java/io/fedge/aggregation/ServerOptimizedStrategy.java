@@ -32,7 +32,7 @@ public final class ServerOptimizedStrategy extends SampledStrategy {
     @Override
     public FitAggregation beginFit(long round, GlobalModel current) {
         return new FedAvg.MeanAggregation(current.parameterCount(),
-                mean -> optimizer.step(current.parameters(), mean::mean));
+                (mean, failures) -> optimizer.step(current.parameters(), mean::mean));
     }
 
     @Override
