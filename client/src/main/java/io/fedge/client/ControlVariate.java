@@ -3,8 +3,6 @@ package io.fedge.client;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
@@ -24,53 +22,41 @@ final class ControlVariate {
     /** "FCV1". */
     private static final int MAGIC = 0x4643_5631;
 
-    private final Path file;
-    private float[] value;
-    private float[] pending;
-    private long pendingTransfer;
+    private final StagedVector value;
 
-    private ControlVariate(Path file, float[] value) {
-        this.file = file;
+    private ControlVariate(StagedVector value) {
         this.value = value;
     }
 
     /** A control variate kept in memory only. */
     static ControlVariate inMemory() {
-        return new ControlVariate(null, null);
+        return new ControlVariate(StagedVector.inMemory("SCAFFOLD control variate"));
     }
 
     /** A control variate kept in {@code file}, read back if it exists; a file that does not check out starts from zero. */
     static ControlVariate persistent(Path file) {
-        float[] v = null;
-        if (Files.exists(file)) {
-            try {
-                v = VectorFile.read(file, MAGIC);
-            } catch (IOException e) {
-                log.warn("SCAFFOLD control variate {} refused ({}); starting from zero", file, e.getMessage());
-            }
-        }
-        return new ControlVariate(file, v);
+        return new ControlVariate(StagedVector.persistent(file, MAGIC, "SCAFFOLD control variate"));
     }
 
     /**
      * {@code c_i} for a model of {@code parameters} (a copy): zeros before the first accepted
      * update, or when the one kept is of a model of another size.
      */
-    synchronized float[] current(int parameters) {
-        if (value == null || value.length != parameters) {
-            if (value != null) {
+    float[] current(int parameters) {
+        float[] v = value.committed();
+        if (v == null || v.length != parameters) {
+            if (v != null) {
                 log.info("SCAFFOLD control variate of {} values does not fit a model of {} parameters; starting "
-                        + "from zero", value.length, parameters);
+                        + "from zero", v.length, parameters);
             }
             return new float[parameters];
         }
-        return value.clone();
+        return v.clone();
     }
 
     /** Remembers {@code next}, the {@code c_i+} of upload {@code transferId}; replaces whatever was staged before. */
-    synchronized void stage(long transferId, float[] next) {
-        pending = next.clone();
-        pendingTransfer = transferId;
+    void stage(long transferId, float[] next) {
+        value.stage(transferId, next.clone());
     }
 
     /**
@@ -78,36 +64,23 @@ final class ControlVariate {
      *
      * @return whether a control variate was committed
      */
-    synchronized boolean commit(long transferId) {
-        if (pending == null || pendingTransfer != transferId) {
-            return false;
-        }
-        value = pending;
-        pending = null;
-        if (file != null) {
-            try {
-                VectorFile.write(file, MAGIC, value);
-            } catch (IOException e) {
-                log.warn("cannot write the SCAFFOLD control variate to {}: {}", file, e.getMessage());
-            }
-        }
-        return true;
+    boolean commit(long transferId) {
+        return value.commit(transferId);
     }
 
     /** Upload {@code transferId} was refused: its staged control variate, if staged, is dropped. */
-    synchronized void discard(long transferId) {
-        if (pending != null && pendingTransfer == transferId) {
-            pending = null;
-        }
+    void discard(long transferId) {
+        value.discard(transferId);
     }
 
     /** The connection dropped: whatever is staged will never be accepted. */
-    synchronized void discardStaged() {
-        pending = null;
+    void discardStaged() {
+        value.discardStaged();
     }
 
     /** The committed {@code c_i} (a copy), or null before the first commit. */
-    synchronized float[] value() {
-        return value == null ? null : value.clone();
+    float[] value() {
+        float[] v = value.committed();
+        return v == null ? null : v.clone();
     }
 }

@@ -1,10 +1,6 @@
 package io.fedge.client;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
@@ -19,44 +15,32 @@ import java.nio.file.Path;
  * <p>Thread-safe.
  */
 final class ErrorFeedback {
-    private static final Logger log = LoggerFactory.getLogger(ErrorFeedback.class);
     /** "FEF2": the residual followed by the SHA-256 of everything before it. */
     private static final int MAGIC = 0x4645_4632;
 
-    private final Path file;
-    private float[] residual;
-    private float[] pending;
-    private long pendingTransfer;
+    private final StagedVector residual;
 
-    private ErrorFeedback(Path file, float[] residual) {
-        this.file = file;
+    private ErrorFeedback(StagedVector residual) {
         this.residual = residual;
     }
 
     /** A residual kept in memory only. */
     static ErrorFeedback inMemory() {
-        return new ErrorFeedback(null, null);
+        return new ErrorFeedback(StagedVector.inMemory("error-feedback residual"));
     }
 
     /** A residual kept in {@code file}, read back if it exists; an unreadable file starts from zero. */
     static ErrorFeedback persistent(Path file) {
-        float[] r = null;
-        if (Files.exists(file)) {
-            try {
-                r = VectorFile.read(file, MAGIC);
-            } catch (IOException e) {
-                log.warn("error-feedback residual {} unusable ({}); starting from zero", file, e.getMessage());
-            }
-        }
-        return new ErrorFeedback(file, r);
+        return new ErrorFeedback(StagedVector.persistent(file, MAGIC, "error-feedback residual"));
     }
 
     /** {@code delta} plus the residual (a new array), or a copy of {@code delta} if the residual is empty or of another model. */
-    synchronized float[] apply(float[] delta) {
+    float[] apply(float[] delta) {
         float[] out = delta.clone();
-        if (residual != null && residual.length == delta.length) {
+        float[] r = residual.committed();
+        if (r != null && r.length == delta.length) {
             for (int i = 0; i < out.length; i++) {
-                out[i] += residual[i];
+                out[i] += r[i];
             }
         }
         return out;
@@ -66,13 +50,12 @@ final class ErrorFeedback {
      * Remembers the residual of upload {@code transferId}, about to be sent: what was meant minus
      * what the coordinator will decode. It replaces any residual staged before and not accepted.
      */
-    synchronized void stage(long transferId, float[] meant, float[] decoded) {
+    void stage(long transferId, float[] meant, float[] decoded) {
         float[] r = new float[meant.length];
         for (int i = 0; i < r.length; i++) {
             r[i] = meant[i] - decoded[i];
         }
-        pending = r;
-        pendingTransfer = transferId;
+        residual.stage(transferId, r);
     }
 
     /**
@@ -81,41 +64,23 @@ final class ErrorFeedback {
      *
      * @return whether a residual was committed
      */
-    synchronized boolean commit(long transferId) {
-        if (pending == null || pendingTransfer != transferId) {
-            return false;
-        }
-        residual = pending;
-        pending = null;
-        if (file != null) {
-            write(residual);
-        }
-        return true;
+    boolean commit(long transferId) {
+        return residual.commit(transferId);
     }
 
     /** Upload {@code transferId} was refused: its staged residual, if staged, is dropped. */
-    synchronized void discard(long transferId) {
-        if (pending != null && pendingTransfer == transferId) {
-            pending = null;
-        }
+    void discard(long transferId) {
+        residual.discard(transferId);
     }
 
     /** The connection dropped: whatever is staged will never be accepted. */
-    synchronized void discardStaged() {
-        pending = null;
+    void discardStaged() {
+        residual.discardStaged();
     }
 
     /** The residual carried forward now (a copy), or null if none. */
-    synchronized float[] residual() {
-        return residual == null ? null : residual.clone();
-    }
-
-    private void write(float[] r) {
-        try {
-            // beside the file, forced to disk, renamed over it, folder forced: a crash keeps one whole residual
-            VectorFile.write(file, MAGIC, r);
-        } catch (IOException e) {
-            log.warn("cannot write the error-feedback residual to {}: {}", file, e.getMessage());
-        }
+    float[] residual() {
+        float[] r = residual.committed();
+        return r == null ? null : r.clone();
     }
 }
