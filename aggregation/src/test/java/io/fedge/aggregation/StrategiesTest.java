@@ -111,6 +111,21 @@ class StrategiesTest {
         assertEquals(11, Strategies.create("bulyan:f=2", ten).minAcceptedUpdates());   // 4f + 3 = 11
     }
 
+    @Test
+    void aUsersStrategyOnTheClassPathPlugsInByName() {
+        assertTrue(Strategies.available().containsKey("scaledavg"), Strategies.available().keySet().toString());
+        assertTrue(Strategies.help().contains("scaledavg: a user's strategy"), Strategies.help());
+        Strategy s = Strategies.create("scaledavg:step=0.25", sampling());
+        assertEquals("scaledavg", s.name());
+        // mean delta (10*1 + 30*3)/40 = 2.5 and -0.25, times 0.25
+        float[] next = fold(s, new GlobalModel(0, "{}", new float[] {1f, 1f}), new float[][] {{1f, -1f}, {3f, 0f}},
+                new long[] {10, 30});
+        assertArrayEquals(new float[] {1.625f, 0.9375f}, next, 1e-6f);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Strategies.create("scaledavg:step=20", sampling()));
+        assertTrue(e.getMessage().startsWith("strategy scaledavg: step must be in"), e.getMessage());
+    }
+
     static float[] fold(Strategy s, GlobalModel model, float[][] deltas, long[] examples) {
         FitAggregation agg = s.beginFit(1, model);
         for (int k = 0; k < deltas.length; k++) {
