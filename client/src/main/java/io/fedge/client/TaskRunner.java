@@ -92,6 +92,13 @@ final class TaskRunner {
         float[] clientControl = local.scaffold() ? client.controlVariate().current(model.parameterCount()) : null;
         LocalUpdate trained = client.trainer().train(model, task.getLocalEpochs(), task.getBatchSize(),
                 task.getLearningRate(), seed, local, serverControl, clientControl);
+        float[] raw = trained.delta();
+        for (int i = 0; i < raw.length; i++) {
+            if (!Float.isFinite(raw[i])) {
+                throw new FedgeException(ErrorCode.NON_FINITE, "local training diverged: update value " + i + " is "
+                        + raw[i] + " (learning rate " + task.getLearningRate() + ")");
+            }
+        }
         LocalUpdate update = client.outgoing(task.getRound(), trained);
         if (task.hasSecureAggregation()) {
             SecureRound.Trained t = new SecureRound.Trained(task, model.version(), update, trained.controlVariate());

@@ -119,6 +119,17 @@ class TaskFailureTest {
     }
 
     @Test
+    void trainingThatDivergesIsRefusedAsNonFiniteNamingTheRound() {
+        // a learning rate of 1e300 (infinite as a float) sends the tiny network's parameters to infinity
+        trainOn(TinyModels.model(5).encode(), task(5, null).setLearningRate(1e300));
+        Envelope answer = link.next();
+        assertEquals(ErrorCode.NON_FINITE, answer.getError().getCode(), answer.getError().getMessage());
+        assertEquals(ROUND, answer.getError().getRound());
+        org.junit.jupiter.api.Assertions.assertTrue(answer.getError().getMessage().startsWith("local training diverged"),
+                answer.getError().getMessage());
+    }
+
+    @Test
     void anUnknownCodecNamesTheRound() {
         trainOn(TinyModels.model(5).encode(), task(5, null).setCodec("no-such-codec"));
         assertError(ErrorCode.UNSUPPORTED_CODEC, 0);
