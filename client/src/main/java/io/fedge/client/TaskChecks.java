@@ -73,24 +73,8 @@ final class TaskChecks {
      * size against the model's parameter count waits for the model ({@link #checkControlVariate}).
      */
     private static void checkLocalTraining(LocalTraining l) {
-        if (!(l.getMomentum() >= 0 && l.getMomentum() <= io.fedge.core.LocalTraining.MAX_MOMENTUM)) {
-            throw malformed("momentum " + l.getMomentum() + ": must be in [0, " + io.fedge.core.LocalTraining.MAX_MOMENTUM
-                    + "]");
-        }
-        if (!(l.getProximalMu() >= 0 && l.getProximalMu() <= io.fedge.core.LocalTraining.MAX_PROXIMAL_MU)) {
-            throw malformed("proximal mu " + l.getProximalMu() + ": must be in [0, "
-                    + io.fedge.core.LocalTraining.MAX_PROXIMAL_MU + "]");
-        }
-        if (!(l.getClipNorm() >= 0) || !Double.isFinite(l.getClipNorm())) {
-            throw malformed("clip norm " + l.getClipNorm() + ": must be finite and non-negative");
-        }
-        if (!(l.getNoiseStddev() >= 0) || !Double.isFinite(l.getNoiseStddev())) {
-            throw malformed("noise stddev " + l.getNoiseStddev() + ": must be finite and non-negative");
-        }
-        if (l.getNoiseStddev() > 0 && l.getClipNorm() == 0) {
-            throw malformed("noise stddev " + l.getNoiseStddev() + " without a clip norm: noise on an unbounded "
-                    + "update protects nothing");
-        }
+        // the value bounds are the record's own (io.fedge.core.LocalTraining), refused as MALFORMED in one line
+        io.fedge.comm.LocalTrainingMessages.fromProto(l);
         if (l.getScaffold() != l.hasControlVariate()) {
             throw malformed(l.getScaffold() ? "SCAFFOLD without the server's control variate"
                     : "a control variate without SCAFFOLD");
