@@ -2,6 +2,7 @@ package io.fedge.aggregation;
 
 import io.fedge.aggregation.privacy.AdaptiveClipping;
 import io.fedge.aggregation.privacy.GaussianNoise;
+import io.fedge.aggregation.privacy.L2Clip;
 import io.fedge.aggregation.privacy.RdpAccountant;
 import io.fedge.core.LocalTraining;
 import io.fedge.core.model.GlobalModel;
@@ -248,16 +249,11 @@ public final class DpFedAvg extends SampledStrategy {
             double scale = 1.0;
             if (settings.mode() == Mode.CENTRAL) {
                 double[] squares = new double[1];
-                delta.forEach((offset, values, length) -> {
-                    for (int i = 0; i < length; i++) {
-                        squares[0] += (double) values[i] * values[i];
-                    }
-                });
+                delta.forEach((offset, values, length) -> squares[0] += L2Clip.sumOfSquares(values, 0, length));
                 double norm = Math.sqrt(squares[0]);
-                if (norm <= bound) {
+                scale = L2Clip.scale(norm, bound);
+                if (scale == 1.0) {
                     unclipped++;
-                } else {
-                    scale = bound / norm;
                 }
             }
             double s = scale;
