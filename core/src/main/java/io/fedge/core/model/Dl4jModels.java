@@ -53,6 +53,29 @@ public final class Dl4jModels {
         current.assign(Nd4j.createFromArray(params).reshape(current.shape()));
     }
 
+    /** Version 0 of a federation whose model is a graph: the configuration with its seeded initial parameters. */
+    public static GlobalModel initialModel(org.deeplearning4j.nn.conf.ComputationGraphConfiguration conf) {
+        return new GlobalModel(0, conf.toJson(), Network.fromJson(conf.toJson()).parameters());
+    }
+
+    /**
+     * Version 0 of a federation for a DL4J configuration JSON of either kind (a layer stack or a
+     * graph), with the seeded initial parameters the configuration gives.
+     *
+     * @throws FedgeException with {@link ErrorCode#MALFORMED} if DL4J cannot read it
+     */
+    public static GlobalModel initialModel(String configJson) {
+        Network net = Network.fromJson(configJson);
+        return new GlobalModel(0, net.configJson(), net.parameters());
+    }
+
+    /** A network of either kind with the model's architecture and parameters. */
+    public static Network network(GlobalModel model) {
+        Network net = Network.fromJson(model.configJson());
+        net.setParameters(model.parameters());
+        return net;
+    }
+
     /** A network with the model's architecture and parameters. */
     public static MultiLayerNetwork instantiate(GlobalModel model) {
         MultiLayerNetwork net = instantiate(model.configJson());

@@ -48,12 +48,39 @@ public final class ModelPresets {
      * @throws IllegalArgumentException if no preset has that name
      */
     public static MultiLayerConfiguration byName(String name, long seed, double learningRate) {
+        return byName(name, seed, learningRate, InputShape.FASHION_MNIST, CLASSES);
+    }
+
+    /**
+     * The preset called {@code name} for examples of {@code shape} and {@code classes} classes.
+     * The {@code mlp} takes any shape (an image as its flat pixels); the convolutional presets need
+     * an image large enough for their convolutions and poolings.
+     *
+     * @throws IllegalArgumentException if no preset has that name, or it cannot take the shape
+     */
+    public static MultiLayerConfiguration byName(String name, long seed, double learningRate, InputShape shape,
+                                                 int classes) {
+        if (classes < 2) {
+            throw new IllegalArgumentException("a classifier needs at least 2 classes: " + classes);
+        }
         return switch (name.toLowerCase(Locale.ROOT)) {
-            case "mlp" -> mlp(seed, learningRate);
-            case "cnn" -> cnn(seed, learningRate);
-            case "simplecnn" -> simpleCnn(seed, learningRate);
+            case "mlp" -> mlp(seed, learningRate, Math.toIntExact(shape.size()), classes);
+            case "cnn" -> cnn(seed, learningRate, image(name, shape, 4), classes);
+            case "simplecnn" -> simpleCnn(seed, learningRate, image(name, shape, 16), classes);
             default -> throw new IllegalArgumentException("unknown model '" + name + "', expected one of " + NAMES);
         };
+    }
+
+    private static InputShape.Image image(String preset, InputShape shape, int minSide) {
+        if (!(shape instanceof InputShape.Image img)) {
+            throw new IllegalArgumentException("model '" + preset + "' is convolutional and needs images, but the data "
+                    + "are feature vectors of " + shape + " values; use 'mlp' or give a model configuration");
+        }
+        if (img.height() < minSide || img.width() < minSide) {
+            throw new IllegalArgumentException("model '" + preset + "' needs images of at least " + minSide + "x"
+                    + minSide + ", got " + img);
+        }
+        return img;
     }
 
     /**
@@ -67,62 +94,82 @@ public final class ModelPresets {
 
     /** McMahan et al.'s 2NN: 784-200-200-10, ReLU. */
     public static MultiLayerConfiguration mlp(long seed, double learningRate) {
+        return mlp(seed, learningRate, HEIGHT * WIDTH, CLASSES);
+    }
+
+    /** The 2NN for {@code inputs} features and {@code classes} classes: inputs-200-200-classes, ReLU. */
+    public static MultiLayerConfiguration mlp(long seed, double learningRate, int inputs, int classes) {
         return new NeuralNetConfiguration.Builder()
                 .seed(seed)
                 .dataType(DataType.FLOAT)
                 .updater(new Sgd(learningRate))
                 .list()
-                .layer(new DenseLayer.Builder().nIn(HEIGHT * WIDTH).nOut(200)
-                        .weightInit(torchDefault(HEIGHT * WIDTH)).activation(Activation.RELU).build())
+                .layer(new DenseLayer.Builder().nIn(inputs).nOut(200)
+                        .weightInit(torchDefault(inputs)).activation(Activation.RELU).build())
                 .layer(new DenseLayer.Builder().nOut(200).weightInit(torchDefault(200)).activation(Activation.RELU).build())
-                .layer(new OutputLayer.Builder(LossFunction.MCXENT).nOut(CLASSES)
+                .layer(new OutputLayer.Builder(LossFunction.MCXENT).nOut(classes)
                         .weightInit(torchDefault(200)).activation(Activation.SOFTMAX).build())
-                .setInputType(InputType.feedForward(HEIGHT * WIDTH))
+                .setInputType(InputType.feedForward(inputs))
                 .build();
     }
 
     /** Two 3x3 convolutions with max pooling, one dense layer, softmax. */
     public static MultiLayerConfiguration cnn(long seed, double learningRate) {
+        return cnn(seed, learningRate, (InputShape.Image) InputShape.FASHION_MNIST, CLASSES);
+    }
+
+    /** The cnn for images of {@code shape} and {@code classes} classes. */
+    public static MultiLayerConfiguration cnn(long seed, double learningRate, InputShape.Image shape, int classes) {
+        int c = shape.channels();
+        int flat = 32 * ((shape.height() + 3) / 4) * ((shape.width() + 3) / 4); // two 'same' poolings of 2: ceil twice
         return new NeuralNetConfiguration.Builder()
                 .seed(seed)
                 .dataType(DataType.FLOAT)
                 .updater(new Sgd(learningRate))
                 .convolutionMode(ConvolutionMode.Same)
                 .list()
-                .layer(new ConvolutionLayer.Builder(3, 3).nOut(16).weightInit(torchDefault(9))
+                .layer(new ConvolutionLayer.Builder(3, 3).nOut(16).weightInit(torchDefault(c * 9))
                         .activation(Activation.RELU).build())
                 .layer(new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX).kernelSize(2, 2).stride(2, 2).build())
                 .layer(new ConvolutionLayer.Builder(3, 3).nOut(32).weightInit(torchDefault(16 * 9))
                         .activation(Activation.RELU).build())
                 .layer(new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX).kernelSize(2, 2).stride(2, 2).build())
-                .layer(new DenseLayer.Builder().nOut(128).weightInit(torchDefault(32 * 7 * 7))
+                .layer(new DenseLayer.Builder().nOut(128).weightInit(torchDefault(flat))
                         .activation(Activation.RELU).build())
-                .layer(new OutputLayer.Builder(LossFunction.MCXENT).nOut(CLASSES)
+                .layer(new OutputLayer.Builder(LossFunction.MCXENT).nOut(classes)
                         .weightInit(torchDefault(128)).activation(Activation.SOFTMAX).build())
-                .setInputType(InputType.convolutionalFlat(HEIGHT, WIDTH, 1))
+                .setInputType(shape.inputType())
                 .build();
     }
 
     /** NIID-Bench's simple CNN: two 5x5 convolutions (6, 16) with max pooling, dense 120 and 84, softmax. */
     public static MultiLayerConfiguration simpleCnn(long seed, double learningRate) {
+        return simpleCnn(seed, learningRate, (InputShape.Image) InputShape.FASHION_MNIST, CLASSES);
+    }
+
+    /** The simple CNN for images of {@code shape} and {@code classes} classes. */
+    public static MultiLayerConfiguration simpleCnn(long seed, double learningRate, InputShape.Image shape,
+                                                    int classes) {
+        int c = shape.channels();
+        int flat = 16 * (((shape.height() - 4) / 2 - 4) / 2) * (((shape.width() - 4) / 2 - 4) / 2);
         return new NeuralNetConfiguration.Builder()
                 .seed(seed)
                 .dataType(DataType.FLOAT)
                 .updater(new Sgd(learningRate))
                 .convolutionMode(ConvolutionMode.Truncate)
                 .list()
-                .layer(new ConvolutionLayer.Builder(5, 5).nOut(6).weightInit(torchDefault(25))
+                .layer(new ConvolutionLayer.Builder(5, 5).nOut(6).weightInit(torchDefault(c * 25))
                         .activation(Activation.RELU).build())
                 .layer(new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX).kernelSize(2, 2).stride(2, 2).build())
                 .layer(new ConvolutionLayer.Builder(5, 5).nOut(16).weightInit(torchDefault(6 * 25))
                         .activation(Activation.RELU).build())
                 .layer(new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX).kernelSize(2, 2).stride(2, 2).build())
-                .layer(new DenseLayer.Builder().nOut(120).weightInit(torchDefault(16 * 4 * 4))
+                .layer(new DenseLayer.Builder().nOut(120).weightInit(torchDefault(flat))
                         .activation(Activation.RELU).build())
                 .layer(new DenseLayer.Builder().nOut(84).weightInit(torchDefault(120)).activation(Activation.RELU).build())
-                .layer(new OutputLayer.Builder(LossFunction.MCXENT).nOut(CLASSES)
+                .layer(new OutputLayer.Builder(LossFunction.MCXENT).nOut(classes)
                         .weightInit(torchDefault(84)).activation(Activation.SOFTMAX).build())
-                .setInputType(InputType.convolutionalFlat(HEIGHT, WIDTH, 1))
+                .setInputType(shape.inputType())
                 .build();
     }
 }
