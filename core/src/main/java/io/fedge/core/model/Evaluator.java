@@ -36,6 +36,11 @@ public final class Evaluator {
 
     /** Accuracy and mean loss of {@code net} on the data set. */
     public Evaluation evaluate(MultiLayerNetwork net) {
+        return evaluate(Network.of(net));
+    }
+
+    /** Accuracy and mean loss of a network of either kind (its first output) on the data set. */
+    public Evaluation evaluate(Network net) {
         long n = data.numExamples();
         if (n == 0) {
             return new Evaluation(0, 0, 0);
@@ -48,7 +53,7 @@ public final class Evaluator {
             long to = Math.min(n, from + batchSize);
             INDArray x = features.get(NDArrayIndex.interval(from, to), NDArrayIndex.all());
             INDArray y = labels.get(NDArrayIndex.interval(from, to), NDArrayIndex.all());
-            INDArray output = net.output(x, false);
+            INDArray output = net.output(x)[0];
             correct += output.argMax(1).eq(y.argMax(1)).castTo(DataType.INT).sumNumber().longValue();
             INDArray logP = Transforms.log(Transforms.max(output, MIN_PROBABILITY, true), false);
             lossSum -= logP.muli(y).sumNumber().doubleValue();
