@@ -1,0 +1,64 @@
+package io.fedge.cli;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A YAML value of a federation file with where it starts (line and column, from 1), as
+ * {@link YamlTree} reads it: a scalar, a list or a mapping. Immutable.
+ */
+sealed interface YamlNode {
+    int line();
+
+    int column();
+
+    /** For messages: {@code the string 'ten'}, {@code the number 2.5}, {@code a list}, ... */
+    String describe();
+
+    /** What a scalar is. */
+    enum Kind { INTEGER, FLOAT, BOOLEAN, STRING, NULL }
+
+    /**
+     * A scalar: {@code text} is the canonical text of a number (no hex, no underscores), true or
+     * false, the string itself, or empty for null.
+     */
+    record Scalar(Kind kind, String text, int line, int column) implements YamlNode {
+        @Override
+        public String describe() {
+            return switch (kind) {
+                case INTEGER, FLOAT -> "the number " + text;
+                case BOOLEAN -> text;
+                case STRING -> "the string '" + text + "'";
+                case NULL -> "an empty value";
+            };
+        }
+    }
+
+    /** A list. */
+    record Sequence(List<YamlNode> items, int line, int column) implements YamlNode {
+        public Sequence {
+            items = List.copyOf(items);
+        }
+
+        @Override
+        public String describe() {
+            return "a list";
+        }
+    }
+
+    /** A mapping, its entries in the file's order. */
+    record Mapping(Map<String, Entry> entries, int line, int column) implements YamlNode {
+        public Mapping {
+            entries = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(entries));
+        }
+
+        @Override
+        public String describe() {
+            return "a mapping";
+        }
+    }
+
+    /** One entry of a mapping: its key, where the key is, and its value. */
+    record Entry(String name, int line, int column, YamlNode value) {
+    }
+}
