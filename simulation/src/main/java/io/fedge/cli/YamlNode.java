@@ -28,7 +28,7 @@ sealed interface YamlNode {
             return switch (kind) {
                 case INTEGER, FLOAT -> "the number " + text;
                 case BOOLEAN -> text;
-                case STRING -> "the string '" + text + "'";
+                case STRING -> text.isEmpty() ? "an empty value" : "the string '" + text + "'";
                 case NULL -> "an empty value";
             };
         }
