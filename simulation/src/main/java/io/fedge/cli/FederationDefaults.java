@@ -54,7 +54,9 @@ final class FederationDefaults implements CommandLine.IDefaultValueProvider {
             return null;
         }
         FederationFile.Setting setting = file().settings().get(key.get().path());
-        if (setting == null) {
+        if (setting == null || (key.get().type() == ValueType.LIST && setting.optionText().isEmpty())) {
+            // picocli would split an empty default into one empty item; [] keeps the option's own
+            // default, which is the empty list for every list option (FederationKeysTest)
             return null;
         }
         supplied.put(option.longestName(), setting);

@@ -79,7 +79,7 @@ record FederationFile(Path file, Map<String, Setting> settings) {
             List<FederationKeys.Key> keys = FederationKeys.keysOf(section.name());
             if (keys.isEmpty()) {
                 throw new IllegalArgumentException(source + ":" + section.line() + ":" + section.column()
-                        + ": unknown section '" + section.name() + "'; the sections are "
+                        + ": unknown section '" + YamlNode.quote(section.name()) + "'; the sections are "
                         + String.join(", ", FederationKeys.sections()));
             }
             if (keys.get(0).topLevel()) {
@@ -94,7 +94,7 @@ record FederationFile(Path file, Map<String, Setting> settings) {
             for (YamlNode.Entry entry : entries.entries().values()) {
                 FederationKeys.Key key = keys.stream().filter(k -> k.name().equals(entry.name())).findFirst()
                         .orElseThrow(() -> new IllegalArgumentException(source + ":" + entry.line() + ":" + entry.column()
-                                + ": unknown key " + section.name() + "." + entry.name() + "; " + section.name()
+                                + ": unknown key " + section.name() + "." + YamlNode.quote(entry.name()) + "; " + section.name()
                                 + " takes " + names(keys)));
                 settings.put(key.path(), setting(source, key, entry.value(), folder));
             }

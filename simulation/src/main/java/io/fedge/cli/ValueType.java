@@ -80,7 +80,7 @@ enum ValueType {
                     String item = text(key + "[" + i + "]", seq.items().get(i));
                     if (item.isEmpty() || item.contains(",")) {
                         throw new Refused(key + "[" + i + "] must be a non-empty string without commas, not '"
-                                + item + "'", seq.items().get(i));
+                                + YamlNode.quote(item) + "'", seq.items().get(i));
                     }
                     items.add(item);
                 }
@@ -123,8 +123,8 @@ enum ValueType {
         if (value instanceof YamlNode.Scalar s && s.kind() == YamlNode.Kind.STRING) {
             return s.text();
         }
-        throw new Refused(key + " must be " + (this == LIST || this == STRATEGY ? STRING.expected : expected) + ", not "
-                + value.describe(), value);
+        throw new Refused(key + " must be " + (this == LIST || this == STRATEGY ? STRING.expected : expected)
+                + ", not " + value.describe(), value);
     }
 
     /** A value refused, with the node it is about (an item of a list, a parameter of a strategy). */
@@ -166,7 +166,7 @@ enum ValueType {
                         + e.value().describe(), e.value());
             }
             if (s.text().contains(",") || s.text().contains("=")) {
-                throw new Refused(key + "." + e.name() + " must not contain ',' or '=': '" + s.text() + "'", s);
+                throw new Refused(key + "." + e.name() + " must not contain ',' or '=': '" + YamlNode.quote(s.text()) + "'", s);
             }
             spec.append(separator).append(e.name()).append('=').append(s.text());
             separator = ",";

@@ -15,6 +15,30 @@ sealed interface YamlNode {
     /** For messages: {@code the string 'ten'}, {@code the number 2.5}, {@code a list}, ... */
     String describe();
 
+    /**
+     * {@code text} for a one-line message: control characters escaped, at most 60 characters
+     * (then an ellipsis).
+     */
+    static String quote(String text) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < text.length() && sb.length() < 60; i++) {
+            char c = text.charAt(i);
+            switch (c) {
+                case '\n' -> sb.append("\\n");
+                case '\t' -> sb.append("\\t");
+                default -> {
+                    if (Character.isISOControl(c) || Character.getType(c) == Character.LINE_SEPARATOR
+                            || Character.getType(c) == Character.PARAGRAPH_SEPARATOR) {
+                        sb.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        sb.append(c);
+                    }
+                }
+            }
+        }
+        return sb.length() < 60 || text.length() <= 60 ? sb.toString() : sb + "...";
+    }
+
     /** What a scalar is. */
     enum Kind { INTEGER, FLOAT, BOOLEAN, STRING, NULL }
 
@@ -28,7 +52,7 @@ sealed interface YamlNode {
             return switch (kind) {
                 case INTEGER, FLOAT -> "the number " + text;
                 case BOOLEAN -> text;
-                case STRING -> text.isEmpty() ? "an empty value" : "the string '" + text + "'";
+                case STRING -> text.isEmpty() ? "an empty value" : "the string '" + quote(text) + "'";
                 case NULL -> "an empty value";
             };
         }

@@ -103,7 +103,7 @@ final class YamlTree {
                 case VALUE_NULL -> scalar(YamlNode.Kind.NULL, "", at);
                 case VALUE_STRING -> {
                     if (p.isCurrentAlias()) {
-                        throw error(at, "aliases (*" + p.getText() + ") are not supported in a federation file");
+                        throw error(at, "aliases (*" + YamlNode.quote(p.getText()) + ") are not supported in a federation file");
                     }
                     yield scalar(YamlNode.Kind.STRING, p.getText(), at);
                 }
@@ -121,7 +121,7 @@ final class YamlTree {
                 JsonLocation keyAt = p.currentTokenLocation();
                 YamlNode.Entry earlier = entries.get(name);
                 if (earlier != null) {
-                    throw error(keyAt, "duplicate key '" + name + "' (first at " + earlier.line() + ":" + earlier.column() + ")");
+                    throw error(keyAt, "duplicate key '" + YamlNode.quote(name) + "' (first at " + earlier.line() + ":" + earlier.column() + ")");
                 }
                 YamlNode value = value(p.nextToken(), depth + 1);
                 entries.put(name, new YamlNode.Entry(name, keyAt.getLineNr(), keyAt.getColumnNr(), value));

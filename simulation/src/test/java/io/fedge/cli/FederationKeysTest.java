@@ -57,6 +57,10 @@ class FederationKeysTest {
                 assertNotNull(o, key.path() + ": fedge " + command + " has no " + t.option());
                 assertEquals(t.option(), o.longestName(), key.path() + ": the table names options by their longest name");
                 assertTrue(seen.add(t.option()), "fedge " + command + " " + t.option() + " is set by two keys");
+                if (key.type() == ValueType.LIST) {
+                    assertEquals(List.of(), o.initialValue(), key.path() + ": [] in a file keeps the default, "
+                            + "so it must be the empty list");
+                }
                 boolean bool = o.type() == boolean.class || o.type() == Boolean.class;
                 assertEquals(key.type() == ValueType.BOOLEAN, bool, key.path() + " and " + t.option() + " agree on boolean");
             }
