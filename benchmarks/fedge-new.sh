@@ -28,12 +28,14 @@ echo "== mvn -o package in $dir"
 cp=("target/fedge-new-trial.jar:target/lib/*")
 
 cd "$dir"
+export OMP_NUM_THREADS=1
+java() { command java -Dorg.bytedeco.javacpp.nopointergc=true "$@"; }
 java -cp "${cp[0]}" com.example.trial.Main model model.fgm --insecure
 "$here/fedge" coordinator --config federation.yaml --rounds 1 --port "$port" --insecure > coordinator.log 2>&1 &
 coordinator=$!
 trap 'kill "$coordinator" 2>/dev/null || true' EXIT
 for i in 0 1; do
-  java -cp "${cp[0]}" com.example.trial.Main connect "127.0.0.1:$port" --id "client-00$i" --part "$i/2" --insecure \
+  java -cp "${cp[0]}" com.example.trial.Main connect "127.0.0.1:$port" --id "client-00$i" --part "$i/10" --insecure \
       > "client-$i.log" 2>&1 &
   clients[i]=$!
 done
