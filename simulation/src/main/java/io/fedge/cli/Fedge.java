@@ -10,7 +10,7 @@ import picocli.CommandLine.Option;
 @Command(name = "fedge", mixinStandardHelpOptions = true, version = "fedge 0.1.0",
         description = "Federated learning for fleets of edge devices, on the JVM.",
         subcommands = {SimulateCommand.class, CoordinatorCommand.class, ClientCommand.class, SwarmCommand.class, CertsCommand.class,
-                BenchTrainCommand.class, ExportCommand.class, EdgeClientCommand.class,
+                BenchTrainCommand.class, ExportCommand.class, EdgeClientCommand.class, NewCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Fedge implements Runnable {
     @CommandLine.Spec
@@ -25,13 +25,15 @@ public final class Fedge implements Runnable {
     }
 
     /**
-     * The whole CLI, ready to execute: errors reported in one line ({@link CliErrors}), and each
-     * command's options checked ({@link OptionChecks.Validated}) before it runs.
+     * The whole CLI, ready to execute: errors reported in one line ({@link CliErrors}), federation
+     * files ({@link FederationConfig}), and each command's options checked
+     * ({@link OptionChecks.Validated}) before it runs.
      */
     static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new Fedge());
         cli.setExecutionStrategy(parsed -> {
             for (CommandLine cmd : parsed.asCommandLineList()) {
+                FederationConfig.check(cmd);
                 if (cmd.getCommand() instanceof OptionChecks.Validated v) {
                     try {
                         v.validate();
@@ -40,7 +42,7 @@ public final class Fedge implements Runnable {
                     }
                 }
             }
-            return new CommandLine.RunLast().execute(parsed);
+            return FederationConfig.printIfAsked(parsed).orElseGet(() -> new CommandLine.RunLast().execute(parsed));
         });
         // "nan" and "inf" as numbers, so the range checks can say what is allowed instead of "not a double"
         cli.registerConverter(Double.class, Fedge::number).registerConverter(double.class, Fedge::number);
@@ -49,7 +51,9 @@ public final class Fedge implements Runnable {
         for (String name : new String[] {"simulate", "coordinator"}) {
             cli.getSubcommands().get(name).getCommandSpec().usageMessage().footer(strategies);
         }
-        return CliErrors.install(cli);
+        CliErrors.install(cli);
+        FederationConfig.install(cli);
+        return cli;
     }
 
     private static Double number(String value) {
