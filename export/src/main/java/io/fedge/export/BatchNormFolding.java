@@ -4,8 +4,8 @@ package io.fedge.export;
  * Folds an inference-mode BatchNorm into the convolution or dense layer before it: with
  * {@code k = gamma / std} per channel, {@code w' = w * k} and {@code b' = (b - mean) * k + beta},
  * so {@code w' x + b'} is the normalized {@code w x + b}. DL4J's {@code std} is
- * {@code sqrt(var + eps)}, or {@code 10^log10stdev} where it stores the log of the standard
- * deviation ({@code useLogStd}, its default; eps is inside it then). Stateless.
+ * {@code sqrt(var + eps)}, where it stores the variance, or {@code sqrt(10^(2 log10stdev) + eps)}
+ * where it stores the log of the standard deviation ({@code useLogStd}, its default). Stateless.
  */
 final class BatchNormFolding {
     private BatchNormFolding() {
@@ -24,11 +24,11 @@ final class BatchNormFolding {
         return std;
     }
 
-    /** The denominators {@code 10^log10stdev}. */
-    static double[] fromLog10Std(float[] log10std) {
+    /** The denominators {@code sqrt(10^(2 log10stdev) + eps)}: DL4J adds eps to the variance the log gives. */
+    static double[] fromLog10Std(float[] log10std, double eps) {
         double[] std = new double[log10std.length];
         for (int i = 0; i < log10std.length; i++) {
-            std[i] = Math.pow(10, log10std[i]);
+            std[i] = Math.sqrt(Math.pow(10, 2.0 * log10std[i]) + eps);
         }
         return std;
     }

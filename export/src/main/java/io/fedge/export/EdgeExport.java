@@ -145,7 +145,9 @@ public final class EdgeExport {
         meta.put("accuracy_student_fp32", String.format(Locale.ROOT, "%.4f", studentAccuracy));
         meta.put("accuracy_int8", String.format(Locale.ROOT, "%.4f", edgeAccuracy));
         meta.put("evaluated_on", Integer.toString(rows.length));
-        EdgeModel model = new EdgeModel(meta, draft.mode(), draft.inputShape(), draft.inputScale(), draft.layers());
+        // the data's shape, even where the student reads it flat (an MLP): devices feed what the data set holds
+        EdgeModel model = new EdgeModel(meta, draft.mode(), EdgeQuantizer.shape(shape.input()), draft.inputScale(),
+                draft.layers());
         byte[] file = model.write(signingKey);
         if (verifyingKey != null) {
             EdgeModel.read(file, verifyingKey); // the file a device will get verifies and parses

@@ -212,7 +212,8 @@ final class LayerLowering {
         float[] gamma = conf.isLockGammaBeta() ? filled(channels, conf.getGamma()) : param(impl, "gamma", channels, where);
         float[] beta = conf.isLockGammaBeta() ? filled(channels, conf.getBeta()) : param(impl, "beta", channels, where);
         float[] mean = param(impl, "mean", channels, where);
-        double[] std = conf.isUseLogStd() ? BatchNormFolding.fromLog10Std(param(impl, "log10stdev", channels, where))
+        double[] std = conf.isUseLogStd() ? BatchNormFolding.fromLog10Std(param(impl, "log10stdev", channels, where),
+                conf.getEps())
                 : BatchNormFolding.fromVariance(param(impl, "var", channels, where), conf.getEps());
         // DL4J's BatchNormalization applies no activation at inference whatever its configuration names
         // (its conf defaults to the network's, sigmoid); the output is the normalized value itself

@@ -24,7 +24,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.learning.config.Sgd;
+import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 import java.security.KeyPair;
@@ -49,7 +49,7 @@ class GraphExportTest {
      */
     static ComputationGraph residualGraph(boolean batchNorm, boolean logits, long seed) {
         ComputationGraphConfiguration.GraphBuilder g = new NeuralNetConfiguration.Builder().seed(seed)
-                .dataType(DataType.FLOAT).updater(new Sgd(0.01)).convolutionMode(ConvolutionMode.Same)
+                .dataType(DataType.FLOAT).updater(new Adam(0.01)).convolutionMode(ConvolutionMode.Same)
                 .graphBuilder().addInputs("input").setInputTypes(InputType.convolutionalFlat(12, 12, 1));
         String stem = conv(g, "stem", 8, 3, 1, "input", batchNorm);
         g.addLayer("stem_relu", relu(), stem);
