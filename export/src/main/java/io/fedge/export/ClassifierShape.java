@@ -58,6 +58,29 @@ public record ClassifierShape(InputShape input, int classes) {
         return new ClassifierShape(input, (int) classes);
     }
 
+    /**
+     * This shape, with the input as the data hold it: a teacher that reads a flat vector may be fed
+     * images of as many values (an MLP on pixels), and then students see those images (a
+     * convolutional one can be distilled) and the edge model records them.
+     *
+     * @param data one example as the data set holds it; null: as the network reads it
+     * @throws IllegalArgumentException if the data do not have as many values as the network reads,
+     *     or are images of another shape than the network's
+     */
+    public ClassifierShape withData(InputShape data) {
+        if (data == null || data.equals(input)) {
+            return this;
+        }
+        if (data.size() != input.size() || input instanceof InputShape.Image && data instanceof InputShape.Image) {
+            throw new IllegalArgumentException("the data are " + describe(data) + ", the teacher reads " + describe(input));
+        }
+        return data instanceof InputShape.Image ? new ClassifierShape(data, classes) : this;
+    }
+
+    private static String describe(InputShape s) {
+        return s instanceof InputShape.Image ? s + " images (" + s.size() + " values)" : "vectors of " + s + " values";
+    }
+
     /** The input shape alone, from the configuration (see {@link #of}). */
     static InputShape inputOf(Network net) {
         if (net.kind() == Network.Kind.LAYERS) {

@@ -2,6 +2,7 @@ package io.fedge.export;
 
 import io.fedge.core.model.Dl4jModels;
 import io.fedge.core.model.GlobalModel;
+import io.fedge.core.model.InputShape;
 import io.fedge.core.model.Network;
 import io.fedge.edge.EdgeModel;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
@@ -45,25 +46,34 @@ public final class EdgeExport {
     private EdgeExport() {
     }
 
-    /** As the full form, without pruning; {@code student} as {@link Student#parse} reads it. */
+    /** As the full form, without pruning; {@code student} as {@link Student#parse} reads it; Fashion-MNIST-era data. */
     public static Report export(GlobalModel teacherModel, String student, DataSet transfer, DataSet test,
                                 Distiller distiller, EdgeQuantizer quantizer, PrivateKey signingKey,
                                 PublicKey verifyingKey, Path out) throws IOException {
-        return export(teacherModel, Student.parse(student), transfer, test, distiller, null, quantizer, signingKey,
-                verifyingKey, out);
+        return export(teacherModel, student, transfer, test, distiller, null, quantizer, signingKey, verifyingKey, out);
     }
 
-    /** As the full form; {@code student} as {@link Student#parse} reads it. */
+    /**
+     * As the full form; {@code student} as {@link Student#parse} reads it. For callers written when
+     * fedge knew Fashion-MNIST alone: the data are taken for what the teacher reads, except that a
+     * teacher reading vectors of 784 values is fed Fashion-MNIST's 1x28x28 images (as fedge's
+     * {@code mlp} is), so a convolutional student can still be distilled from it. Give the data's
+     * shape with the full form instead.
+     */
     public static Report export(GlobalModel teacherModel, String student, DataSet transfer, DataSet test,
                                 Distiller distiller, Pruner pruner, EdgeQuantizer quantizer,
                                 PrivateKey signingKey, PublicKey verifyingKey, Path out) throws IOException {
-        return export(teacherModel, Student.parse(student), transfer, test, distiller, pruner, quantizer, signingKey,
-                verifyingKey, out);
+        InputShape data = transfer.getFeatures().size(1) == InputShape.FASHION_MNIST.size()
+                ? InputShape.FASHION_MNIST : null;
+        return export(teacherModel, Student.parse(student), data, transfer, test, distiller, pruner, quantizer,
+                signingKey, verifyingKey, out);
     }
 
     /**
      * Exports {@code teacherModel} as {@code student}.
      *
+     * @param data the shape of one example as the data sets hold it (null: as the teacher reads it);
+     *     images of as many values as a teacher's vector let a convolutional student learn from it
      * @param transfer the data the student learns the teacher on (never the evaluation set); also
      *     what calibrates the int8 scales
      * @param test the evaluation set
@@ -74,11 +84,11 @@ public final class EdgeExport {
      *     and predict what the teacher does, the teacher or student cannot be exported to the edge
      *     format (the message names the layer), or a pruner is given with {@link Student.None}
      */
-    public static Report export(GlobalModel teacherModel, Student student, DataSet transfer, DataSet test,
-                                Distiller distiller, Pruner pruner, EdgeQuantizer quantizer,
+    public static Report export(GlobalModel teacherModel, Student student, InputShape data, DataSet transfer,
+                                DataSet test, Distiller distiller, Pruner pruner, EdgeQuantizer quantizer,
                                 PrivateKey signingKey, PublicKey verifyingKey, Path out) throws IOException {
         Network teacher = Dl4jModels.network(teacherModel);
-        ClassifierShape shape = ClassifierShape.of(teacher);
+        ClassifierShape shape = ClassifierShape.of(teacher).withData(data);
         fits("transfer set", transfer, shape);
         fits("evaluation set", test, shape);
         long t0 = System.nanoTime();
@@ -169,7 +179,7 @@ public final class EdgeExport {
         long features = data.getFeatures().size(1);
         if (features != shape.input().size()) {
             throw new IllegalArgumentException("the " + what + " has " + features + " values per example, the teacher "
-                    + "reads " + shape.input() + (shape.input() instanceof io.fedge.core.model.InputShape.Image
+                    + "reads " + shape.input() + (shape.input() instanceof InputShape.Image
                     ? " = " + shape.input().size() : ""));
         }
         long labels = data.getLabels().size(1);

@@ -59,7 +59,7 @@ class GeneralShapesExportTest {
 
     private static EdgeExport.Report export(GlobalModel teacher, Student student, DataSet transfer, DataSet test,
                                             Path dir) throws Exception {
-        return EdgeExport.export(teacher, student, transfer, test, new Distiller(4, 0.7, 3, 32, 0.003, 1), null,
+        return EdgeExport.export(teacher, student, null, transfer, test, new Distiller(4, 0.7, 3, 32, 0.003, 1), null,
                 new EdgeQuantizer(EdgeModel.Mode.FULL_INTEGER, 99.99), KEYS.getPrivate(), KEYS.getPublic(), dir);
     }
 
@@ -128,7 +128,7 @@ class GeneralShapesExportTest {
         IllegalArgumentException wrongClasses = assertThrows(IllegalArgumentException.class, () -> export(teacher,
                 Student.parse("mlp-small"), transfer, SyntheticData.of(shape, 3, 10, 1, 1), dir));
         assertEquals("the evaluation set has 3 classes, the teacher predicts 2", wrongClasses.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> EdgeExport.export(teacher, Student.None.INSTANCE, transfer,
+        assertThrows(IllegalArgumentException.class, () -> EdgeExport.export(teacher, Student.None.INSTANCE, null, transfer,
                 test, new Distiller(4, 0.7, 1, 32, 0.003, 1), new UnstructuredPruner(0.5,
                         new Distiller(4, 0.7, 1, 32, 0.003, 1)), new EdgeQuantizer(EdgeModel.Mode.FULL_INTEGER, 100),
                 KEYS.getPrivate(), null, dir));
