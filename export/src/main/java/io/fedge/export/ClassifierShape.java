@@ -77,6 +77,17 @@ public record ClassifierShape(InputShape input, int classes) {
         return data instanceof InputShape.Image ? new ClassifierShape(data, classes) : this;
     }
 
+    /**
+     * Whether a student of shape {@code student} can stand in for a network of this shape: the same
+     * classes, as many input values, and the same image if both read images (a student may read
+     * an image as a flat vector, as an MLP does).
+     */
+    public boolean admits(ClassifierShape student) {
+        return student.classes == classes && student.input.size() == input.size()
+                && (!(student.input instanceof InputShape.Image && input instanceof InputShape.Image)
+                || student.input.equals(input));
+    }
+
     private static String describe(InputShape s) {
         return s instanceof InputShape.Image ? s + " images (" + s.size() + " values)" : "vectors of " + s + " values";
     }

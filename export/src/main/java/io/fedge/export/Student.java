@@ -115,7 +115,8 @@ public sealed interface Student {
         }
 
         /**
-         * The configuration, if it reads and predicts what {@code teacher} does.
+         * The configuration, if it reads and predicts what {@code teacher} does
+         * ({@link ClassifierShape#admits}).
          *
          * @throws IllegalArgumentException naming both shapes if it does not
          */
@@ -123,7 +124,7 @@ public sealed interface Student {
             MultiLayerNetwork net = new MultiLayerNetwork(configuration.clone());
             net.init();
             ClassifierShape mine = ClassifierShape.of(Network.of(net));
-            if (!mine.equals(teacher)) {
+            if (!teacher.admits(mine)) {
                 throw new IllegalArgumentException("student " + name + " " + mine + ", but the teacher " + teacher);
             }
             return configuration;

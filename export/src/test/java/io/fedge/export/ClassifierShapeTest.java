@@ -6,6 +6,8 @@ import io.fedge.core.model.Network;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -33,5 +35,10 @@ class ClassifierShapeTest {
         e = assertThrows(IllegalArgumentException.class, () -> mlp.withData(new InputShape.Vector(30)));
         assertEquals("the data are vectors of 30 values, the teacher reads vectors of 784 values", e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> new ClassifierShape(new InputShape.Vector(3), 1));
+        assertTrue(cnn.admits(new ClassifierShape(new InputShape.Vector(784), 10)), "an MLP student on the pixels");
+        assertTrue(cnn.admits(cnn));
+        assertFalse(cnn.admits(new ClassifierShape(new InputShape.Image(4, 14, 14), 10)), "another image");
+        assertFalse(cnn.admits(new ClassifierShape(InputShape.FASHION_MNIST, 5)), "other classes");
+        assertFalse(mlp.admits(new ClassifierShape(new InputShape.Vector(30), 10)), "other sizes");
     }
 }

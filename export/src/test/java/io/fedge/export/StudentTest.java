@@ -59,6 +59,11 @@ class StudentTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> c.configuration(fiveClassesOfGrey));
         assertEquals("student student.json reads 3x16x16 images, predicts 5 classes, but the teacher reads 1x16x16 "
                 + "images, predicts 5 classes", e.getMessage());
+        Path flat = dir.resolve("flat.json");
+        Files.writeString(flat, StudentPresets.build("mlp-small", new int[] {16}, 1, 0.01, null,
+                new ClassifierShape(new InputShape.Vector(768), 5)).toJson());
+        Student.Configuration mlp = (Student.Configuration) Student.parse(flat.toString());
+        assertEquals(mlp.configuration().toJson(), mlp.configuration(COLOUR).toJson(), "images read as flat vectors");
         ClassifierShape tenClasses = new ClassifierShape(new InputShape.Image(3, 16, 16), 10);
         e = assertThrows(IllegalArgumentException.class, () -> c.configuration(tenClasses));
         assertTrue(e.getMessage().endsWith("predicts 5 classes, but the teacher reads 3x16x16 images, predicts 10 "
