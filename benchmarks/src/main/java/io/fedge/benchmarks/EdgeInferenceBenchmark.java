@@ -7,9 +7,8 @@ import ai.onnxruntime.OrtSession;
 import io.fedge.core.data.FashionMnist;
 import io.fedge.core.model.Dl4jHelpers;
 import io.fedge.core.model.Dl4jModels;
-import io.fedge.core.model.GlobalModel;
+import io.fedge.core.model.Network;
 import io.fedge.edge.EdgeModel;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -33,14 +32,19 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Single-sample inference latency, one thread, on Fashion-MNIST test images: the teacher (the
- * global model) in DL4J, the int8 edge student in fedge's pure-Java engine, and the same student's
+ * Single-sample inference latency, one thread: the teacher (the global model, a layer stack or a
+ * ComputationGraph) in DL4J, the int8 edge model in fedge's pure-Java engine, and the same model's
  * ONNX file in ONNX Runtime. Sample-time mode: JMH reports p50 and p99. Point it at the outputs of
- * a federation and of {@code fedge export}:
+ * a federation and of {@code fedge export} (any input shape and class count):
  *
  * <pre>
  * OMP_NUM_THREADS=1 benchmarks/jmh EdgeInference -p teacher=runs/edge-teacher/global-model.fgm -p edge=runs/edge-cnn
  * </pre>
+ *
+ * <p>Inputs ({@code -p inputs=}): {@code auto} (the default) takes 256 Fashion-MNIST test images
+ * when the model reads 784 values and 256 seeded uniform [0, 1) rows of its input shape otherwise;
+ * {@code fashion-mnist} or {@code uniform} force one. The engines' work does not depend on the
+ * values (no early exits), so uniform rows time a model whose data this machine lacks.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.SampleTime)
@@ -55,7 +59,10 @@ public class EdgeInferenceBenchmark {
     @Param("runs/edge-cnn")
     String edge;
 
-    private MultiLayerNetwork teacherNet;
+    @Param("auto")
+    String inputs;
+
+    private Network teacherNet;
     private EdgeModel student;
     private OrtEnvironment env;
     private OrtSession session;
@@ -67,11 +74,16 @@ public class EdgeInferenceBenchmark {
     @Setup
     public void setUp() throws Exception {
         Dl4jHelpers.enable();
-        teacherNet = Dl4jModels.instantiate(io.fedge.core.model.ModelFile.read(Path.of(teacher), null));
+        teacherNet = Dl4jModels.network(io.fedge.core.model.ModelFile.read(Path.of(teacher), null));
         Path dir = Path.of(edge);
-        student = EdgeModel.read(Files.readAllBytes(dir.resolve("edge-model.fem")), io.fedge.edge.EdgeModelFetcher.readPublicKey(dir.resolve("edge-model.pub")));
-        images = FashionMnist.load(FashionMnist.DEFAULT_DIR, FashionMnist.Split.TEST).head(256).toDataSet()
-                .getFeatures().toFloatMatrix();
+        student = EdgeModel.read(Files.readAllBytes(dir.resolve("edge-model.fem")),
+                io.fedge.edge.EdgeModelFetcher.readPublicKey(dir.resolve("edge-model.pub")));
+        long teacherReads = io.fedge.export.ClassifierShape.of(teacherNet).input().size();
+        if (teacherReads != student.inputSize()) {
+            throw new IllegalArgumentException("the teacher " + teacher + " reads " + teacherReads + " values, the edge "
+                    + "model in " + edge + " " + student.inputSize() + ": not one export");
+        }
+        images = inputs(student.inputSize());
         rows = new INDArray[images.length];
         for (int i = 0; i < images.length; i++) {
             rows[i] = Nd4j.create(images[i], new long[] {1, images[i].length});
@@ -90,6 +102,31 @@ public class EdgeInferenceBenchmark {
     }
 
 
+    private float[][] inputs(int size) throws java.io.IOException {
+        boolean fashion = switch (inputs) {
+            case "auto" -> size == 784;
+            case "fashion-mnist" -> true;
+            case "uniform" -> false;
+            default -> throw new IllegalArgumentException("-p inputs must be auto, fashion-mnist or uniform, not "
+                    + inputs);
+        };
+        if (fashion) {
+            if (size != 784) {
+                throw new IllegalArgumentException("the edge model reads " + size + " values, Fashion-MNIST has 784");
+            }
+            return FashionMnist.load(FashionMnist.DEFAULT_DIR, FashionMnist.Split.TEST).head(256).toDataSet()
+                    .getFeatures().toFloatMatrix();
+        }
+        java.util.Random r = new java.util.Random(1);
+        float[][] rows = new float[256][size];
+        for (float[] row : rows) {
+            for (int i = 0; i < size; i++) {
+                row[i] = r.nextFloat();
+            }
+        }
+        return rows;
+    }
+
     @TearDown
     public void tearDown() throws OrtException {
         session.close();
@@ -102,7 +139,7 @@ public class EdgeInferenceBenchmark {
 
     @Benchmark
     public INDArray teacherDl4j() {
-        return teacherNet.output(rows[nextIndex()], false);
+        return teacherNet.output(rows[nextIndex()])[0];
     }
 
     @Benchmark

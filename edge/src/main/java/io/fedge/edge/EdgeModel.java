@@ -29,9 +29,14 @@ import java.util.Objects;
  * calibrated scale per tensor) and accumulates in int32; {@link Mode#WEIGHT_ONLY} keeps float
  * activations and only stores weights as int8.
  *
- * <p>The file: magic {@code FEM1}, format 1, metadata ({@code key=value} lines, UTF-8), mode,
- * input shape and scale, the layers, then an Ed25519 signature over {@code "fedge-edge-model-v1"},
- * a zero byte and the SHA-256 of everything before it.
+ * <p>The file: magic {@code FEM1}, format 2, metadata ({@code key=value} lines, UTF-8), mode,
+ * input shape ({@code [n]} for a feature vector, {@code [channels, height, width]} for an image,
+ * read from flat channel-first rows) and scale, the layers, then an Ed25519 signature over
+ * {@code "fedge-edge-model-v1"}, a zero byte and the SHA-256 of everything before it. Format 2
+ * added activations beyond ReLU, convolution and pooling windows with any stride and padding,
+ * average and global pooling, and residual blocks; {@link #read} still reads format 1 (dense,
+ * stride-1 "same" odd-kernel convolutions, tiling max pooling, ReLU or nothing), and
+ * {@link #write} always writes format 2.
  *
  * <p>Immutable and thread-safe.
  */
@@ -40,7 +45,8 @@ public final class EdgeModel {
     public enum Mode { FULL_INTEGER, WEIGHT_ONLY }
 
     private static final int MAGIC = 0x46454D31; // "FEM1"
-    private static final int FORMAT = 1;
+    /** The format {@link #write} writes. */
+    static final int FORMAT = 2;
     private static final byte[] DOMAIN = "fedge-edge-model-v1\0".getBytes(StandardCharsets.US_ASCII);
     private static final int SIGNATURE_BYTES = 64;
     private static final int MAX_LAYERS = 256;
@@ -51,6 +57,15 @@ public final class EdgeModel {
     private final float inputScale;
     private final List<EdgeLayer> layers;
 
+    /**
+     * @param inputShape {@code [n]} or {@code [channels, height, width]}
+     * @param inputScale the int8 scale of the input (full-integer mode; ignored in weight-only mode)
+     * @param layers a chain that reads {@code inputShape} and ends with a dense layer without
+     *     activation (the logits)
+     * @throws IllegalArgumentException if the shape is neither a vector nor an image, a layer does
+     *     not read what the one before produces, the last layer is not such a dense layer, or a
+     *     full-integer model has no positive input scale
+     */
     public EdgeModel(Map<String, String> metadata, Mode mode, int[] inputShape, float inputScale,
                      List<EdgeLayer> layers) {
         this.metadata = Map.copyOf(metadata);
@@ -58,20 +73,31 @@ public final class EdgeModel {
         this.inputShape = inputShape.clone();
         this.inputScale = inputScale;
         this.layers = List.copyOf(layers);
-        EdgeLayer lastLayer = this.layers.isEmpty() ? null : this.layers.get(this.layers.size() - 1);
-        if (!(lastLayer instanceof QuantizedDense || lastLayer instanceof SparseQuantizedDense)) {
-            throw new IllegalArgumentException("an edge model ends with a dense layer (the logits)");
+        if (this.inputShape.length != 1 && this.inputShape.length != 3) {
+            throw new IllegalArgumentException("the input is a vector [n] or an image [channels, height, width], not "
+                    + "of rank " + this.inputShape.length);
         }
-        int size = Arrays.stream(inputShape).reduce(1, (a, b) -> a * b);
-        for (EdgeLayer l : this.layers) {
-            if (l.inputSize() != size) {
-                throw new IllegalArgumentException(l.getClass().getSimpleName() + " reads " + l.inputSize()
-                        + " values but gets " + size);
+        for (int d : this.inputShape) {
+            if (d <= 0) {
+                throw new IllegalArgumentException("input dimensions must be positive: " + Arrays.toString(inputShape));
             }
-            size = l.outputSize();
         }
-        if (mode == Mode.FULL_INTEGER && !(inputScale > 0)) {
-            throw new IllegalArgumentException("a full-integer model needs a positive input scale");
+        if (EdgeLayer.size(this.inputShape) > EdgeLayer.MAX_TENSOR) {
+            throw new IllegalArgumentException("the input holds more than " + EdgeLayer.MAX_TENSOR + " values");
+        }
+        if (this.layers.isEmpty()) {
+            throw new IllegalArgumentException("an edge model has at least one layer");
+        }
+        EdgeLayer lastLayer = this.layers.get(this.layers.size() - 1);
+        ChannelQuantization head = lastLayer instanceof QuantizedDense d ? d.quantization()
+                : lastLayer instanceof SparseQuantizedDense d ? d.quantization() : null;
+        if (head == null || head.activation().kind() != EdgeActivation.Kind.IDENTITY) {
+            throw new IllegalArgumentException("an edge model ends with a dense layer without activation (the logits), "
+                    + "not " + (head == null ? lastLayer.getClass().getSimpleName() : "one with " + head.activation()));
+        }
+        LayerChain.check(this.inputShape, this.layers, "");
+        if (mode == Mode.FULL_INTEGER && !(inputScale > 0 && Float.isFinite(inputScale))) {
+            throw new IllegalArgumentException("a full-integer model needs a positive input scale: " + inputScale);
         }
     }
 
@@ -222,13 +248,23 @@ public final class EdgeModel {
         if (!verify(body, signature, trustedKey)) {
             throw new SecurityException("edge model signature does not verify with the pinned coordinator key");
         }
+        try {
+            return parse(body);
+        } catch (java.io.EOFException e) {
+            throw new IOException("edge model is cut short");
+        }
+    }
+
+    /** The signed body: header, metadata, input, layers. */
+    private static EdgeModel parse(byte[] body) throws IOException {
         DataInputStream in = new DataInputStream(new ByteArrayInputStream(body));
         if (in.readInt() != MAGIC) {
             throw new IOException("not an edge model (bad magic)");
         }
         int format = in.readInt();
-        if (format != FORMAT) {
-            throw new IOException("unsupported edge model format " + format);
+        if (format != 1 && format != FORMAT) {
+            throw new IOException("unsupported edge model format " + format + " (this reader knows 1 and " + FORMAT
+                    + ")");
         }
         int metaLength = in.readInt();
         if (metaLength < 0 || metaLength > in.available()) {
@@ -247,16 +283,25 @@ public final class EdgeModel {
         if (modeIndex >= Mode.values().length) {
             throw new IOException("unknown mode " + modeIndex);
         }
-        int rank = EdgeLayer.checkedSize(in, "input rank", 4);
+        int rank = EdgeLayer.checkedSize(in, "input rank", 3);
+        if (rank == 2) {
+            throw new IOException("input rank 2: the input is a vector [n] or an image [channels, height, width]");
+        }
         int[] shape = new int[rank];
         for (int i = 0; i < rank; i++) {
-            shape[i] = EdgeLayer.checkedSize(in, "input dimension", 1 << 16);
+            shape[i] = EdgeLayer.checkedSize(in, "input dimension " + i, EdgeLayer.MAX_TENSOR);
         }
-        float inputScale = in.readFloat();
+        float inputScale = readScale(in);
         int count = EdgeLayer.checkedSize(in, "layer count", MAX_LAYERS);
         List<EdgeLayer> layers = new ArrayList<>();
         for (int i = 0; i < count; i++) {
-            layers.add(EdgeLayer.read(in));
+            try {
+                layers.add(EdgeLayer.read(in, format));
+            } catch (java.io.EOFException e) {
+                throw new IOException("layer " + i + " of " + count + " is cut short");
+            } catch (IOException e) {
+                throw new IOException("layer " + i + ": " + e.getMessage(), e);
+            }
         }
         if (in.available() != 0) {
             throw new IOException(in.available() + " stray bytes after the layers");

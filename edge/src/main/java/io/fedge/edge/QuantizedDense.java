@@ -6,8 +6,10 @@ import java.io.IOException;
 
 /**
  * A dense layer with int8 weights (one scale per output neuron, symmetric), int32 biases in units
- * of {@code inputScale * weightScale[o]}, an optional ReLU, and the scale of its int8 output
- * ({@link ChannelQuantization}). Weights are stored output-major: {@code w[o * in + i]}.
+ * of {@code inputScale * weightScale[o]}, an activation, and the scale of its int8 output
+ * ({@link ChannelQuantization}). Weights are stored output-major: {@code w[o * in + i]}. It reads
+ * any tensor of {@code in} values (an image is flattened channel, row, column). At most
+ * {@link EdgeLayer#MAX_FAN_IN} inputs.
  */
 public final class QuantizedDense implements EdgeLayer {
     static final int TYPE = 1;
@@ -20,16 +22,27 @@ public final class QuantizedDense implements EdgeLayer {
     private final int[][] wide;
     private final ThreadLocal<int[]> widened;
 
+    /** A dense layer followed by a ReLU ({@code relu}) or nothing. */
     public QuantizedDense(int in, int out, byte[] weights, float[] weightScales, int[] biases, float inputScale,
                           float outputScale, boolean relu) {
         this(in, out, weights, new ChannelQuantization(weightScales, biases, inputScale, outputScale, relu));
     }
 
-    QuantizedDense(int in, int out, byte[] weights, ChannelQuantization quantization) {
-        if (weights.length != in * out || quantization.channels() != out) {
-            throw new IllegalArgumentException("dense " + in + "x" + out + " needs " + in * out + " weights and "
-                    + out + " scales and biases");
+    /**
+     * @throws IllegalArgumentException if the sizes disagree, there are more than
+     *     {@link EdgeLayer#MAX_FAN_IN} inputs, or a bias could overflow the accumulator
+     */
+    public QuantizedDense(int in, int out, byte[] weights, ChannelQuantization quantization) {
+        if (in <= 0 || out <= 0 || (long) in * out != weights.length || quantization.channels() != out) {
+            throw new IllegalArgumentException("dense " + in + "x" + out + " needs " + (long) in * out
+                    + " weights and " + out + " scales and biases, got " + weights.length + " and "
+                    + quantization.channels());
         }
+        if (in > MAX_FAN_IN || out > MAX_TENSOR) {
+            throw new IllegalArgumentException("dense " + in + "x" + out + ": at most " + MAX_FAN_IN + " inputs and "
+                    + MAX_TENSOR + " outputs");
+        }
+        quantization.checkAccumulator(in);
         this.in = in;
         this.out = out;
         this.weights = weights;
@@ -60,6 +73,16 @@ public final class QuantizedDense implements EdgeLayer {
     @Override
     public int outputSize() {
         return out;
+    }
+
+    @Override
+    public int[] inputShape() {
+        return new int[] {in};
+    }
+
+    @Override
+    public int[] outputShape() {
+        return new int[] {out};
     }
 
     @Override
@@ -112,15 +135,20 @@ public final class QuantizedDense implements EdgeLayer {
         s.write(weights);
     }
 
-    static QuantizedDense read(DataInputStream s) throws IOException {
-        int in = EdgeLayer.checkedSize(s, "dense inputs", 1 << 24);
-        int out = EdgeLayer.checkedSize(s, "dense outputs", 1 << 24);
+    static QuantizedDense read(DataInputStream s, int format) throws IOException {
+        int in = EdgeLayer.checkedSize(s, "dense inputs", MAX_FAN_IN);
+        int out = EdgeLayer.checkedSize(s, "dense outputs", MAX_TENSOR);
         if ((long) in * out > 1 << 28) {
             throw new IOException("dense layer of " + in + "x" + out + " is too large");
         }
-        ChannelQuantization q = ChannelQuantization.read(s, out);
+        ChannelQuantization q = ChannelQuantization.read(s, out, format);
+        EdgeLayer.requireBytes(s, (long) in * out, "dense " + in + "x" + out + " weights");
         byte[] w = new byte[in * out];
         s.readFully(w);
-        return new QuantizedDense(in, out, w, q);
+        try {
+            return new QuantizedDense(in, out, w, q);
+        } catch (IllegalArgumentException e) {
+            throw new IOException(e.getMessage());
+        }
     }
 }

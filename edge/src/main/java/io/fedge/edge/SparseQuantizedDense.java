@@ -30,12 +30,24 @@ public final class SparseQuantizedDense implements EdgeLayer {
         this.quantization = quantization;
     }
 
-    /** The sparse form of dense int8 weights {@code w[o * in + i]}. */
+    /** The sparse form of dense int8 weights {@code w[o * in + i]}, followed by a ReLU ({@code relu}) or nothing. */
     public static SparseQuantizedDense of(int in, int out, byte[] w, float[] weightScales, int[] biases,
                                           float inputScale, float outputScale, boolean relu) {
-        if (in > 65_536 || w.length != in * out) {
-            throw new IllegalArgumentException("sparse dense layers take up to 65,536 inputs and in * out weights");
+        return of(in, out, w, new ChannelQuantization(weightScales, biases, inputScale, outputScale, relu));
+    }
+
+    /**
+     * The sparse form of dense int8 weights {@code w[o * in + i]}.
+     *
+     * @throws IllegalArgumentException if there are more than 65,536 inputs, the sizes disagree, or a
+     *     bias could overflow the accumulator
+     */
+    public static SparseQuantizedDense of(int in, int out, byte[] w, ChannelQuantization quantization) {
+        if (in <= 0 || out <= 0 || in > 65_536 || (long) in * out != w.length || quantization.channels() != out) {
+            throw new IllegalArgumentException("sparse dense layers take 1 to 65,536 inputs, in * out weights and out "
+                    + "scales: " + in + "x" + out + ", " + w.length + " weights, " + quantization.channels() + " scales");
         }
+        quantization.checkAccumulator(in);
         int nonZeros = 0;
         for (byte b : w) {
             nonZeros += b != 0 ? 1 : 0;
@@ -55,8 +67,7 @@ public final class SparseQuantizedDense implements EdgeLayer {
             }
         }
         rowStart[out] = n;
-        return new SparseQuantizedDense(in, out, rowStart, columns, values,
-                new ChannelQuantization(weightScales, biases, inputScale, outputScale, relu));
+        return new SparseQuantizedDense(in, out, rowStart, columns, values, quantization);
     }
 
     /** The same layer with dense weights (for ONNX, which has no sparse Gemm). */
@@ -86,6 +97,16 @@ public final class SparseQuantizedDense implements EdgeLayer {
     @Override
     public int outputSize() {
         return out;
+    }
+
+    @Override
+    public int[] inputShape() {
+        return new int[] {in};
+    }
+
+    @Override
+    public int[] outputShape() {
+        return new int[] {out};
     }
 
     @Override
@@ -135,14 +156,20 @@ public final class SparseQuantizedDense implements EdgeLayer {
         s.write(values);
     }
 
-    static SparseQuantizedDense read(DataInputStream s) throws IOException {
+    static SparseQuantizedDense read(DataInputStream s, int format) throws IOException {
         int in = EdgeLayer.checkedSize(s, "sparse inputs", 65_536);
         int out = EdgeLayer.checkedSize(s, "sparse outputs", 1 << 20);
-        ChannelQuantization q = ChannelQuantization.read(s, out);
+        ChannelQuantization q = ChannelQuantization.read(s, out, format);
+        try {
+            q.checkAccumulator(in);
+        } catch (IllegalArgumentException e) {
+            throw new IOException(e.getMessage());
+        }
         int nonZeros = s.readInt();
         if (nonZeros < 0 || (long) nonZeros > (long) in * out) {
             throw new IOException("bad non-zero count " + nonZeros);
         }
+        EdgeLayer.requireBytes(s, 4L * (out + 1) + 3L * nonZeros, "sparse layer of " + nonZeros + " weights");
         int[] rowStart = new int[out + 1];
         for (int o = 0; o <= out; o++) {
             rowStart[o] = s.readInt();

@@ -1,5 +1,7 @@
 package io.fedge.export;
 
+import io.fedge.core.model.Network;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
@@ -24,17 +26,68 @@ public record Distiller(double temperature, double alpha, int epochs, int batchS
         return new Distiller(4, 0.7, 10, 64, 0.002, 1);
     }
 
-    /** Trains {@code student} (a preset name) against {@code teacher} on {@code transfer}; returns it ending in softmax. */
-    public MultiLayerNetwork distil(MultiLayerNetwork teacher, String student, DataSet transfer) {
-        INDArray soft = DistillationLoss.soften(teacher.output(transfer.getFeatures(), false), temperature);
-        INDArray labels = DistillationLoss.labels(soft, transfer.getLabels());
-        MultiLayerNetwork net = new MultiLayerNetwork(StudentPresets.byName(student, seed, learningRate,
+    /** Examples the teacher infers at once while it labels the transfer set. */
+    private static final int TEACHER_BATCH = 1024;
+
+    public Distiller {
+        if (!(temperature > 0) || !(alpha >= 0 && alpha <= 1) || epochs < 0 || batchSize <= 0
+                || !(learningRate > 0)) {
+            throw new IllegalArgumentException("distiller: need temperature > 0, alpha in [0, 1], epochs >= 0, "
+                    + "batch size > 0, learning rate > 0: " + temperature + ", " + alpha + ", " + epochs + ", "
+                    + batchSize + ", " + learningRate);
+        }
+    }
+
+    /**
+     * The labels the student learns, {@code [soft | hard]} ({@link DistillationLoss}): the teacher's
+     * probabilities on the transfer set softened to the temperature, beside the transfer set's own
+     * labels. The teacher runs in batches of {@value #TEACHER_BATCH}; for a graph, its first output.
+     *
+     * @throws IllegalArgumentException if the teacher's outputs are not probabilities (a row is
+     *     negative or does not sum to 1): distillation needs a softmax output
+     */
+    public INDArray targets(Network teacher, DataSet transfer) {
+        INDArray features = transfer.getFeatures();
+        long n = features.size(0);
+        INDArray[] parts = new INDArray[(int) ((n + TEACHER_BATCH - 1) / TEACHER_BATCH)];
+        for (int i = 0; i < parts.length; i++) {
+            long from = (long) i * TEACHER_BATCH;
+            parts[i] = teacher.output(features.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(from,
+                    Math.min(n, from + TEACHER_BATCH)), org.nd4j.linalg.indexing.NDArrayIndex.all()))[0].dup();
+        }
+        INDArray probabilities = parts.length == 1 ? parts[0] : Nd4j.vstack(parts);
+        checkProbabilities(probabilities);
+        return DistillationLoss.labels(DistillationLoss.soften(probabilities, temperature), transfer.getLabels());
+    }
+
+    private static void checkProbabilities(INDArray p) {
+        double min = p.minNumber().doubleValue();
+        if (!(min >= 0)) {
+            throw new IllegalArgumentException("the teacher's outputs are not probabilities (one is " + min
+                    + "): distillation needs a teacher ending in softmax");
+        }
+        double[] sums = p.sum(1).toDoubleVector();
+        for (int i = 0; i < sums.length; i++) {
+            if (!(Math.abs(sums[i] - 1) <= 1e-3)) {
+                throw new IllegalArgumentException("the teacher's outputs are not probabilities (example " + i
+                        + " sums to " + sums[i] + "): distillation needs a teacher ending in softmax");
+            }
+        }
+    }
+
+    /**
+     * Trains a fresh network of {@code inference}'s architecture (its seeded initialisation, its
+     * output layer emitting logits into {@link DistillationLoss}) on {@code features} and
+     * {@link #targets}; returns the trained network in its inference form (softmax).
+     */
+    public MultiLayerNetwork distil(MultiLayerConfiguration inference, INDArray features, INDArray targets) {
+        MultiLayerNetwork net = new MultiLayerNetwork(DistillationHead.training(inference,
                 new DistillationLoss(temperature, alpha)));
         net.init();
-        train(net, transfer.getFeatures(), labels);
-        MultiLayerNetwork inference = new MultiLayerNetwork(StudentPresets.byName(student, seed, learningRate, null));
-        inference.init(net.params().dup(), false);
-        return inference;
+        train(net, features, targets);
+        MultiLayerNetwork out = new MultiLayerNetwork(inference.clone());
+        out.init(net.params().dup(), false);
+        return out;
     }
 
     private static int[] toInt(long[] idx) {

@@ -1,36 +1,55 @@
 package io.fedge.export;
 
+import io.fedge.core.model.InputShape;
+import io.fedge.core.model.Network;
+import io.fedge.edge.AvgPool2d;
+import io.fedge.edge.ChannelQuantization;
 import io.fedge.edge.EdgeLayer;
 import io.fedge.edge.EdgeModel;
+import io.fedge.edge.GlobalPool;
 import io.fedge.edge.MaxPool2d;
 import io.fedge.edge.QuantizedConv2d;
 import io.fedge.edge.QuantizedDense;
+import io.fedge.edge.ResidualBlock;
 import io.fedge.edge.SparseQuantizedDense;
-import org.deeplearning4j.nn.api.Layer;
-import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
- * Post-training int8 quantization of a DL4J network into an {@link EdgeModel}: weights symmetric
- * per output channel ({@code scale = max|w| / 127}), biases as int32 in units of
- * {@code inputScale * weightScale}, and one scale per activation tensor calibrated on a
- * calibration set, from the largest magnitude or from a percentile of the magnitudes (which
- * ignores rare outliers). Handles the layer kinds fedge's presets use: 3x3 "same" convolutions
- * with ReLU, max pooling, dense layers with ReLU, and the output layer.
+ * Post-training int8 quantization of a DL4J network of either kind into an {@link EdgeModel}.
+ * The network is first lowered ({@code NetworkLowering}): BatchNorm folded into the convolution
+ * or dense layer before it, activations fused, dropout and flattening dropped; anything the edge
+ * format cannot run is refused in one line naming the layer. Then weights are quantized symmetric
+ * per output channel ({@code scale = max|w| / 127}), biases to int32 in units of
+ * {@code inputScale * weightScale}, and every activation tensor gets one scale calibrated on a
+ * calibration set, from the largest magnitude or a percentile of them (which ignores rare
+ * outliers; {@code ActivationScales}). Pooling keeps its input's scale.
+ *
+ * <p>Error, per layer: a weight is off by at most half its channel's step; an int8 activation by
+ * half its tensor's step where it is within the calibrated range (clipped beyond it); a bias by
+ * half a unit of {@code inputScale * weightScale}; average pooling adds half a step of rounding;
+ * tanh and sigmoid pass their input's error on at most unchanged (their slope is at most 1). In the
+ * weight-only mode only the weight and bias errors remain.
  *
  * @param mode full-integer or weight-only
  * @param percentile the activation magnitude percentile a scale covers, in (0, 100]; 100 = max
+ * @param sparseAbove dense layers with more than this fraction of zero int8 weights are stored sparse
  */
 public record EdgeQuantizer(EdgeModel.Mode mode, double percentile, double sparseAbove) {
     public EdgeQuantizer {
+        java.util.Objects.requireNonNull(mode, "mode");
         if (!(percentile > 0 && percentile <= 100)) {
             throw new IllegalArgumentException("percentile must be in (0, 100]: " + percentile);
+        }
+        if (!(sparseAbove >= 0 && sparseAbove <= 1)) {
+            throw new IllegalArgumentException("sparseAbove must be in [0, 1]: " + sparseAbove);
         }
     }
 
@@ -39,105 +58,111 @@ public record EdgeQuantizer(EdgeModel.Mode mode, double percentile, double spars
         this(mode, percentile, 0.6);
     }
 
+    /**
+     * As {@link #quantize(Network, INDArray, Map)}, checking that the network reads {@code inputShape}.
+     *
+     * @throws IllegalArgumentException if it does not, or the network cannot be exported
+     */
     public EdgeModel quantize(MultiLayerNetwork net, INDArray calibration, int[] inputShape, Map<String, String> metadata) {
-        List<INDArray> activations = net.feedForward(calibration, false);
-        float inputScale = scale(activations.get(0));
-        float scale = inputScale;
-        int[] shape = inputShape.clone(); // c, h, w for images; n for vectors
+        Network n = Network.of(net);
+        int[] reads = shape(ClassifierShape.inputOf(n));
+        if (!Arrays.equals(reads, inputShape)) {
+            throw new IllegalArgumentException("the network reads " + Arrays.toString(reads) + ", not "
+                    + Arrays.toString(inputShape));
+        }
+        return quantize(n, calibration, metadata);
+    }
+
+    /**
+     * The edge model of {@code net}.
+     *
+     * @param calibration examples like those it will see, one flat row each (a few thousand)
+     * @throws IllegalArgumentException naming the first layer or vertex the edge format cannot run
+     */
+    public EdgeModel quantize(Network net, INDArray calibration, Map<String, String> metadata) {
+        NetworkLowering.Lowered lowered = NetworkLowering.lower(net);
+        Set<String> tensors = new LinkedHashSet<>();
+        tensors.add(lowered.inputTensor());
+        calibrated(lowered.ops(), tensors, true);
+        Map<String, Float> scales = ActivationScales.measure(net, calibration, tensors, lowered.inputTensor(),
+                percentile);
+        float inputScale = scales.get(lowered.inputTensor());
         List<EdgeLayer> layers = new ArrayList<>();
-        Layer[] dl4j = net.getLayers();
-        for (int l = 0; l < dl4j.length; l++) {
-            Layer layer = dl4j[l];
-            boolean last = l == dl4j.length - 1;
-            float outScale = last ? 0 : scale(activations.get(l + 1));
-            Object conf = layer.conf().getLayer();
-            if (conf instanceof org.deeplearning4j.nn.conf.layers.ConvolutionLayer c) {
-                INDArray w = layer.getParam("W");
-                INDArray b = layer.getParam("b");
-                int out = (int) c.getNOut();
-                int in = (int) c.getNIn();
-                int k = c.getKernelSize()[0];
-                float[] flat = new float[out * in * k * k];
-                for (int o = 0; o < out; o++) {
-                    for (int ch = 0; ch < in; ch++) {
-                        for (int ky = 0; ky < k; ky++) {
-                            for (int kx = 0; kx < k; kx++) {
-                                flat[((o * in + ch) * k + ky) * k + kx] = w.getFloat(o, ch, ky, kx);
-                            }
-                        }
-                    }
-                }
-                Weights q = Weights.of(flat, out);
-                layers.add(new QuantizedConv2d(in, out, shape[1], shape[2], k, q.q, q.scales,
-                        biases(b, out, scale, q.scales), scale, outScale, relu(c.getActivationFn())));
-                shape = new int[] {out, shape[1], shape[2]};
-                scale = outScale;
-            } else if (conf instanceof SubsamplingLayer s) {
-                int k = s.getKernelSize()[0];
-                layers.add(new MaxPool2d(shape[0], shape[1], shape[2], k));
-                shape = new int[] {shape[0], shape[1] / k, shape[2] / k};
-                // max pooling keeps the scale of its input
-            } else if (conf instanceof org.deeplearning4j.nn.conf.layers.FeedForwardLayer f) {
-                INDArray w = layer.getParam("W");
-                INDArray b = layer.getParam("b");
-                int in = (int) f.getNIn();
-                int out = (int) f.getNOut();
-                float[] flat = new float[out * in];
-                for (int i = 0; i < in; i++) {
-                    for (int o = 0; o < out; o++) {
-                        flat[o * in + i] = w.getFloat(i, o);
-                    }
-                }
-                Weights q = Weights.of(flat, out);
-                int zeros = 0;
-                for (byte v : q.q) {
-                    zeros += v == 0 ? 1 : 0;
-                }
-                int[] qb = biases(b, out, scale, q.scales);
-                float layerOut = last ? 0 : outScale;
-                boolean layerRelu = !last && relu(f.getActivationFn());
-                layers.add((double) zeros / q.q.length > sparseAbove && in <= 65_536
-                        ? SparseQuantizedDense.of(in, out, q.q, q.scales, qb, scale, layerOut, layerRelu)
-                        : new QuantizedDense(in, out, q.q, q.scales, qb, scale, layerOut, layerRelu));
-                shape = new int[] {out};
-                scale = outScale;
+        chain(lowered.ops(), inputScale, scales, true, layers);
+        return new EdgeModel(metadata, mode, shape(lowered.input()), inputScale, layers);
+    }
+
+    static int[] shape(InputShape s) {
+        return s instanceof InputShape.Image img ? new int[] {img.channels(), img.height(), img.width()}
+                : new int[] {Math.toIntExact(s.size())};
+    }
+
+    /** The tensors whose scale is measured: every weighted layer's and residual Add's output, but the logits. */
+    private static void calibrated(List<FloatOp> ops, Set<String> into, boolean top) {
+        for (int i = 0; i < ops.size(); i++) {
+            FloatOp op = ops.get(i);
+            boolean logits = top && i == ops.size() - 1;
+            if ((op instanceof FloatOp.Dense || op instanceof FloatOp.Conv) && !logits) {
+                into.add(op.tensor());
+            } else if (op instanceof FloatOp.Residual r) {
+                calibrated(r.main(), into, false);
+                calibrated(r.shortcut(), into, false);
+                into.add(r.tensor());
+            }
+        }
+    }
+
+    /** Quantizes a chain that reads int8 at {@code scale}; returns the scale of its output. */
+    private float chain(List<FloatOp> ops, float scale, Map<String, Float> scales, boolean top, List<EdgeLayer> into) {
+        float s = scale;
+        for (int i = 0; i < ops.size(); i++) {
+            FloatOp op = ops.get(i);
+            boolean logits = top && i == ops.size() - 1;
+            float out = logits || !(op instanceof FloatOp.Dense || op instanceof FloatOp.Conv
+                    || op instanceof FloatOp.Residual) ? s : scales.get(op.tensor());
+            if (op instanceof FloatOp.Dense d) {
+                into.add(dense(d, s, logits ? 0 : out));
+            } else if (op instanceof FloatOp.Conv c) {
+                Weights q = Weights.of(c.w(), c.outChannels());
+                into.add(new QuantizedConv2d(c.inChannels(), c.outChannels(), c.window(), q.q,
+                        new ChannelQuantization(q.scales, biases(c.b(), s, q.scales), s, out, c.activation())));
+            } else if (op instanceof FloatOp.Pool p) {
+                into.add(p.max() ? new MaxPool2d(p.channels(), p.window())
+                        : new AvgPool2d(p.channels(), p.window(), p.includePadding()));
+            } else if (op instanceof FloatOp.Global g) {
+                into.add(new GlobalPool(g.kind(), g.channels(), g.height(), g.width()));
             } else {
-                throw new IllegalArgumentException("cannot quantize layer " + l + ": " + conf.getClass().getSimpleName());
+                FloatOp.Residual r = (FloatOp.Residual) op;
+                List<EdgeLayer> main = new ArrayList<>();
+                List<EdgeLayer> shortcut = new ArrayList<>();
+                float a = chain(r.main(), s, scales, false, main);
+                float b = chain(r.shortcut(), s, scales, false, shortcut);
+                into.add(new ResidualBlock(main, shortcut, r.activation(), a, b, out));
             }
+            s = out;
         }
-        return new EdgeModel(metadata, mode, inputShape, inputScale, layers);
+        return s;
     }
 
-    private static boolean relu(org.nd4j.linalg.activations.IActivation a) {
-        return a instanceof org.nd4j.linalg.activations.impl.ActivationReLU;
-    }
-
-    /** The scale covering {@code percentile} of the tensor's magnitudes with 127 steps. */
-    float scale(INDArray activation) {
-        float[] v = activation.dup().data().asFloat();
-        float cover;
-        if (percentile >= 100) {
-            cover = 0;
-            for (float x : v) {
-                cover = Math.max(cover, Math.abs(x));
-            }
-        } else {
-            float[] mags = new float[v.length];
-            for (int i = 0; i < v.length; i++) {
-                mags[i] = Math.abs(v[i]);
-            }
-            Arrays.sort(mags);
-            cover = mags[Math.min(mags.length - 1, (int) Math.ceil(percentile / 100 * mags.length) - 1)];
+    private EdgeLayer dense(FloatOp.Dense d, float inScale, float outScale) {
+        Weights q = Weights.of(d.w(), d.out());
+        int zeros = 0;
+        for (byte v : q.q) {
+            zeros += v == 0 ? 1 : 0;
         }
-        return cover > 0 ? cover / 127 : 1f / 127;
+        ChannelQuantization cq = new ChannelQuantization(q.scales, biases(d.b(), inScale, q.scales), inScale, outScale,
+                d.activation());
+        return (double) zeros / q.q.length > sparseAbove && d.in() <= 65_536
+                ? SparseQuantizedDense.of(d.in(), d.out(), q.q, cq)
+                : new QuantizedDense(d.in(), d.out(), q.q, cq);
     }
 
-    private static int[] biases(INDArray b, int out, float inputScale, float[] weightScales) {
-        int[] q = new int[out];
-        for (int o = 0; o < out; o++) {
+    private static int[] biases(float[] b, float inputScale, float[] weightScales) {
+        int[] q = new int[b.length];
+        for (int o = 0; o < b.length; o++) {
             double unit = (double) inputScale * weightScales[o];
             q[o] = unit == 0 ? 0 : (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE,
-                    Math.round(b.getDouble(o) / unit)));
+                    Math.round(b[o] / unit)));
         }
         return q;
     }

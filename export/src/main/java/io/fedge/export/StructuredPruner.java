@@ -1,8 +1,8 @@
 package io.fedge.export;
 
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.Arrays;
@@ -11,7 +11,8 @@ import java.util.Arrays;
  * Structured magnitude pruning of a distilled student: in every hidden layer, the neurons (dense)
  * or channels (convolution) whose incoming weights have the smallest L2 norm are removed whole,
  * keeping {@code keep} of them, so the model really is smaller and faster; then a short fine-tune
- * on the transfer set with the distillation loss recovers what the cut cost.
+ * on the transfer set with the distillation loss recovers what the cut cost. Only for the presets,
+ * whose wiring it knows.
  *
  * @param keep the fraction of units kept in each hidden layer, in (0, 1]
  * @param fineTune how the pruned student is fine-tuned (its epochs; the distillation settings)
@@ -28,16 +29,28 @@ public record StructuredPruner(double keep, Distiller fineTune) implements Prune
         return "structured, keep " + keep;
     }
 
-    /** The pruned, fine-tuned student (softmax output), of preset {@code name}. */
+    /**
+     * The pruned, fine-tuned student (softmax output).
+     *
+     * @throws IllegalArgumentException if {@code spec} is not a preset
+     */
     @Override
-    public MultiLayerNetwork prune(MultiLayerNetwork student, String name, MultiLayerNetwork teacher, DataSet transfer) {
+    public MultiLayerNetwork prune(MultiLayerNetwork student, Student spec, ClassifierShape shape, INDArray features,
+                                   INDArray targets) {
+        if (!(spec instanceof Student.Preset preset)) {
+            throw new IllegalArgumentException("structured pruning cuts the presets " + StudentPresets.NAMES
+                    + ", whose wiring it knows; student " + spec.name() + " is not one (unstructured pruning takes any)");
+        }
+        String name = preset.name();
         int[] widths = StudentPresets.widths(name);
         int[] kept = new int[widths.length];
         for (int i = 0; i < widths.length; i++) {
             kept[i] = Math.max(1, (int) Math.ceil(keep * widths[i] - 1e-9));
         }
-        MultiLayerNetwork pruned = new MultiLayerNetwork(StudentPresets.build(name, kept, fineTune.seed(),
-                fineTune.learningRate(), new DistillationLoss(fineTune.temperature(), fineTune.alpha())));
+        MultiLayerConfiguration inference = StudentPresets.build(name, kept, fineTune.seed(), fineTune.learningRate(),
+                null, shape);
+        MultiLayerNetwork pruned = new MultiLayerNetwork(DistillationHead.training(inference,
+                new DistillationLoss(fineTune.temperature(), fineTune.alpha())));
         pruned.init();
         if (name.equals("mlp-small")) {
             int[] k = strongest(denseNorms(student.getLayer(0).getParam("W")), kept[0]);
@@ -47,17 +60,17 @@ public record StructuredPruner(double keep, Distiller fineTune) implements Prune
             int[] k1 = strongest(convNorms(student.getLayer(0).getParam("W")), kept[0]);
             int[] k2 = strongest(convNorms(student.getLayer(2).getParam("W")), kept[1]);
             int[] k3 = strongest(denseNorms(student.getLayer(4).getParam("W")), kept[2]);
+            // the dense layer reads conv2's channels flattened, each its pooled plane
+            int area = (int) (student.getLayer(4).getParam("W").size(0) / widths[1]);
             copyConv(student, pruned, 0, null, k1);
             copyConv(student, pruned, 2, k1, k2);
-            copyDense(student, pruned, 4, flattenedRows(k2, 7 * 7), k3);
+            copyDense(student, pruned, 4, flattenedRows(k2, area), k3);
             copyDense(student, pruned, 5, k3, null);
         }
-        INDArray soft = DistillationLoss.soften(teacher.output(transfer.getFeatures(), false), fineTune.temperature());
-        fineTune.train(pruned, transfer.getFeatures(), DistillationLoss.labels(soft, transfer.getLabels()));
-        MultiLayerNetwork inference = new MultiLayerNetwork(StudentPresets.build(name, kept, fineTune.seed(),
-                fineTune.learningRate(), null));
-        inference.init(pruned.params().dup(), false);
-        return inference;
+        fineTune.train(pruned, features, targets);
+        MultiLayerNetwork out = new MultiLayerNetwork(inference);
+        out.init(pruned.params().dup(), false);
+        return out;
     }
 
     /** L2 norm of each output neuron's incoming weights; W is [in, out]. */

@@ -2,7 +2,6 @@ package io.fedge.export;
 
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.dataset.DataSet;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -12,7 +11,7 @@ import java.util.List;
  * Unstructured magnitude pruning: in every weight matrix and kernel, the {@code sparsity} fraction
  * of weights with the smallest magnitude become zero, and stay zero through a fine-tune on the
  * transfer set (the mask is re-applied after every step). The edge format stores such dense
- * layers compactly ({@code io.fedge.edge.SparseQuantizedDense}).
+ * layers compactly ({@code io.fedge.edge.SparseQuantizedDense}). Works on any student network.
  *
  * @param sparsity the fraction of each layer's weights set to zero, in [0, 1)
  */
@@ -29,8 +28,9 @@ public record UnstructuredPruner(double sparsity, Distiller fineTune) implements
     }
 
     @Override
-    public MultiLayerNetwork prune(MultiLayerNetwork student, String name, MultiLayerNetwork teacher, DataSet transfer) {
-        MultiLayerNetwork net = new MultiLayerNetwork(StudentPresets.byName(name, fineTune.seed(), fineTune.learningRate(),
+    public MultiLayerNetwork prune(MultiLayerNetwork student, Student spec, ClassifierShape shape, INDArray features,
+                                   INDArray targets) {
+        MultiLayerNetwork net = new MultiLayerNetwork(DistillationHead.training(student.getLayerWiseConfigurations(),
                 new DistillationLoss(fineTune.temperature(), fineTune.alpha())));
         net.init(student.params().dup(), false);
         List<INDArray> weights = new ArrayList<>();
@@ -44,14 +44,12 @@ public record UnstructuredPruner(double sparsity, Distiller fineTune) implements
                 masks.add(mask);
             }
         }
-        INDArray soft = DistillationLoss.soften(teacher.output(transfer.getFeatures(), false), fineTune.temperature());
-        fineTune.train(net, transfer.getFeatures(), DistillationLoss.labels(soft, transfer.getLabels()), () -> {
+        fineTune.train(net, features, targets, () -> {
             for (int i = 0; i < weights.size(); i++) {
                 weights.get(i).muli(masks.get(i));
             }
         });
-        MultiLayerNetwork inference = new MultiLayerNetwork(StudentPresets.byName(name, fineTune.seed(),
-                fineTune.learningRate(), null));
+        MultiLayerNetwork inference = new MultiLayerNetwork(student.getLayerWiseConfigurations().clone());
         inference.init(net.params().dup(), false);
         return inference;
     }

@@ -25,8 +25,10 @@ class UnstructuredPrunerTest {
             y.putScalar(i, i % 10, 1);
         }
         DataSet transfer = new DataSet(x, y);
-        MultiLayerNetwork pruned = new UnstructuredPruner(0.8, new Distiller(4, 0.7, 3, 16, 0.01, 1))
-                .prune(student, "mlp-small", student, transfer);
+        UnstructuredPruner pruner = new UnstructuredPruner(0.8, new Distiller(4, 0.7, 3, 16, 0.01, 1));
+        MultiLayerNetwork pruned = pruner.prune(student, new Student.Preset("mlp-small"),
+                new ClassifierShape(io.fedge.core.model.InputShape.FASHION_MNIST, 10), x,
+                pruner.fineTune().targets(io.fedge.core.model.Network.of(student), transfer));
         for (int l = 0; l < pruned.getnLayers(); l++) {
             float[] w = pruned.getLayer(l).getParam("W").dup().data().asFloat();
             int zeros = 0;

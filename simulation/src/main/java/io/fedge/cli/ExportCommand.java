@@ -3,12 +3,14 @@ package io.fedge.cli;
 import io.fedge.comm.tls.CertificateDirectory;
 import io.fedge.core.data.FashionMnist;
 import io.fedge.core.data.LabeledImages;
+import io.fedge.core.model.InputShape;
 import io.fedge.core.model.GlobalModel;
 import io.fedge.edge.EdgeModel;
 import io.fedge.export.Distiller;
 import io.fedge.export.EdgeExport;
 import io.fedge.export.EdgeQuantizer;
 import io.fedge.export.StructuredPruner;
+import io.fedge.export.Student;
 import io.fedge.export.StudentPresets;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -24,16 +26,23 @@ import java.util.concurrent.Callable;
 
 /** {@code fedge export}: a global model to a signed int8 edge model. */
 @Command(name = "export", mixinStandardHelpOptions = true,
-        description = {"Distil a global model into a small student, quantize it to int8 and write the signed edge "
-                + "model (edge-model.fem) that devices run with the pure-Java fedge-edge runtime.",
+        description = {"Distil a global model into a small student (or take it as it is: --student none), quantize it "
+                + "to int8 and write the signed edge model (edge-model.fem) that devices run with the pure-Java "
+                + "fedge-edge runtime, and its ONNX form (edge-model.onnx).",
                 "The transfer set is the last --transfer examples of the training set: run the federation with "
                         + "'fedge simulate --holdout N' so no client ever had them."})
 final class ExportCommand implements Callable<Integer>, OptionChecks.Validated {
     @Option(names = "--model", required = true, description = "the global model (global-model.fgm)")
     Path model;
 
-    @Option(names = "--student", description = "mlp-small or cnn-small; default ${DEFAULT-VALUE}")
+    @Option(names = "--student", description = "what the teacher becomes: mlp-small or cnn-small (built for the "
+            + "teacher's input shape and classes), none (the teacher itself, quantized as it is, when the edge format "
+            + "can run it: docs/edge.md), or a DL4J MultiLayerConfiguration JSON file reading and predicting what the "
+            + "teacher does; default ${DEFAULT-VALUE}")
     String student = "cnn-small";
+
+    /** {@link #student}, read by {@link #validate}. */
+    private Student studentSpec;
 
     @Option(names = "--out", description = "output folder; default ${DEFAULT-VALUE}")
     Path out = Path.of("runs", "edge");
@@ -80,7 +89,11 @@ final class ExportCommand implements Callable<Integer>, OptionChecks.Validated {
 
     @Override
     public void validate() {
-        OptionChecks.oneOf("--student", student, StudentPresets.NAMES);
+        try {
+            studentSpec = Student.parse(student);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--student: " + e.getMessage(), e);
+        }
         OptionChecks.oneOf("--mode", mode, java.util.List.of("full", "weights"));
         OptionChecks.between("--transfer", transfer, 1, 60_000);
         OptionChecks.positive("--temperature", temperature);
@@ -93,6 +106,14 @@ final class ExportCommand implements Callable<Integer>, OptionChecks.Validated {
         if (pruneKeep < 1 && pruneSparsity > 0) {
             throw new IllegalArgumentException("choose --prune-keep (structured) or --prune-sparsity (unstructured), "
                     + "not both");
+        }
+        if (pruneKeep < 1 && !(studentSpec instanceof Student.Preset)) {
+            throw new IllegalArgumentException("--prune-keep cuts the units of the presets " + StudentPresets.NAMES
+                    + ", whose wiring it knows; --student " + student + " is not one (--prune-sparsity prunes any student)");
+        }
+        if ((pruneKeep < 1 || pruneSparsity > 0) && studentSpec instanceof Student.None) {
+            throw new IllegalArgumentException("pruning fine-tunes a distilled student; --student none exports the "
+                    + "teacher as it is");
         }
     }
 
@@ -134,24 +155,30 @@ final class ExportCommand implements Callable<Integer>, OptionChecks.Validated {
             case "weights" -> EdgeModel.Mode.WEIGHT_ONLY;
             default -> throw new IllegalArgumentException("--mode must be full or weights");
         };
-        EdgeExport.Report r = EdgeExport.export(teacher, student, train.toDataSet(slice),
+        // the data's shape: an MLP teacher on these pixels still distils into a convolutional student
+        EdgeExport.Report r = EdgeExport.export(teacher, studentSpec, InputShape.FASHION_MNIST, train.toDataSet(slice),
                 FashionMnist.load(data, FashionMnist.Split.TEST).toDataSet(),
                 new Distiller(temperature, alpha, epochs, 64, 0.002, seed),
                 pruner(),
                 new EdgeQuantizer(m, percentile),
                 signing, verifying, out);
-        System.out.printf(Locale.ROOT, "teacher  (global model v%d): %,d parameters, %,d bytes fp32, accuracy %.4f%n",
-                teacher.version(), r.teacherParameters(), r.teacherBytes(), r.teacherAccuracy());
+        System.out.printf(Locale.ROOT, "teacher  (global model v%d, %s): %,d parameters, %,d bytes fp32, accuracy %.4f%n",
+                teacher.version(), r.shape(), r.teacherParameters(), r.teacherBytes(), r.teacherAccuracy());
+        boolean none = studentSpec instanceof Student.None;
+        String name = none ? "teacher" : r.student();
         if (pruneKeep < 1 || pruneSparsity > 0) {
-            System.out.printf(Locale.ROOT, "student  %s fp32 before pruning: %,d parameters, accuracy %.4f%n", student,
+            System.out.printf(Locale.ROOT, "student  %s fp32 before pruning: %,d parameters, accuracy %.4f%n", name,
                     r.unprunedParameters(), r.unprunedAccuracy());
         }
-        System.out.printf(Locale.ROOT, "student  %s fp32: %,d parameters, %,d bytes, accuracy %.4f (distilled in %.1f s)%n",
-                student, r.studentParameters(), 4 * r.studentParameters(), r.studentAccuracy(), r.distillSeconds());
+        if (!none) {
+            System.out.printf(Locale.ROOT, "student  %s fp32: %,d parameters, %,d bytes, accuracy %.4f (distilled in "
+                    + "%.1f s)%n", name, r.studentParameters(), 4 * r.studentParameters(), r.studentAccuracy(),
+                    r.distillSeconds());
+        }
         System.out.printf(Locale.ROOT, "edge     %s int8 (%s): %,d parameter bytes (%.1fx smaller than the teacher), "
-                        + "file %,d bytes, accuracy %.4f (%+.2f points against the teacher), agrees with fp32 student on %.2f%%%n",
-                student, m, r.edgeParameterBytes(), r.compression(), r.edgeFileBytes(), r.edgeAccuracy(),
-                100 * (r.edgeAccuracy() - r.teacherAccuracy()), 100 * r.agreement());
+                        + "file %,d bytes, accuracy %.4f (%+.2f points against the teacher), agrees with fp32 %s on %.2f%%%n",
+                name, m, r.edgeParameterBytes(), r.compression(), r.edgeFileBytes(), r.edgeAccuracy(),
+                100 * (r.edgeAccuracy() - r.teacherAccuracy()), none ? "teacher" : "student", 100 * r.agreement());
         System.out.println("wrote " + r.file());
         return 0;
     }
