@@ -23,8 +23,6 @@ import io.fedge.simulation.attack.WireAttacker;
 import io.fedge.simulation.partition.PartitionSchemes;
 import io.fedge.simulation.report.HistoryWriter;
 import io.netty.channel.EventLoopGroup;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.deeplearning4j.util.ModelSerializer;
 import org.nd4j.linalg.dataset.DataSet;
 
 import java.io.IOException;
@@ -265,9 +263,8 @@ public final class Simulation {
         Path raw = config.outDir().resolve("global-model.fgm");
         io.fedge.core.model.ModelFile.write(raw, model, null);
         written.add(raw);
-        Path zip = config.outDir().resolve("global-model.zip");
-        MultiLayerNetwork net = Dl4jModels.instantiate(model);
-        ModelSerializer.writeModel(net, zip.toFile(), false);
+        Path zip = config.outDir().resolve("global-model.zip"); // DL4J's ModelSerializer, of either kind
+        Dl4jModels.network(model).save(zip);
         written.add(zip);
         return written;
     }
