@@ -255,7 +255,7 @@ public final class Network {
                     continue;
                 }
                 INDArray view = p.getValue();
-                if (view.data() != flat.data()) {
+                if (view.data().originalDataBuffer() != flat.data().originalDataBuffer()) {
                     throw new IllegalStateException("parameter " + p.getKey() + " is not a view of the flat parameters");
                 }
                 found.add(new int[] {Math.toIntExact(view.offset() - base), Math.toIntExact(view.length())});
