@@ -255,7 +255,7 @@ public final class Network {
                     continue;
                 }
                 INDArray view = p.getValue();
-                if (view.data().originalDataBuffer() != flat.data().originalDataBuffer()) {
+                if (root(view.data()) != root(flat.data())) {
                     throw new IllegalStateException("parameter " + p.getKey() + " is not a view of the flat parameters");
                 }
                 found.add(new int[] {Math.toIntExact(view.offset() - base), Math.toIntExact(view.length())});
@@ -268,6 +268,11 @@ public final class Network {
             length[i] = found.get(i)[1];
         }
         return ParameterSpans.of(start, length);
+    }
+
+    /** The buffer a view's buffer looks into (itself when it is no view). */
+    private static org.nd4j.linalg.api.buffer.DataBuffer root(org.nd4j.linalg.api.buffer.DataBuffer b) {
+        return b.originalDataBuffer() == null ? b : b.originalDataBuffer();
     }
 
     /** The number of examples of the batch DL4J is training on (during a fit, for listeners). */
