@@ -110,8 +110,9 @@ public final class LocalTrainer {
      * and under FedBN ({@link LocalTraining#localBatchNorm()}, Li et al. 2021) with this client's own
      * BatchNorm parameters: the network starts from the global parameters with every BatchNorm
      * coordinate ({@link Network#batchNormParameters()}: gamma, beta, running mean and variance)
-     * replaced by {@code keptBatchNorm}, the update is zero at those coordinates (after any
-     * privacy noise, so nothing about them leaves the device), and {@link LocalUpdate#batchNorm()}
+     * replaced by {@code keptBatchNorm}, the update is zero at those coordinates (before clipping,
+     * so the clip bounds what is sent, and after the privacy noise, so nothing about them leaves
+     * the device), and {@link LocalUpdate#batchNorm()}
      * holds their trained values for the client to keep. SCAFFOLD's control variate is zero at
      * BatchNorm's running statistics, and under FedBN at every BatchNorm coordinate: no gradient
      * trains them, or they never reach the server.
@@ -189,10 +190,11 @@ public final class LocalTrainer {
                 delta[p + i] = nextControl[i] - clientControl[i];
             }
         }
+        kept.zero(delta, 0); // FedBN: nothing of the client's own BatchNorm leaves the device, nor counts in the clip
         if (local.clipNorm() > 0 || local.noiseStddev() > 0) {
             ClientPrivacy.apply(delta, p, local.clipNorm(), local.noiseStddev(), privacyNoise);
+            kept.zero(delta, 0); // and no noise goes out in its place
         }
-        kept.zero(delta, 0); // FedBN: nothing of the client's own BatchNorm leaves the device
         long millis = (System.nanoTime() - start) / 1_000_000;
         return new LocalUpdate(delta, data.numExamples(), lossSum / data.numExamples(), millis, nextControl,
                 local.localBatchNorm() ? kept.gather(trained) : null);

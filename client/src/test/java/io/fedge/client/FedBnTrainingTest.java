@@ -109,6 +109,30 @@ class FedBnTrainingTest {
         }
     }
 
+    @Test
+    void underClientPrivacyTheClipBoundsWhatIsSentAndNoNoiseTakesBatchNormsPlace() {
+        GlobalModel g0 = GraphCorrectionsTest.residual();
+        DataSet data = GraphCorrectionsTest.data(16);
+        ParameterSpans bn = Dl4jModels.network(g0).batchNormParameters();
+        LocalTraining fedBn = LocalTraining.NONE.withLocalBatchNorm(true);
+        float[] sent = new LocalTrainer(data).train(g0, 1, 4, LR, 9, fedBn, null, null, null).delta();
+        double norm = 0;
+        for (float v : sent) {
+            norm += (double) v * v;
+        }
+        norm = Math.sqrt(norm); // of what is sent: zero at BatchNorm
+        double sigma = 0.001;
+        LocalTrainer trainer = new LocalTrainer(data);
+        trainer.privacyNoise(new java.util.Random(21));
+        LocalUpdate dp = trainer.train(g0, 1, 4, LR, 9, fedBn.withPrivacy(norm / 2, sigma), null, null, null);
+        // by hand: half of what is sent, plus one seeded draw per coordinate; zero at BatchNorm
+        java.util.Random draws = new java.util.Random(21);
+        for (int i = 0; i < sent.length; i++) {
+            double noise = sigma * draws.nextGaussian();
+            assertEquals(bn.contains(i) ? 0 : sent[i] * 0.5 + noise, dp.delta()[i], 1e-7, "value " + i);
+        }
+    }
+
     private static int indexIn(ParameterSpans spans, int coordinate) {
         int at = 0;
         for (int s = 0; s < spans.spans(); s++) {
