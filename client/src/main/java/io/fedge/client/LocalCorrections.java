@@ -3,10 +3,10 @@ package io.fedge.client;
 import io.fedge.core.ErrorCode;
 import io.fedge.core.FedgeException;
 import io.fedge.core.LocalTraining;
-import org.deeplearning4j.nn.api.Layer;
-import org.deeplearning4j.nn.api.Model;
 import io.fedge.core.model.Network;
 import io.fedge.core.model.ParameterSpans;
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.GradientNormalization;
 import org.deeplearning4j.optimize.api.BaseTrainingListener;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -48,9 +48,9 @@ import org.nd4j.linalg.learning.config.Sgd;
  * the gradient ({@code (1 - decay) (running - batch)}), excludes it from the division by the
  * minibatch size ({@code updaterDivideByMinibatch}) and applies it with a {@code NoOp} updater.
  * The listener leaves those entries exactly as DL4J computed them (no momentum, no proximal term,
- * no SCAFFOLD correction), so the running statistics move as in DL4J's own training, and they get
- * no SCAFFOLD correction either. Neither do the coordinates a client keeps to itself (FedBN's
- * BatchNorm parameters), whose control variates stay at zero.
+ * no SCAFFOLD correction), so the running statistics move as in DL4J's own training. The
+ * coordinates a client keeps to itself (FedBN's BatchNorm parameters) get no SCAFFOLD correction
+ * either: their control variates stay at zero.
  *
  * <p>The same listener serves a {@code MultiLayerNetwork} and a {@code ComputationGraph}: both
  * hand their listeners the flattened gradient view their updater then reads.
