@@ -36,7 +36,7 @@ class StrategiesTest {
         assertTrue(name.getMessage().startsWith("unknown strategy 'fedsgd', expected one of [") && !name.getMessage().contains("\n"));
         IllegalArgumentException key = assertThrows(IllegalArgumentException.class,
                 () -> Strategies.create("fedadam:beta3=0.9", sampling()));
-        assertEquals("strategy fedadam has no parameter 'beta3'; it takes eta, beta1, beta2, tau, momentum", key.getMessage());
+        assertEquals("strategy fedadam has no parameter 'beta3'; it takes eta, beta1, beta2, tau, momentum, bn", key.getMessage());
         IllegalArgumentException value = assertThrows(IllegalArgumentException.class,
                 () -> Strategies.create("fedadam:eta=fast", sampling()));
         assertEquals("strategy fedadam: eta must be a number, got 'fast'", value.getMessage());
@@ -70,6 +70,33 @@ class StrategiesTest {
         assertEquals(List.of("new"), plan.clients().stream().map(ClientInfo::id).toList());
         // FedAvg itself asks for nothing, so every client is eligible
         assertEquals(3, Strategies.create("fedavg", sampling()).configureFit(1, clients, new Random(1)).clients().size());
+    }
+
+    @Test
+    void everyBuiltInStrategyTakesBnAndLocalSelectsOnlyFedBnClients() {
+        List<ClientInfo> clients = List.of(
+                new ClientInfo("new", 10, List.of("fp32"), LocalTraining.allFeatures()),
+                new ClientInfo("old", 10, List.of("fp32"), List.of(LocalTraining.FEATURE_MOMENTUM,
+                        LocalTraining.FEATURE_FEDPROX, LocalTraining.FEATURE_SCAFFOLD, LocalTraining.FEATURE_CLIENT_DP)));
+        for (String name : List.of("fedavg", "fedavgm", "fedadagrad", "fedadam", "fedyogi", "fedprox", "scaffold",
+                "median", "trimmedmean", "krum", "multikrum", "bulyan", "normbound:bound=1", "dpfedavg:clip=1,noise=0.1")) {
+            String spec = name + (name.contains(":") ? "," : ":") + "bn=local";
+            Strategy s = Strategies.create(spec, sampling());
+            assertTrue(((SampledStrategy) s).instructions().local().localBatchNorm(), spec);
+            assertEquals(false, ((SampledStrategy) Strategies.create(name, sampling())).instructions().local()
+                    .localBatchNorm(), name + ": averaged unless asked");
+            FitPlan plan = s.configureFit(1, new GlobalModel(0, "{}", new float[] {1f, 2f}), clients, new Random(1));
+            assertEquals(List.of("new"), plan.clients().stream().map(ClientInfo::id).toList(),
+                    spec + ": a client without fedbn-v1 is not selected");
+        }
+        // FedBN goes with the other local corrections
+        LocalTraining both = ((SampledStrategy) Strategies.create("fedprox:mu=0.1,bn=local,momentum=0.5", sampling()))
+                .instructions().local();
+        assertEquals(new LocalTraining(0.5, 0.1, false, 0, 0, true), both);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Strategies.create("fedavg:bn=frozen", sampling()));
+        assertEquals("strategy fedavg: bn must be one of [averaged, local], got 'frozen'", e.getMessage());
+        assertTrue(Strategies.help().contains("bn=averaged: "), Strategies.help());
     }
 
     @Test

@@ -86,6 +86,7 @@ public final class FederatedClient implements AutoCloseable {
     private final java.security.SecureRandom secureRandom = new java.security.SecureRandom();
     private final ErrorFeedback errorFeedback;
     private final ControlVariate controlVariate;
+    private final KeptBatchNorm keptBatchNorm;
     private final io.fedge.comm.secagg.SecAggIdentity secAggIdentity;
     private final UpdateTransform updateTransform;
     private final long declaredExamples;
@@ -139,6 +140,8 @@ public final class FederatedClient implements AutoCloseable {
                 : ErrorFeedback.persistent(b.stateDir.resolve("error-feedback.bin"));
         this.controlVariate = b.stateDir == null ? ControlVariate.inMemory()
                 : ControlVariate.persistent(b.stateDir.resolve("scaffold-control-variate.bin"));
+        this.keptBatchNorm = b.stateDir == null ? KeptBatchNorm.inMemory()
+                : KeptBatchNorm.persistent(b.stateDir.resolve("fedbn-batchnorm.bin"));
         this.jitter = new Random(b.seed * 0x9E3779B97F4A7C15L + clientId.hashCode());
         this.transferIds = new AtomicLong((jitter.nextLong() & 0x0FFF_FFFF_FFFF_FFFFL) << 1);
     }
@@ -316,11 +319,12 @@ public final class FederatedClient implements AutoCloseable {
 
     /**
      * The coordinator folded update {@code transferId}: its error-feedback residual is carried
-     * forward, and its SCAFFOLD control variate becomes this client's.
+     * forward, and its SCAFFOLD control variate and FedBN BatchNorm parameters become this client's.
      */
     void onUpdateAccepted(long transferId) {
         errorFeedback.commit(transferId);
         controlVariate.commit(transferId);
+        keptBatchNorm.commit(transferId);
         updatesAccepted.incrementAndGet();
     }
 
@@ -447,6 +451,18 @@ public final class FederatedClient implements AutoCloseable {
     /** SCAFFOLD's client control variate, kept across rounds. */
     ControlVariate controlVariate() {
         return controlVariate;
+    }
+
+    KeptBatchNorm keptBatchNorm() {
+        return keptBatchNorm;
+    }
+
+    /**
+     * The BatchNorm parameters this client keeps under FedBN (a copy: gamma, beta, running mean and
+     * variance of every BatchNorm layer, in parameter order), or null when it keeps none.
+     */
+    public float[] keptBatchNormParameters() {
+        return keptBatchNorm.value();
     }
 
     /**

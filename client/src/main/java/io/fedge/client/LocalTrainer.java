@@ -3,11 +3,11 @@ package io.fedge.client;
 import io.fedge.core.ErrorCode;
 import io.fedge.core.FedgeException;
 import io.fedge.core.LocalTraining;
-import io.fedge.core.model.Dl4jModels;
 import io.fedge.core.model.Evaluation;
 import io.fedge.core.model.Evaluator;
 import io.fedge.core.model.GlobalModel;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import io.fedge.core.model.Network;
+import io.fedge.core.model.ParameterSpans;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
@@ -27,12 +27,17 @@ import java.util.Random;
  * data is read once from the iterator the application gave and kept as one data set, so the
  * coordinator's batch size applies whatever the iterator's was.
  *
- * <p>Networks are cached per thread and per architecture: training many virtual clients on a few
- * threads builds only a few networks. Safe to call from several threads at once for different
+ * <p>The model may be any DL4J network fedge can feed ({@link Network}): a {@code MultiLayerNetwork}
+ * or a {@code ComputationGraph} (residual, several inputs), with the local data's rows laid out for
+ * its inputs as {@link io.fedge.core.model.RowLayout} says (images channel-first, sequences
+ * time-major).
+ *
+ * <p>Networks are cached per thread and per architecture (the configuration JSON): training many
+ * virtual clients on a few threads builds only a few networks. Safe to call from several threads at once for different
  * clients; one client's calls must not overlap.
  */
 public final class LocalTrainer {
-    private static final ThreadLocal<Map<String, MultiLayerNetwork>> NETWORKS = ThreadLocal.withInitial(HashMap::new);
+    private static final ThreadLocal<Map<String, Network>> NETWORKS = ThreadLocal.withInitial(HashMap::new);
     /** Per thread, the shuffled copy of the local data being trained on, grown to the largest client's. */
     private static final ThreadLocal<INDArray[]> FEATURE_BUFFERS = ThreadLocal.withInitial(() -> new INDArray[1]);
     private static final ThreadLocal<INDArray[]> LABEL_BUFFERS = ThreadLocal.withInitial(() -> new INDArray[1]);
@@ -93,18 +98,51 @@ public final class LocalTrainer {
      * @param serverControl SCAFFOLD's {@code c}, one value per parameter; null without SCAFFOLD
      * @param clientControl this client's {@code c_i}, one value per parameter; null without SCAFFOLD
      * @throws FedgeException with {@link ErrorCode#MALFORMED} if corrections are asked of a network
-     *     that does not train with plain SGD
+     *     that does not train with plain SGD, or the network has more than one output
      */
     public LocalUpdate train(GlobalModel global, int epochs, int batchSize, double learningRate, long seed,
                              LocalTraining local, float[] serverControl, float[] clientControl) {
+        return train(global, epochs, batchSize, learningRate, seed, local, serverControl, clientControl, null);
+    }
+
+    /**
+     * Trains as {@link #train(GlobalModel, int, int, double, long, LocalTraining, float[], float[])},
+     * and under FedBN ({@link LocalTraining#localBatchNorm()}, Li et al. 2021) with this client's own
+     * BatchNorm parameters: the network starts from the global parameters with every BatchNorm
+     * coordinate ({@link Network#batchNormParameters()}: gamma, beta, running mean and variance)
+     * replaced by {@code keptBatchNorm}, the update is zero at those coordinates (before clipping,
+     * so the clip bounds what is sent, and after the privacy noise, so nothing about them leaves
+     * the device), and {@link LocalUpdate#batchNorm()}
+     * holds their trained values for the client to keep. SCAFFOLD's control variate is zero at
+     * BatchNorm's running statistics, and under FedBN at every BatchNorm coordinate: no gradient
+     * trains them, or they never reach the server.
+     *
+     * @param keptBatchNorm the BatchNorm values this client kept from its last accepted round (in the
+     *     order of {@link ParameterSpans#gather}), or null to start from the global model's; ignored
+     *     without FedBN
+     * @throws IllegalArgumentException if {@code keptBatchNorm} does not hold one value per BatchNorm coordinate
+     */
+    public LocalUpdate train(GlobalModel global, int epochs, int batchSize, double learningRate, long seed,
+                             LocalTraining local, float[] serverControl, float[] clientControl,
+                             float[] keptBatchNorm) {
         Objects.requireNonNull(local, "local");
         long start = System.nanoTime();
-        MultiLayerNetwork net = network(global);
+        Network net = network(global);
+        if (net.outputCount() != 1) {
+            throw new FedgeException(ErrorCode.MALFORMED, "the model is a graph with " + net.outputCount()
+                    + " outputs; local data give one label row per example, for one output");
+        }
+        ParameterSpans kept = local.localBatchNorm() ? net.batchNormParameters() : ParameterSpans.NONE;
+        float[] from = global.parameters();
+        if (!kept.isEmpty() && keptBatchNorm != null) {
+            kept.scatter(keptBatchNorm, from); // refuses a vector of another length
+            net.setParameters(from);
+        }
         net.setLearningRate(learningRate);
         LocalCorrections corrections = null;
         if (LocalCorrections.needed(local)) {
             LocalCorrections.check(net);
-            corrections = new LocalCorrections(net, local, serverControl, clientControl);
+            corrections = new LocalCorrections(net, local, serverControl, clientControl, kept);
             net.setListeners(corrections);
         }
         double lossSum = 0;
@@ -121,11 +159,11 @@ public final class LocalTrainer {
                 INDArray features = gather(data.getFeatures(), order, FEATURE_BUFFERS);
                 INDArray labels = gather(data.getLabels(), order, LABEL_BUFFERS);
                 // Row ranges of the shuffled matrices are views: no per-epoch copy of the data.
-                for (int from = 0; from < n; from += batchSize) {
-                    int to = Math.min(n, from + batchSize);
-                    net.fit(new DataSet(features.get(NDArrayIndex.interval(from, to), NDArrayIndex.all()),
-                            labels.get(NDArrayIndex.interval(from, to), NDArrayIndex.all())));
-                    lossSum += net.score() * (to - from);
+                for (int first = 0; first < n; first += batchSize) {
+                    int to = Math.min(n, first + batchSize);
+                    net.fit(features.get(NDArrayIndex.interval(first, to), NDArrayIndex.all()),
+                            labels.get(NDArrayIndex.interval(first, to), NDArrayIndex.all()));
+                    lossSum += net.score() * (to - first);
                 }
             }
         } finally {
@@ -133,11 +171,11 @@ public final class LocalTrainer {
                 net.setListeners(); // the network is this thread's, shared by the clients it trains
             }
         }
-        float[] trained = Dl4jModels.parameters(net);
+        float[] trained = net.parameters();
         int p = trained.length;
         float[] delta = new float[local.updateLength(p)];
         for (int i = 0; i < p; i++) {
-            delta[i] = trained[i] - global.parameter(i);
+            delta[i] = trained[i] - from[i];
         }
         float[] nextControl = null;
         if (local.scaffold()) {
@@ -146,14 +184,20 @@ public final class LocalTrainer {
             nextControl = new float[p];
             for (int i = 0; i < p; i++) {
                 nextControl[i] = (float) (clientControl[i] - serverControl[i] - delta[i] * inverse);
+            }
+            net.statistics().union(kept).zero(nextControl, 0); // no gradient trains them, or they stay here
+            for (int i = 0; i < p; i++) {
                 delta[p + i] = nextControl[i] - clientControl[i];
             }
         }
+        kept.zero(delta, 0); // FedBN: nothing of the client's own BatchNorm leaves the device, nor counts in the clip
         if (local.clipNorm() > 0 || local.noiseStddev() > 0) {
             ClientPrivacy.apply(delta, p, local.clipNorm(), local.noiseStddev(), privacyNoise);
+            kept.zero(delta, 0); // and no noise goes out in its place
         }
         long millis = (System.nanoTime() - start) / 1_000_000;
-        return new LocalUpdate(delta, data.numExamples(), lossSum / data.numExamples(), millis, nextControl);
+        return new LocalUpdate(delta, data.numExamples(), lossSum / data.numExamples(), millis, nextControl,
+                local.localBatchNorm() ? kept.gather(trained) : null);
     }
 
     /** Replaces the source of client-side privacy noise (a {@link SecureRandom}); for seeded tests. */
@@ -198,7 +242,31 @@ public final class LocalTrainer {
 
     /** Accuracy and loss of {@code global} on the local data. */
     public Evaluation evaluate(GlobalModel global, int batchSize) {
-        return new Evaluator(data, batchSize).evaluate(network(global));
+        return evaluate(global, batchSize, null);
+    }
+
+    /**
+     * Accuracy and loss of {@code global} on the local data, with this client's own BatchNorm
+     * parameters in place of the global ones when it keeps them (FedBN), null otherwise.
+     *
+     * @throws IllegalArgumentException if {@code keptBatchNorm} does not hold one value per BatchNorm coordinate
+     */
+    public Evaluation evaluate(GlobalModel global, int batchSize, float[] keptBatchNorm) {
+        Network net = network(global);
+        if (keptBatchNorm != null) {
+            float[] params = global.parameters();
+            net.batchNormParameters().scatter(keptBatchNorm, params);
+            net.setParameters(params);
+        }
+        return new Evaluator(data, batchSize).evaluate(net);
+    }
+
+    /**
+     * How many BatchNorm coordinates the model of {@code configJson} has (what a client keeps under
+     * FedBN), from this thread's network for it.
+     */
+    static int batchNormCount(String configJson) {
+        return NETWORKS.get().computeIfAbsent(configJson, Network::fromJson).batchNormParameters().count();
     }
 
     /**
@@ -206,15 +274,10 @@ public final class LocalTrainer {
      * state of the clients it trained before: a stateful updater (a configuration with Adam, say)
      * starts afresh, and the iteration and epoch counts (which drive schedules) start at zero.
      */
-    private static MultiLayerNetwork network(GlobalModel global) {
-        MultiLayerNetwork net = NETWORKS.get().computeIfAbsent(global.configJson(), Dl4jModels::instantiate);
-        Dl4jModels.setParameters(net, global.parameters());
-        org.deeplearning4j.nn.api.Updater updater = net.getUpdater(false);
-        if (updater != null && updater.getStateViewArray() != null) {
-            net.setUpdater(null); // DL4J creates and initializes a new one at the next fit
-        }
-        net.setIterationCount(0);
-        net.setEpochCount(0);
+    private static Network network(GlobalModel global) {
+        Network net = NETWORKS.get().computeIfAbsent(global.configJson(), Network::fromJson);
+        net.setParameters(global.parameters());
+        net.resetTrainingState();
         return net;
     }
 }

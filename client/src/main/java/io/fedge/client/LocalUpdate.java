@@ -3,17 +3,26 @@ package io.fedge.client;
 /**
  * The outcome of local training: the update and what the coordinator is told about it.
  *
- * @param delta trained parameters minus the global parameters they started from; under SCAFFOLD
- *        followed by the control-variate delta {@code c_i+ - c_i} (twice the parameters)
+ * @param delta trained parameters minus the parameters they started from; under SCAFFOLD
+ *        followed by the control-variate delta {@code c_i+ - c_i} (twice the parameters); under
+ *        FedBN zero at every BatchNorm coordinate
  * @param numExamples local examples trained on (per epoch)
  * @param meanLoss example-weighted mean training loss over the last epoch
  * @param durationMillis wall time of the training
  * @param controlVariate SCAFFOLD's new client control variate {@code c_i+}, which the client keeps
  *        once the coordinator accepts the update; null without SCAFFOLD
+ * @param batchNorm under FedBN, the trained values of the network's BatchNorm coordinates, which the
+ *        client keeps once the coordinator accepts the update; null without FedBN
  */
-public record LocalUpdate(float[] delta, long numExamples, double meanLoss, long durationMillis, float[] controlVariate) {
-    /** An update without a control variate. */
+public record LocalUpdate(float[] delta, long numExamples, double meanLoss, long durationMillis, float[] controlVariate,
+                          float[] batchNorm) {
+    /** An update without a control variate or BatchNorm values to keep. */
     public LocalUpdate(float[] delta, long numExamples, double meanLoss, long durationMillis) {
-        this(delta, numExamples, meanLoss, durationMillis, null);
+        this(delta, numExamples, meanLoss, durationMillis, null, null);
+    }
+
+    /** An update without BatchNorm values to keep. */
+    public LocalUpdate(float[] delta, long numExamples, double meanLoss, long durationMillis, float[] controlVariate) {
+        this(delta, numExamples, meanLoss, durationMillis, controlVariate, null);
     }
 }

@@ -42,8 +42,9 @@ final class SecureRound {
      * A secure round's trained update.
      *
      * @param controlVariate SCAFFOLD's {@code c_i+}, staged with the masked upload; null without SCAFFOLD
+     * @param batchNorm FedBN's trained BatchNorm values, staged with the masked upload; null without FedBN
      */
-    record Trained(TrainTask task, long modelVersion, LocalUpdate update, float[] controlVariate) {
+    record Trained(TrainTask task, long modelVersion, LocalUpdate update, float[] controlVariate, float[] batchNorm) {
     }
 
     SecureRound(FederatedClient client, UpdateUpload upload) {
@@ -139,6 +140,9 @@ final class SecureRound {
                             s.mask(delta, t.update().numExamples(), perChunk), perChunk, delta.length, sealing);
                     if (t.controlVariate() != null) {
                         client.controlVariate().stage(transferId, t.controlVariate());
+                    }
+                    if (t.batchNorm() != null) {
+                        client.keptBatchNorm().stage(transferId, t.batchNorm());
                     }
                     TrainResult announced = TrainResults.resultFor(t.task(), t.modelVersion(), t.update(), encoded,
                                     sealing)

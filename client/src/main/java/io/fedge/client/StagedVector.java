@@ -98,4 +98,17 @@ final class StagedVector {
     synchronized void discardStaged() {
         pending = null;
     }
+
+    /** Forgets the committed and any staged value, and deletes the file. */
+    synchronized void clear() {
+        value = null;
+        pending = null;
+        if (file != null) {
+            try {
+                Files.deleteIfExists(file);
+            } catch (IOException e) {
+                log.warn("cannot delete the {} {}: {}", what, file, e.getMessage());
+            }
+        }
+    }
 }

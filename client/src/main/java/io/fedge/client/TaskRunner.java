@@ -90,8 +90,14 @@ final class TaskRunner {
         LocalTraining local = task.hasLocalTraining() ? LocalTrainingMessages.fromProto(task.getLocalTraining())
                 : LocalTraining.NONE;
         float[] clientControl = local.scaffold() ? client.controlVariate().current(model.parameterCount()) : null;
+        float[] keptBatchNorm = null;
+        if (local.localBatchNorm()) {
+            keptBatchNorm = client.keptBatchNorm().current(LocalTrainer.batchNormCount(model.configJson()));
+        } else {
+            client.keptBatchNorm().clear(); // the federation averages BatchNorm now
+        }
         LocalUpdate trained = client.trainer().train(model, task.getLocalEpochs(), task.getBatchSize(),
-                task.getLearningRate(), seed, local, serverControl, clientControl);
+                task.getLearningRate(), seed, local, serverControl, clientControl, keptBatchNorm);
         float[] raw = trained.delta();
         for (int i = 0; i < raw.length; i++) {
             if (!Float.isFinite(raw[i])) {
@@ -101,7 +107,8 @@ final class TaskRunner {
         }
         LocalUpdate update = client.outgoing(task.getRound(), trained);
         if (task.hasSecureAggregation()) {
-            SecureRound.Trained t = new SecureRound.Trained(task, model.version(), update, trained.controlVariate());
+            SecureRound.Trained t = new SecureRound.Trained(task, model.version(), update, trained.controlVariate(),
+                    trained.batchNorm());
             ctx.executor().execute(() -> secure.onTrained(ctx, t));
             return;
         }
@@ -119,13 +126,18 @@ final class TaskRunner {
         if (trained.controlVariate() != null) {
             client.controlVariate().stage(transferId, trained.controlVariate());
         }
+        if (trained.batchNorm() != null) {
+            client.keptBatchNorm().stage(transferId, trained.batchNorm());
+        }
         TrainResult announced = TrainResults.resultFor(task, model.version(), update, encoded, sealing)
                 .setCodec(codec.name()).build();
         ctx.executor().execute(() -> upload.announce(ctx, announced, encoded));
     }
 
+    /** Evaluates with this client's own BatchNorm parameters when it keeps them (FedBN). */
     private void evaluate(ChannelHandlerContext ctx, EvaluateTask task, GlobalModel model) {
-        Evaluation e = client.trainer().evaluate(model, task.getBatchSize());
+        float[] kept = client.keptBatchNorm().current(LocalTrainer.batchNormCount(model.configJson()));
+        Evaluation e = client.trainer().evaluate(model, task.getBatchSize(), kept);
         ctx.writeAndFlush(Envelope.newBuilder().setEvaluateResult(EvaluateResult.newBuilder()
                 .setRound(task.getRound())
                 .setModelVersion(model.version())

@@ -76,6 +76,7 @@ final class UpdateUpload {
         }
         client.errorFeedback().discard(transferId);
         client.controlVariate().discard(transferId);
+        client.keptBatchNorm().discard(transferId);
         if (awaitingAcceptance == transferId) {
             awaitingAcceptance = 0;
         }
@@ -90,6 +91,7 @@ final class UpdateUpload {
         awaitingAcceptance = 0;
         client.errorFeedback().discardStaged();
         client.controlVariate().discardStaged();
+        client.keptBatchNorm().discardStaged();
     }
 
     /** Drops the waiting update, if any. */

@@ -122,7 +122,8 @@ class LocalCorrectionsTest {
         // and the listener itself, installed with every correction at zero, changes no bit of DL4J's steps
         MultiLayerNetwork withListener = Dl4jModels.instantiate(MODEL);
         withListener.setLearningRate(LR);
-        withListener.setListeners(new LocalCorrections(withListener, LocalTraining.NONE, null, null));
+        withListener.setListeners(new LocalCorrections(io.fedge.core.model.Network.of(withListener), LocalTraining.NONE,
+                null, null, io.fedge.core.model.ParameterSpans.NONE));
         MultiLayerNetwork without = Dl4jModels.instantiate(MODEL);
         without.setLearningRate(LR);
         for (int step = 0; step < 2; step++) {

@@ -34,6 +34,19 @@ final class TinyModels {
         return model(version, FEATURES);
     }
 
+    /** Version {@code version} of 4-3-BatchNorm-2: 15 + 12 + 8 = 35 parameters, 12 of them BatchNorm's. */
+    static GlobalModel batchNormModel(long version) {
+        MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(2).updater(new Sgd(0.1)).list()
+                .layer(new DenseLayer.Builder().nIn(FEATURES).nOut(3).activation(Activation.IDENTITY).build())
+                .layer(new org.deeplearning4j.nn.conf.layers.BatchNormalization.Builder().nOut(3)
+                        .activation(Activation.RELU).build())
+                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(3).nOut(2)
+                        .activation(Activation.SOFTMAX).build())
+                .build();
+        GlobalModel initial = Dl4jModels.initialModel(conf);
+        return initial.withParameters(version, initial.parameters());
+    }
+
     /** Eight examples of four features, two classes. */
     static DataSet data() {
         float[][] x = new float[8][FEATURES];

@@ -1,10 +1,9 @@
 package io.fedge.coordinator;
 
-import io.fedge.core.model.Dl4jModels;
 import io.fedge.core.model.Evaluation;
 import io.fedge.core.model.Evaluator;
 import io.fedge.core.model.GlobalModel;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import io.fedge.core.model.Network;
 import org.nd4j.linalg.dataset.DataSet;
 
 import java.util.ArrayList;
@@ -17,14 +16,19 @@ import java.util.concurrent.Future;
 /**
  * Evaluates global models on a fixed labelled test set with DL4J, split across {@code threads}
  * threads (the clients are idle while the coordinator evaluates, so the cores are free). Keeps
- * one network per thread and architecture and only swaps parameters between rounds.
+ * one network per thread and architecture and only swaps parameters between rounds. The model may
+ * be a {@code MultiLayerNetwork} or a {@code ComputationGraph} ({@link Network}); a graph is judged
+ * by its first output. It is evaluated with the global model's parameters as they are: under FedBN
+ * ({@code bn=local}) those are the BatchNorm parameters no client sends, still as they started, so
+ * this measures the shared layers with untrained BatchNorm; federated evaluation, where each client
+ * evaluates with its own BatchNorm, measures what the clients actually use.
  *
  * <p>Not thread-safe: the coordinator calls it from its round thread only. {@link #close()}
  * stops the evaluation threads.
  */
 public final class TestSetEvaluator implements ServerEvaluator, AutoCloseable {
     private final List<Evaluator> slices = new ArrayList<>();
-    private final List<MultiLayerNetwork> networks = new ArrayList<>();
+    private final List<Network> networks = new ArrayList<>();
     private final ExecutorService pool;
     private String cachedConfig;
 
@@ -67,17 +71,17 @@ public final class TestSetEvaluator implements ServerEvaluator, AutoCloseable {
         if (!model.configJson().equals(cachedConfig)) {
             networks.clear();
             for (int i = 0; i < slices.size(); i++) {
-                networks.add(Dl4jModels.instantiate(model.configJson()));
+                networks.add(Network.fromJson(model.configJson()));
             }
             cachedConfig = model.configJson();
         }
         float[] params = model.parameters();
         List<Future<Evaluation>> parts = new ArrayList<>();
         for (int i = 0; i < slices.size(); i++) {
-            MultiLayerNetwork net = networks.get(i);
+            Network net = networks.get(i);
             Evaluator slice = slices.get(i);
             parts.add(pool.submit(() -> {
-                Dl4jModels.setParameters(net, params);
+                net.setParameters(params);
                 return slice.evaluate(net);
             }));
         }

@@ -35,7 +35,8 @@ public final class LocalTrainingMessages {
                 .setProximalMu(local.proximalMu())
                 .setScaffold(local.scaffold())
                 .setClipNorm(local.clipNorm())
-                .setNoiseStddev(local.noiseStddev());
+                .setNoiseStddev(local.noiseStddev())
+                .setLocalBatchNorm(local.localBatchNorm());
         if (controlVariate != null) {
             b.setControlVariate(controlVariate);
         }
@@ -50,7 +51,7 @@ public final class LocalTrainingMessages {
     public static LocalTraining fromProto(io.fedge.comm.proto.LocalTraining m) {
         try {
             return new LocalTraining(m.getMomentum(), m.getProximalMu(), m.getScaffold(), m.getClipNorm(),
-                    m.getNoiseStddev());
+                    m.getNoiseStddev(), m.getLocalBatchNorm());
         } catch (IllegalArgumentException e) {
             throw new FedgeException(ErrorCode.MALFORMED, "local training: " + e.getMessage());
         }

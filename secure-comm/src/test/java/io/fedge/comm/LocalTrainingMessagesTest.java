@@ -26,6 +26,13 @@ class LocalTrainingMessagesTest {
         assertThrows(IllegalArgumentException.class, () -> LocalTrainingMessages.toProto(LocalTraining.NONE, h));
         assertEquals(ErrorCode.MALFORMED, assertThrows(FedgeException.class, () -> LocalTrainingMessages.fromProto(
                 m.toBuilder().setMomentum(1).build())).code());
+        LocalTraining fedBn = LocalTraining.NONE.withMomentum(0.5).withLocalBatchNorm(true);
+        io.fedge.comm.proto.LocalTraining bn = LocalTrainingMessages.toProto(fedBn, null);
+        assertEquals(true, bn.getLocalBatchNorm());
+        assertEquals(fedBn, LocalTrainingMessages.fromProto(bn));
+        assertEquals(false, m.getLocalBatchNorm(), "off unless asked");
+        assertEquals(java.util.List.of(LocalTraining.FEATURE_MOMENTUM, LocalTraining.FEATURE_LOCAL_BATCH_NORM),
+                fedBn.requiredFeatures());
     }
 
     @Test

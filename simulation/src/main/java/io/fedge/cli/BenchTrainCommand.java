@@ -3,9 +3,7 @@ package io.fedge.cli;
 import io.fedge.client.LocalTrainer;
 import io.fedge.core.data.FashionMnist;
 import io.fedge.core.data.LabeledImages;
-import io.fedge.core.model.Dl4jModels;
 import io.fedge.core.model.GlobalModel;
-import io.fedge.core.model.ModelPresets;
 import io.fedge.simulation.NativeThreads;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -50,7 +48,7 @@ final class BenchTrainCommand implements Callable<Integer>, OptionChecks.Validat
     @Override
     public void validate() {
         for (String m : models) {
-            OptionChecks.oneOf("--models", m, io.fedge.core.model.ModelPresets.NAMES);
+            OptionChecks.oneOf("--models", m, io.fedge.core.model.ModelProviders.names());
         }
         for (int t : trainers) {
             OptionChecks.between("--trainers", t, 1, 29);
@@ -73,7 +71,8 @@ final class BenchTrainCommand implements Callable<Integer>, OptionChecks.Validat
     }
 
     private void measure(LabeledImages train, String model, int trainerCount) throws Exception {
-        GlobalModel global = Dl4jModels.initialModel(ModelPresets.byName(model, 1, 0.05));
+        GlobalModel global = io.fedge.core.model.ModelSource.named(model)
+                .initialModel(io.fedge.core.model.InputShape.FASHION_MNIST, 10, 1, 0.05);
         List<LocalTrainer> locals = new ArrayList<>();
         for (int i = 0; i < trainerCount; i++) {
             int[] idx = new int[2048];

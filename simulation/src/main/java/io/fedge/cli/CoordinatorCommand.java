@@ -11,9 +11,7 @@ import io.fedge.core.model.ModelFile;
 import io.fedge.coordinator.SecureAggregation;
 import io.fedge.coordinator.TestSetEvaluator;
 import io.fedge.core.data.FashionMnist;
-import io.fedge.core.model.Dl4jModels;
 import io.fedge.core.model.GlobalModel;
-import io.fedge.core.model.ModelPresets;
 import io.fedge.simulation.report.HistoryWriter;
 import io.netty.handler.ssl.SslContext;
 import picocli.CommandLine.Command;
@@ -42,8 +40,8 @@ final class CoordinatorCommand implements Callable<Integer>, OptionChecks.Valida
     @Option(names = "--port", description = "port to listen on; default ${DEFAULT-VALUE}")
     int port = 7070;
 
-    @Option(names = "--model", description = "mlp or cnn; default ${DEFAULT-VALUE}")
-    String model = "mlp";
+    @picocli.CommandLine.Mixin
+    ModelOption model = new ModelOption();
 
     @Option(names = "--resume", description = "start a new federation from this model file (a global-model.fgm, "
             + "verified) instead of a new model; a coordinator restarted with the same --out resumes by itself")
@@ -154,7 +152,9 @@ final class CoordinatorCommand implements Callable<Integer>, OptionChecks.Valida
     @Override
     public void validate() {
         OptionChecks.between("--port", port, 0, 65535);
-        OptionChecks.oneOf("--model", model, io.fedge.core.model.ModelPresets.NAMES);
+        if (resume == null) {
+            model.validate();
+        }
         OptionChecks.atLeast("--rounds", rounds, 1);
         OptionChecks.atLeast("--min-clients", minClients, 1);
         if (perRound != null) {
@@ -200,7 +200,7 @@ final class CoordinatorCommand implements Callable<Integer>, OptionChecks.Valida
         }
         GlobalModel initial = resume != null
                 ? ModelFile.read(resume, security.pinnedModelKey())
-                : Dl4jModels.initialModel(ModelPresets.byName(model, seed, lr));
+                : model.source().initialModel(io.fedge.core.model.InputShape.FASHION_MNIST, 10, seed, lr);
         long initialVersion = initial.version();
         int parameterCount = initial.parameterCount();
         long modelBytes = initial.parameterBytes();
@@ -218,7 +218,7 @@ final class CoordinatorCommand implements Callable<Integer>, OptionChecks.Valida
         io.fedge.aggregation.Strategy strategy = strategyOption.create(fedAvg.buildSampling());
         HeapProbe probe = heapProbe ? new HeapProbe() : null;
         Map<String, Object> config = new LinkedHashMap<>();
-        config.put("model", model);
+        config.put("model", resume != null ? "resumed " + resume : model.describe());
         config.put("strategy", strategyOption.strategy);
         config.put("rounds", rounds);
         config.put("per_round", selected);

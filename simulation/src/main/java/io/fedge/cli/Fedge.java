@@ -46,7 +46,10 @@ public final class Fedge implements Runnable {
         });
         // "nan" and "inf" as numbers, so the range checks can say what is allowed instead of "not a double"
         cli.registerConverter(Double.class, Fedge::number).registerConverter(double.class, Fedge::number);
-        String strategies = "%nStrategies (--strategy NAME[:key=value,...], parameters with their defaults):%n"
+        String strategies = "%nModels (--model NAME): the presets " + io.fedge.core.model.ModelPresets.NAMES
+                + ", and the model providers on the class path:%n"
+                + io.fedge.core.model.ModelProviders.help().replace("%", "%%").replace("\n", "%n")
+                + "%nStrategies (--strategy NAME[:key=value,...], parameters with their defaults):%n"
                 + io.fedge.aggregation.Strategies.help().replace("%", "%%").replace("\n", "%n");
         for (String name : new String[] {"simulate", "coordinator"}) {
             cli.getSubcommands().get(name).getCommandSpec().usageMessage().footer(strategies);

@@ -19,8 +19,8 @@ import java.util.concurrent.Callable;
                 + "train against a real coordinator over loopback TCP.",
                 "Writes history.json, history.csv, accuracy.png and the final model to --out."})
 final class SimulateCommand implements Callable<Integer>, OptionChecks.Validated {
-    @Option(names = "--model", description = "mlp (784-200-200-10) or cnn (2 conv + 2 dense); default ${DEFAULT-VALUE}")
-    String model = "mlp";
+    @picocli.CommandLine.Mixin
+    ModelOption model = new ModelOption();
 
     @Option(names = "--partition", description = "iid, dirichlet or shards; default ${DEFAULT-VALUE}")
     String partition = "iid";
@@ -94,7 +94,7 @@ final class SimulateCommand implements Callable<Integer>, OptionChecks.Validated
 
     @Override
     public void validate() {
-        OptionChecks.oneOf("--model", model, io.fedge.core.model.ModelPresets.NAMES);
+        model.validate();
         OptionChecks.oneOf("--partition", partition, io.fedge.simulation.partition.PartitionSchemes.NAMES);
         OptionChecks.positive("--alpha", alpha);
         OptionChecks.atLeast("--clients", clients, 1);
@@ -116,13 +116,13 @@ final class SimulateCommand implements Callable<Integer>, OptionChecks.Validated
 
     @Override
     public Integer call() throws Exception {
-        SimulationConfig config = new SimulationConfig(model, partition, alpha, clients,
+        SimulationConfig config = new SimulationConfig(model.source(), partition, alpha, clients,
                 perRound == null ? clients : perRound, rounds, localEpochs, batch, lr, seed, data, out,
                 parallel, testLimit, trainLimit, tls, secureAggregation, compression.codec, compression.halfPrecisionModels(),
                 compression.warmup, holdout, compression.deltaVersions, attacks.parsed(), attacks.attackers(),
                 attacks.timeouts(), strategy.strategy);
         System.out.printf(Locale.ROOT, "fedge simulate: %s, %s partition, %d clients (%d per round), %d rounds, "
-                        + "E=%d B=%d lr=%s, seed %d, %d training at once%s%n", model, partition, clients,
+                        + "E=%d B=%d lr=%s, seed %d, %d training at once%s%n", model.describe(), partition, clients,
                 config.perRound(), rounds, localEpochs, batch, lr, seed, parallel, (tls ? ", mutual TLS" : "")
                         + (secureAggregation ? ", secure aggregation" : "")
                         + strategy.describe() + compression.describe() + attacks.describe());

@@ -14,7 +14,6 @@ import io.fedge.core.data.FashionMnist;
 import io.fedge.core.data.LabeledImages;
 import io.fedge.core.model.Dl4jModels;
 import io.fedge.core.model.GlobalModel;
-import io.fedge.core.model.ModelPresets;
 import io.fedge.coordinator.UpdateBounds;
 import io.fedge.simulation.attack.Attack;
 import io.fedge.simulation.attack.AttackReport;
@@ -23,8 +22,6 @@ import io.fedge.simulation.attack.WireAttacker;
 import io.fedge.simulation.partition.PartitionSchemes;
 import io.fedge.simulation.report.HistoryWriter;
 import io.netty.channel.EventLoopGroup;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.deeplearning4j.util.ModelSerializer;
 import org.nd4j.linalg.dataset.DataSet;
 
 import java.io.IOException;
@@ -88,7 +85,8 @@ public final class Simulation {
         int[][] parts = PartitionSchemes.byName(config.partition(), config.alpha())
                 .partition(labels, config.clients(), rng);
 
-        GlobalModel initial = Dl4jModels.initialModel(ModelPresets.byName(config.model(), config.seed(), config.lr()));
+        GlobalModel initial = config.model().initialModel(io.fedge.core.model.InputShape.FASHION_MNIST,
+                FashionMnist.NUM_CLASSES, config.seed(), config.lr());
         Attack attack = config.attack();
         int[] attackerIndices = attack == null ? new int[0]
                 : Attackers.choose(config.clients(), config.attackers(), config.seed());
@@ -260,14 +258,13 @@ public final class Simulation {
         described.put("parameters", model.parameterCount());
         described.put("total_seconds", totalSeconds);
         List<Path> written = new ArrayList<>(HistoryWriter.write(config.outDir(), described,
-                coordinator.history().rounds(), "fedge " + config.model() + " " + config.partition() + ", "
+                coordinator.history().rounds(), "fedge " + config.model().describe() + " " + config.partition() + ", "
                         + config.clients() + " clients"));
         Path raw = config.outDir().resolve("global-model.fgm");
         io.fedge.core.model.ModelFile.write(raw, model, null);
         written.add(raw);
-        Path zip = config.outDir().resolve("global-model.zip");
-        MultiLayerNetwork net = Dl4jModels.instantiate(model);
-        ModelSerializer.writeModel(net, zip.toFile(), false);
+        Path zip = config.outDir().resolve("global-model.zip"); // DL4J's ModelSerializer, of either kind
+        Dl4jModels.network(model).save(zip);
         written.add(zip);
         return written;
     }

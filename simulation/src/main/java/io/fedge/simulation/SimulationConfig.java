@@ -1,6 +1,6 @@
 package io.fedge.simulation;
 
-import io.fedge.core.model.ModelPresets;
+import io.fedge.core.model.ModelSource;
 import io.fedge.simulation.partition.PartitionSchemes;
 
 import java.nio.file.Path;
@@ -12,7 +12,8 @@ import java.util.Objects;
  * Everything that defines a simulated federation. The names match the flags of
  * {@code fedge simulate} and of the PyTorch reference script.
  *
- * @param model a preset from {@link ModelPresets#NAMES}
+ * @param model the initial model: a preset or provider by name, or a DL4J configuration
+ *     ({@link ModelSource})
  * @param partition a scheme from {@link PartitionSchemes#NAMES}
  * @param alpha Dirichlet concentration (only for {@code dirichlet})
  * @param clients number of virtual clients
@@ -43,7 +44,7 @@ import java.util.Objects;
  * @param strategy the aggregation strategy and its parameters, {@code NAME[:key=value,...]}
  *     ({@link io.fedge.aggregation.Strategies})
  */
-public record SimulationConfig(String model, String partition, double alpha, int clients, int perRound, int rounds,
+public record SimulationConfig(ModelSource model, String partition, double alpha, int clients, int perRound, int rounds,
                                int localEpochs, int batch, double lr, long seed, Path dataDir, Path outDir,
                                int parallelism, int testLimit, int trainLimit, boolean tls,
                                boolean secureAggregation, String codec, boolean halfPrecisionModels,
@@ -88,9 +89,6 @@ public record SimulationConfig(String model, String partition, double alpha, int
         Objects.requireNonNull(model, "model");
         Objects.requireNonNull(partition, "partition");
         Objects.requireNonNull(dataDir, "dataDir");
-        if (!ModelPresets.NAMES.contains(model)) {
-            throw new IllegalArgumentException("model must be one of " + ModelPresets.NAMES + ": " + model);
-        }
         if (!PartitionSchemes.NAMES.contains(partition)) {
             throw new IllegalArgumentException("partition must be one of " + PartitionSchemes.NAMES + ": " + partition);
         }
@@ -121,7 +119,7 @@ public record SimulationConfig(String model, String partition, double alpha, int
     /** The configuration as it is written into {@code history.json}. */
     public Map<String, Object> describe() {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("model", model);
+        m.put("model", model.describe());
         m.put("strategy", strategy);
         m.put("partition", partition);
         m.put("alpha", partition.equals("dirichlet") ? alpha : null);

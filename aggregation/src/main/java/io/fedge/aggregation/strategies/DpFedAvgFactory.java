@@ -39,7 +39,7 @@ public final class DpFedAvgFactory implements StrategyFactory {
                 new Parameter("epsilon", "0", "privacy budget: the federation ends before epsilon passes it; 0: none"),
                 new Parameter("server_lr", "1.0", "step of the mean noisy update, in (0, 100]"),
                 new Parameter("seed", "none", "seed of the noise, for experiments only; none: SecureRandom"),
-                LocalMomentum.PARAMETER);
+                LocalMomentum.PARAMETER, BatchNormParameter.PARAMETER);
     }
 
     @Override
@@ -67,6 +67,6 @@ public final class DpFedAvgFactory implements StrategyFactory {
             }
             throw new IllegalArgumentException("strategy dpfedavg: " + e.getMessage(), e);
         }
-        return new DpFedAvg(LocalMomentum.apply(sampling, p), settings);
+        return new DpFedAvg(BatchNormParameter.apply(LocalMomentum.apply(sampling, p), p), settings);
     }
 }

@@ -22,11 +22,11 @@ public final class FedAvgFactory implements StrategyFactory {
 
     @Override
     public List<Parameter> parameters() {
-        return List.of(LocalMomentum.PARAMETER);
+        return List.of(LocalMomentum.PARAMETER, BatchNormParameter.PARAMETER);
     }
 
     @Override
     public Strategy create(Sampling sampling, StrategyParameters p) {
-        return new FedAvg(LocalMomentum.apply(sampling, p));
+        return new FedAvg(BatchNormParameter.apply(LocalMomentum.apply(sampling, p), p));
     }
 }

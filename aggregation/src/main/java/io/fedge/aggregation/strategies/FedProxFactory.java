@@ -27,13 +27,13 @@ public final class FedProxFactory implements StrategyFactory {
     @Override
     public List<Parameter> parameters() {
         return List.of(new Parameter("mu", "0.01", "proximal weight in [0, " + LocalTraining.MAX_PROXIMAL_MU
-                + "] (0: FedAvg)"), LocalMomentum.PARAMETER);
+                + "] (0: FedAvg)"), LocalMomentum.PARAMETER, BatchNormParameter.PARAMETER);
     }
 
     @Override
     public Strategy create(Sampling sampling, StrategyParameters p) {
         double mu = p.number("mu", 0, LocalTraining.MAX_PROXIMAL_MU);
-        Sampling s = LocalMomentum.apply(sampling, p);
+        Sampling s = BatchNormParameter.apply(LocalMomentum.apply(sampling, p), p);
         return new FedAvg(name(), s.withInstructions(s.instructions().withLocal(s.instructions().local().withProximalMu(mu))));
     }
 }

@@ -23,7 +23,7 @@ public final class NormBoundFactory implements StrategyFactory {
     @Override
     public List<Parameter> parameters() {
         return List.of(new Parameter("bound", "(required)", "largest L2 norm an update keeps, a positive number"),
-                LocalMomentum.PARAMETER);
+                LocalMomentum.PARAMETER, BatchNormParameter.PARAMETER);
     }
 
     @Override
@@ -35,6 +35,6 @@ public final class NormBoundFactory implements StrategyFactory {
         if (!(bound > 0)) {
             throw new IllegalArgumentException("strategy " + name() + ": bound must be positive, got " + p.text("bound"));
         }
-        return new NormBoundStrategy(name(), LocalMomentum.apply(sampling, p), bound);
+        return new NormBoundStrategy(name(), BatchNormParameter.apply(LocalMomentum.apply(sampling, p), p), bound);
     }
 }

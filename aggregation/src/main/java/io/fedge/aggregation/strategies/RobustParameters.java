@@ -33,12 +33,13 @@ final class RobustParameters {
         return new StrategyFactory.Parameter("f", "1", "Byzantine updates tolerated, in [0, " + MAX_F + "]; needs " + needs);
     }
 
-    /** {@code own}, then budget, spill_dir and momentum. */
+    /** {@code own}, then budget, spill_dir, momentum and bn. */
     static List<StrategyFactory.Parameter> with(StrategyFactory.Parameter... own) {
         List<StrategyFactory.Parameter> all = new ArrayList<>(List.of(own));
         all.add(BUDGET);
         all.add(SPILL_DIR);
         all.add(LocalMomentum.PARAMETER);
+        all.add(BatchNormParameter.PARAMETER);
         return List.copyOf(all);
     }
 
@@ -60,6 +61,6 @@ final class RobustParameters {
             throw new IllegalArgumentException("strategy " + name + ": spill_dir must be an existing, writable directory, got '"
                     + dir + "'");
         }
-        return new RobustStrategy(name, LocalMomentum.apply(sampling, p), rule, budget, path);
+        return new RobustStrategy(name, BatchNormParameter.apply(LocalMomentum.apply(sampling, p), p), rule, budget, path);
     }
 }

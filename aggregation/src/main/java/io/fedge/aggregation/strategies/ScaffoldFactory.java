@@ -28,11 +28,11 @@ public final class ScaffoldFactory implements StrategyFactory {
 
     @Override
     public List<Parameter> parameters() {
-        return List.of(new Parameter("eta", "1.0", "global step size in (0, 1000]"), LocalMomentum.PARAMETER);
+        return List.of(new Parameter("eta", "1.0", "global step size in (0, 1000]"), LocalMomentum.PARAMETER, BatchNormParameter.PARAMETER);
     }
 
     @Override
     public Strategy create(Sampling sampling, StrategyParameters p) {
-        return new Scaffold(LocalMomentum.apply(sampling, p), p.number("eta", Double.MIN_VALUE, 1e3));
+        return new Scaffold(BatchNormParameter.apply(LocalMomentum.apply(sampling, p), p), p.number("eta", Double.MIN_VALUE, 1e3));
     }
 }

@@ -9,8 +9,10 @@ import io.fedge.core.ErrorCode;
 import io.fedge.core.FedgeException;
 
 /**
- * Moves parameters between fedge's flat float vectors and DL4J networks. Stateless. Every network
- * fedge creates comes from here, with DL4J's native layer helpers switched on ({@link Dl4jHelpers}).
+ * Moves parameters between fedge's flat float vectors and DL4J networks, with DL4J's native layer
+ * helpers switched on ({@link Dl4jHelpers}, as {@link Network#fromJson} does too). {@link #network}
+ * and {@link #initialModel(String)} take either kind of network; the {@code MultiLayerNetwork}
+ * methods serve code that handles layer stacks only. Stateless.
  */
 public final class Dl4jModels {
     static {
@@ -20,7 +22,7 @@ public final class Dl4jModels {
     private Dl4jModels() {
     }
 
-    /** A freshly initialised network for a configuration given as JSON. */
+    /** A freshly initialised layer stack for a {@code MultiLayerConfiguration} JSON; {@link Network#fromJson} takes either kind. */
     public static MultiLayerNetwork instantiate(String configJson) {
         MultiLayerNetwork net = new MultiLayerNetwork(MultiLayerConfiguration.fromJson(configJson));
         net.init();

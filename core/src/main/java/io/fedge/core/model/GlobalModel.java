@@ -12,8 +12,8 @@ import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * One version of the federation's model: its DL4J architecture as JSON and its parameters as one
- * flat float vector in DL4J's parameter order.
+ * One version of the federation's model: its DL4J architecture as JSON (a layer stack or a graph)
+ * and its parameters as one flat float vector in DL4J's parameter order.
  *
  * <p>The binary form ({@link #encode()} / {@link #decode(byte[])}) is what travels to clients:
  * a magic number, a format version, the model version, the configuration and the little-endian
@@ -26,8 +26,8 @@ public final class GlobalModel {
     private static final int FORMAT_VERSION = 1;
     /** Format 2 carries the parameters as IEEE half floats: half the download, about 3 decimal digits. */
     private static final int FORMAT_HALF = 2;
-    /** Refuse configurations larger than this when decoding; real ones are a few KB. */
-    private static final int MAX_CONFIG_BYTES = 16 << 20;
+    /** The largest configuration a model may carry (UTF-8 bytes); real ones are a few KB. */
+    public static final int MAX_CONFIG_BYTES = 16 << 20;
 
     private final long version;
     private final String configJson;
@@ -47,7 +47,11 @@ public final class GlobalModel {
         return version;
     }
 
-    /** The DL4J {@code MultiLayerConfiguration} as JSON. */
+    /**
+     * The model's DL4J configuration as JSON, of either kind: a {@code MultiLayerConfiguration}
+     * (a layer stack) or a {@code ComputationGraphConfiguration} (a graph); {@link Network#kindOf}
+     * tells which, {@link Dl4jModels#network} builds it.
+     */
     public String configJson() {
         return configJson;
     }

@@ -12,6 +12,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -21,8 +24,16 @@ import java.util.Objects;
  * and the training state a fresh local training must not inherit.
  *
  * <p>Features reach a network as fedge's data sets hold them: one row per example
- * ({@code [n, F]}, images channel-first), which DL4J's flat input types
- * ({@code InputType.feedForward}, {@code InputType.convolutionalFlat}) take as they are.
+ * ({@code [n, F]}, images channel-first), labels one row per example ({@code [n, C]}). DL4J's
+ * flat input types ({@code InputType.feedForward}, {@code InputType.convolutionalFlat}) take rows
+ * as they are; for several inputs, image and sequence inputs and sequence outputs the network's
+ * {@link RowLayout} cuts and reshapes them ({@link #fit(INDArray, INDArray)}, {@link #output}).
+ * The layout is derived when the network is wrapped, so a configuration fedge cannot feed (a first
+ * convolution without a preprocessor, say) is refused there.
+ *
+ * <p>{@link #batchNormParameters()} and {@link #statistics()} say which coordinates of the flat
+ * parameter vector are BatchNorm parameters and which DL4J updates without a gradient (BatchNorm's
+ * running mean and variance).
  *
  * <p>Not thread-safe, as the DL4J network it wraps.
  */
@@ -37,18 +48,31 @@ public final class Network {
 
     private final MultiLayerNetwork layers;
     private final ComputationGraph graph;
+    private final RowLayout layout;
+    private ParameterSpans batchNorm;
+    private ParameterSpans statistics;
 
     private Network(MultiLayerNetwork layers, ComputationGraph graph) {
         this.layers = layers;
         this.graph = graph;
+        this.layout = layers != null ? RowLayout.of(layers.getLayerWiseConfigurations())
+                : RowLayout.of(graph.getConfiguration());
     }
 
-    /** Wraps an initialised layer stack. */
+    /**
+     * Wraps an initialised layer stack.
+     *
+     * @throws FedgeException with {@link ErrorCode#MALFORMED} if fedge cannot lay rows out for it ({@link RowLayout})
+     */
     public static Network of(MultiLayerNetwork net) {
         return new Network(Objects.requireNonNull(net, "net"), null);
     }
 
-    /** Wraps an initialised graph. */
+    /**
+     * Wraps an initialised graph.
+     *
+     * @throws FedgeException with {@link ErrorCode#MALFORMED} if fedge cannot lay rows out for it ({@link RowLayout})
+     */
     public static Network of(ComputationGraph net) {
         return new Network(null, Objects.requireNonNull(net, "net"));
     }
@@ -78,6 +102,7 @@ public final class Network {
      * A freshly initialised network (seeded parameters) for a DL4J configuration JSON of either kind.
      *
      * @throws FedgeException with {@link ErrorCode#MALFORMED} if DL4J cannot read the configuration
+     *     (the message is DL4J's, on one line) or fedge cannot lay rows out for it
      */
     public static Network fromJson(String configJson) {
         Kind kind = kindOf(configJson);
@@ -95,9 +120,22 @@ public final class Network {
             if (e instanceof FedgeException) {
                 throw e;
             }
-            throw new FedgeException(ErrorCode.MALFORMED, "DL4J cannot read the " + kind.name().toLowerCase()
-                    + " configuration: " + e.getMessage());
+            throw new FedgeException(ErrorCode.MALFORMED, "DL4J cannot read the "
+                    + (kind == Kind.GRAPH ? "ComputationGraph" : "MultiLayerNetwork") + " configuration: "
+                    + oneLine(e));
         }
+    }
+
+    /** The innermost message of {@code e} on one line (Jackson's span several, with the whole source). */
+    private static String oneLine(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        String m = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+        int source = m.indexOf(" at [Source:");
+        m = (source > 0 ? m.substring(0, source) : m).replaceAll("\\s+", " ").strip();
+        return m.length() > 300 ? m.substring(0, 300) + "..." : m;
     }
 
     public Kind kind() {
@@ -173,6 +211,80 @@ public final class Network {
         return layers != null ? 1 : graph.getNumOutputArrays();
     }
 
+    /** How rows and labels are laid out for this network's inputs and output. */
+    public RowLayout layout() {
+        return layout;
+    }
+
+    /**
+     * The coordinates of the parameters of every {@code BatchNormalization} layer: gamma, beta and
+     * the running mean and variance (or log10 standard deviation).
+     */
+    public ParameterSpans batchNormParameters() {
+        if (batchNorm == null) {
+            batchNorm = spans(true);
+        }
+        return batchNorm;
+    }
+
+    /**
+     * The coordinates DL4J updates without a gradient: what its layers exclude from the division by
+     * the minibatch size ({@code updaterDivideByMinibatch}), BatchNorm's running mean and variance.
+     * Their "gradient" is the update itself, applied by a {@code NoOp} updater.
+     */
+    public ParameterSpans statistics() {
+        if (statistics == null) {
+            statistics = spans(false);
+        }
+        return statistics;
+    }
+
+    /** Coordinates of the BatchNorm layers' parameters ({@code batchNorm}) or of the statistics. */
+    private ParameterSpans spans(boolean batchNormLayers) {
+        INDArray flat = params();
+        long base = flat.offset();
+        List<int[]> found = new ArrayList<>();
+        for (Layer layer : layerArray()) {
+            boolean isBatchNorm = layer.conf() != null
+                    && layer.conf().getLayer() instanceof org.deeplearning4j.nn.conf.layers.BatchNormalization;
+            if (batchNormLayers && !isBatchNorm) {
+                continue;
+            }
+            for (Map.Entry<String, INDArray> p : layer.paramTable(false).entrySet()) {
+                if (!batchNormLayers && layer.updaterDivideByMinibatch(p.getKey())) {
+                    continue;
+                }
+                INDArray view = p.getValue();
+                if (root(view.data()) != root(flat.data())) {
+                    throw new IllegalStateException("parameter " + p.getKey() + " is not a view of the flat parameters");
+                }
+                found.add(new int[] {Math.toIntExact(view.offset() - base), Math.toIntExact(view.length())});
+            }
+        }
+        int[] start = new int[found.size()];
+        int[] length = new int[found.size()];
+        for (int i = 0; i < start.length; i++) {
+            start[i] = found.get(i)[0];
+            length[i] = found.get(i)[1];
+        }
+        return ParameterSpans.of(start, length);
+    }
+
+    /** The buffer a view's buffer looks into (itself when it is no view). */
+    private static org.nd4j.linalg.api.buffer.DataBuffer root(org.nd4j.linalg.api.buffer.DataBuffer b) {
+        return b.originalDataBuffer() == null ? b : b.originalDataBuffer();
+    }
+
+    /** The number of examples of the batch DL4J is training on (during a fit, for listeners). */
+    public int batchSize() {
+        return layers != null ? layers.batchSize() : graph.batchSize();
+    }
+
+    /** The flattened gradient view DL4J's updater will read (during a fit, for listeners). */
+    public INDArray flattenedGradients() {
+        return layers != null ? layers.getFlattenedGradients() : graph.getFlattenedGradients();
+    }
+
     /** Whether DL4J divides the summed minibatch gradient by the batch size (its default). */
     public boolean isMiniBatch() {
         return layers != null ? layers.conf().isMiniBatch()
@@ -208,13 +320,63 @@ public final class Network {
         }
     }
 
+    /**
+     * One step of DL4J's optimizer on a batch of fedge's rows: features {@code [n, F]} and labels
+     * {@code [n, C]}, laid out as {@link #layout()} says.
+     *
+     * @throws IllegalArgumentException if the rows do not fit the network's inputs, or the network
+     *     has more than one output (fedge's data sets have one label row per example)
+     */
+    public void fit(INDArray features, INDArray labels) {
+        if (outputCount() != 1) {
+            throw new IllegalArgumentException("the graph has " + outputCount() + " outputs; fedge's data sets give "
+                    + "one label row per example, for one output");
+        }
+        INDArray[] in = layout.reshapes() ? layout.inputs(features) : new INDArray[] {features};
+        INDArray[] lab = layout.labels(labels, layout.sequenceOutput() ? layout.timeSteps(features.columns()) : 1);
+        if (layers != null) {
+            layers.fit(new org.nd4j.linalg.dataset.DataSet(in[0], lab[0], null, lab[1]));
+        } else {
+            graph.fit(new org.nd4j.linalg.dataset.MultiDataSet(in, new INDArray[] {lab[0]}, null,
+                    lab[1] == null ? null : new INDArray[] {lab[1]}));
+        }
+    }
+
+    /**
+     * Saves the network with DL4J's {@code ModelSerializer} (a zip DL4J's
+     * {@code restoreMultiLayerNetwork} or {@code restoreComputationGraph} reads), without updater state.
+     *
+     * @throws java.io.IOException if the file cannot be written
+     */
+    public void save(java.nio.file.Path file) throws java.io.IOException {
+        org.deeplearning4j.util.ModelSerializer.writeModel(model(), file.toFile(), false);
+    }
+
     /** The loss of the last {@link #fit} (mean over its batch, with regularization). */
     public double score() {
         return layers != null ? layers.score() : graph.score();
     }
 
-    /** Inference: the network's outputs for its inputs (test mode: no dropout, running BatchNorm statistics). */
+    /**
+     * Inference: the network's outputs (test mode: no dropout, running BatchNorm statistics). Given
+     * one array of fedge's rows {@code [n, F]} for a network that needs them cut or reshaped, it lays
+     * them out ({@link #layout()}) and answers with rows too (a sequence output read at its last
+     * time step); arrays already in the network's shapes, one per input, go in as they are.
+     */
     public INDArray[] output(INDArray... inputs) {
+        if (inputs.length == 1 && inputs[0].rank() == 2 && layout.reshapes()) {
+            INDArray[] raw = rawOutput(layout.inputs(inputs[0]));
+            raw[0] = layout.outputRows(raw[0]);
+            return raw;
+        }
+        INDArray[] raw = rawOutput(inputs);
+        if (inputs.length == 1 && inputs[0].rank() == 2) {
+            raw[0] = layout.outputRows(raw[0]);
+        }
+        return raw;
+    }
+
+    private INDArray[] rawOutput(INDArray... inputs) {
         if (layers != null) {
             if (inputs.length != 1) {
                 throw new IllegalArgumentException("a MultiLayerNetwork takes one input, got " + inputs.length);

@@ -101,4 +101,91 @@ class NetworkTest {
         assertArrayEquals(m.parameters(), again.parameters());
         assertEquals(Network.Kind.GRAPH, again.kind());
     }
+
+    @Test
+    void theBatchNormCoordinatesAreThoseOfTheBatchNormLayers() {
+        Network net = Network.fromJson(new ResNetProvider().configuration(InputShape.FASHION_MNIST, 10, 1, 0.1).json());
+        int p = (int) net.numParams();
+        float[] index = new float[p];
+        for (int i = 0; i < p; i++) {
+            index[i] = i; // each parameter holds its own flat index
+        }
+        net.setParameters(index);
+        ParameterSpans bn = net.batchNormParameters();
+        ParameterSpans stats = net.statistics();
+        // three BatchNorm layers of 16 channels: gamma, beta, mean, log10(std) each
+        assertEquals(3 * 4 * 16, bn.count());
+        assertEquals(3 * 2 * 16, stats.count());
+        int seen = 0;
+        for (String name : new String[] {"stem_bn", "block_bn1", "block_bn2"}) {
+            java.util.Map<String, INDArray> table = net.graph().getLayer(name).paramTable(false);
+            assertEquals(java.util.Set.of("gamma", "beta", "mean", "log10stdev"), table.keySet(), name);
+            for (java.util.Map.Entry<String, INDArray> e : table.entrySet()) {
+                for (float v : e.getValue().ravel().toFloatVector()) {
+                    assertTrue(bn.contains((int) v), name + " " + e.getKey() + " at " + v);
+                    boolean statistic = e.getKey().equals("mean") || e.getKey().equals("log10stdev");
+                    assertEquals(statistic, stats.contains((int) v), name + " " + e.getKey() + " at " + v);
+                    seen++;
+                }
+            }
+        }
+        assertEquals(bn.count(), seen, "nothing but the BatchNorm layers' parameters");
+        // a network without BatchNorm has neither
+        assertTrue(Network.fromJson(residual().toJson()).batchNormParameters().isEmpty());
+        assertTrue(Network.fromJson(residual().toJson()).statistics().isEmpty());
+    }
+
+    @Test
+    void aSequenceOutputIsScoredAndReadAtItsLastTimeStep() {
+        org.deeplearning4j.nn.conf.MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(5)
+                .dataType(DataType.FLOAT).updater(new Sgd(0.1)).list()
+                .layer(new org.deeplearning4j.nn.conf.layers.LSTM.Builder().nOut(3).activation(Activation.TANH).build())
+                .layer(new org.deeplearning4j.nn.conf.layers.RnnOutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
+                        .nOut(2).activation(Activation.SOFTMAX).build())
+                .setInputType(InputType.recurrent(2, 4))
+                .build();
+        Network net = Network.fromJson(conf.toJson());
+        INDArray x = Nd4j.rand(DataType.FLOAT, 5, 8); // 4 time steps of 2 features
+        INDArray y = Nd4j.zeros(DataType.FLOAT, 5, 2);
+        for (int i = 0; i < 5; i++) {
+            y.putScalar(i, i % 2, 1f);
+        }
+        INDArray p = net.output(x)[0];
+        assertArrayEquals(new long[] {5, 2}, p.shape(), "read at the last step");
+        // the same as DL4J's raw output at t = 3
+        INDArray raw = net.layers().output(net.layout().inputs(x)[0], false);
+        assertArrayEquals(raw.get(org.nd4j.linalg.indexing.NDArrayIndex.all(),
+                org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.point(3))
+                .ravel().toFloatVector(), p.ravel().toFloatVector(), 0f);
+        double expected = 0;
+        for (int i = 0; i < 5; i++) {
+            expected -= Math.log(p.getDouble(i, i % 2)) / 5;
+        }
+        net.fit(x, y);
+        // the score of the step is the cross-entropy of the last step alone: the mask drops the others
+        assertEquals(expected, net.score(), 1e-5);
+    }
+
+    @Test
+    void bothKindsSaveAsDl4jZips(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        Network graph = Network.fromJson(residual().toJson());
+        graph.save(dir.resolve("g.zip"));
+        assertArrayEquals(graph.parameters(), org.deeplearning4j.util.ModelSerializer
+                .restoreComputationGraph(dir.resolve("g.zip").toFile()).params().toFloatVector(), 0f);
+        Network layers = Network.fromJson(ModelPresets.mlp(1, 0.1, 6, 2).toJson());
+        layers.save(dir.resolve("l.zip"));
+        assertArrayEquals(layers.parameters(), org.deeplearning4j.util.ModelSerializer
+                .restoreMultiLayerNetwork(dir.resolve("l.zip").toFile()).params().toFloatVector(), 0f);
+    }
+
+    @Test
+    void badJsonIsRefusedInOneLineWithDl4jsComplaint() {
+        String truncated = ModelPresets.mlp(1, 0.1).toJson();
+        truncated = truncated.substring(0, truncated.length() / 2);
+        String cut = truncated;
+        FedgeException e = assertThrows(FedgeException.class, () -> Network.fromJson(cut));
+        assertEquals(ErrorCode.MALFORMED, e.code());
+        assertTrue(e.getMessage().startsWith("DL4J cannot read the MultiLayerNetwork configuration: "), e.getMessage());
+        assertTrue(!e.getMessage().contains("\n") && e.getMessage().length() < 400, e.getMessage());
+    }
 }

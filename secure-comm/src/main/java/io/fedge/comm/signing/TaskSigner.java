@@ -144,6 +144,10 @@ public final class TaskSigner {
         bytes(out, c.getSignature().toByteArray());
         out.writeLong(Double.doubleToLongBits(l.getClipNorm()));
         out.writeLong(Double.doubleToLongBits(l.getNoiseStddev()));
+        // only when set (the last field of the task), so that tasks without FedBN keep their bytes
+        if (l.getLocalBatchNorm()) {
+            out.writeBoolean(true);
+        }
     }
 
     /** The signed bytes of an evaluation task. */

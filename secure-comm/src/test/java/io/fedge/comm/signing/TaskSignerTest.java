@@ -105,6 +105,26 @@ class TaskSignerTest {
     }
 
     @Test
+    void fedBnIsCoveredAndATaskWithoutItKeepsItsBytes() {
+        TrainTask fedBn = localTask().toBuilder().setLocalTraining(localTask().getLocalTraining().toBuilder()
+                .setLocalBatchNorm(true)).build();
+        TrainTask signed = TaskSigner.sign(fedBn, "client-001", KEYS.getPrivate());
+        TaskSigner.verify(signed, "client-001", KEYS.getPublic());
+        TrainTask averaged = signed.toBuilder().setLocalTraining(signed.getLocalTraining().toBuilder()
+                .setLocalBatchNorm(false)).build();
+        assertEquals(ErrorCode.BAD_SIGNATURE, assertThrows(FedgeException.class,
+                () -> TaskSigner.verify(averaged, "client-001", KEYS.getPublic())).code(),
+                "a relay turning FedBN off breaks the signature");
+        // without FedBN the canonical bytes are those of a coordinator that never knew the field;
+        // with it, one byte (true) follows them
+        byte[] without = TaskSigner.canonical(localTask(), "client-001");
+        byte[] with = TaskSigner.canonical(fedBn, "client-001");
+        assertEquals(without.length + 1, with.length);
+        assertTrue(java.util.Arrays.equals(without, java.util.Arrays.copyOf(with, without.length)));
+        assertEquals(1, with[with.length - 1]);
+    }
+
+    @Test
     void aTaskWithoutLocalTrainingKeepsTheLayoutOfCoordinatorsThatNeverSendIt() {
         // the canonical bytes of a task without the field end with the delta base, as before the field existed;
         // with it, they continue after the same prefix

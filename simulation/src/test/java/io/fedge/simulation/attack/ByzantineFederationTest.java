@@ -31,7 +31,7 @@ class ByzantineFederationTest {
     private static final Map<String, SimulationResult> RUNS = new HashMap<>();
 
     private static SimulationConfig config(Attack attack, SimulationConfig.Timeouts timeouts) {
-        return new SimulationConfig("mlp", "iid", 0.5, 10, 10, ROUNDS, 1, 32, 0.1, 1, FashionMnist.DEFAULT_DIR, null,
+        return new SimulationConfig(io.fedge.core.model.ModelSource.named("mlp"), "iid", 0.5, 10, 10, ROUNDS, 1, 32, 0.1, 1, FashionMnist.DEFAULT_DIR, null,
                 2, 1000, 3000, false, false, "fp32", false, List.of(), 0, 0, attack, attack == null ? 0 : 1,
                 timeouts, "fedavg");
     }
