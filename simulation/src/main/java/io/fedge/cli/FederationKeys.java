@@ -95,7 +95,9 @@ final class FederationKeys {
 
     /** Every key, in the order {@code --print-config} writes them. */
     static final List<Key> KEYS = List.of(
-            key("model.name", STRING, "the model preset").set("--model", SIMULATE, COORDINATOR),
+            key("model.name", STRING, "the model: a preset or a model provider's name").set("--model", SIMULATE, COORDINATOR),
+            key("model.config", PATH, "the model as a DL4J configuration JSON file (either kind); wins over model.name")
+                    .set("--model-config", SIMULATE, COORDINATOR),
             key("model.initial", PATH, "a fedge model file to start a new federation from")
                     .set("--resume", COORDINATOR),
             key("data.dir", PATH, "the folder of the Fashion-MNIST IDX files").set("--data", SIMULATE, COORDINATOR, CLIENT),

@@ -15,9 +15,13 @@ import java.nio.file.Path;
 final class ModelOption {
     static final String DEFAULT = "mlp";
 
-    @Option(names = "--model", paramLabel = "NAME", description = "model architecture: a preset (mlp, cnn, "
-            + "simplecnn) or a model provider on the class path (listed below); default " + DEFAULT)
+    @Option(names = "--model", paramLabel = "NAME", defaultValue = DEFAULT, description = "model architecture: a "
+            + "preset (mlp, cnn, simplecnn) or a model provider on the class path (listed below); default " + DEFAULT)
     String model;
+
+    /** The command this mixin belongs to, to tell a typed option from a default (a federation file's). */
+    @picocli.CommandLine.Spec(picocli.CommandLine.Spec.Target.MIXEE)
+    picocli.CommandLine.Model.CommandSpec mixee;
 
     @Option(names = "--model-config", paramLabel = "FILE", description = "the model as a DL4J configuration JSON "
             + "file, a MultiLayerConfiguration or a ComputationGraphConfiguration (toJson()); instead of --model")
@@ -31,19 +35,27 @@ final class ModelOption {
      * @throws IllegalArgumentException in one line
      */
     void validate() {
-        if (model != null && modelConfig != null) {
+        boolean nameTyped = typed("--model");
+        boolean configTyped = typed("--model-config");
+        if (nameTyped && configTyped) {
             throw new IllegalArgumentException("give --model or --model-config, not both");
         }
-        if (modelConfig != null) {
+        // --model always has a value (its default, or a federation file's); a configuration file
+        // wins over it unless only --model was typed, which overrides a file's model.config
+        if (modelConfig != null && !nameTyped) {
             source = ModelSource.configFile(modelConfig);
         } else {
             String name = model == null ? DEFAULT : model;
-            if (!ModelProviders.names().contains(name.trim().toLowerCase(java.util.Locale.ROOT))) {
-                throw new IllegalArgumentException("--model must be one of " + ModelProviders.names() + ", not '"
-                        + name + "'");
-            }
+            OptionChecks.oneOf("--model", name.trim().toLowerCase(java.util.Locale.ROOT), ModelProviders.names());
             source = ModelSource.named(name);
         }
+    }
+
+    private boolean typed(String option) {
+        if (mixee == null || mixee.commandLine() == null || mixee.commandLine().getParseResult() == null) {
+            return option.equals("--model-config") ? modelConfig != null : false;
+        }
+        return mixee.commandLine().getParseResult().hasMatchedOption(option);
     }
 
     /** The model the options give (validated first if need be). */

@@ -82,7 +82,7 @@ class FederationConfigTest {
     void aFileSetsEveryOptionOfSimulate() throws IOException {
         Path f = file("fed.yaml", FULL);
         SimulateCommand s = command(parsed("simulate", "--config", f.toString()), "simulate", SimulateCommand.class);
-        assertEquals("cnn", s.model);
+        assertEquals("cnn", s.model.model);
         assertEquals(Path.of("/usr/share/datasets/fashion-mnist"), s.data);
         assertEquals(500, s.holdout);
         assertEquals(6000, s.trainLimit);
@@ -117,7 +117,7 @@ class FederationConfigTest {
         Path f = file("fed.yaml", FULL);
         CoordinatorCommand c = command(parsed("coordinator", "--config", f.toString()), "coordinator",
                 CoordinatorCommand.class);
-        assertEquals("cnn", c.model);
+        assertEquals("cnn", c.model.model);
         assertEquals("127.0.0.1", c.host);
         assertEquals(7171, c.port);
         assertEquals(20, c.rounds);
@@ -210,7 +210,7 @@ class FederationConfigTest {
     @Test
     void withoutAFileNothingChanges() {
         SimulateCommand s = command(parsed("simulate"), "simulate", SimulateCommand.class);
-        assertEquals("mlp", s.model);
+        assertEquals("mlp", s.model.model);
         assertEquals(10, s.clients);
         assertNull(s.perRound);
         assertEquals(Path.of("runs", "latest"), s.out);
@@ -224,7 +224,7 @@ class FederationConfigTest {
         CoordinatorCommand c = command(parsed("coordinator", "--config", f.toString()), "coordinator",
                 CoordinatorCommand.class);
         assertEquals(2, c.minClients, "selection.clients is not the coordinator's --min-clients");
-        assertEquals("cnn", c.model);
+        assertEquals("cnn", c.model.model);
         ClientCommand k = command(parsed("client", "--config", f.toString(), "--index", "39"), "client", ClientCommand.class);
         assertEquals(40, k.clients);
         CliRun r = CliRun.of("client", "--config", f.toString(), "--index", "39", "--print-config");
@@ -282,7 +282,7 @@ class FederationConfigTest {
         f = file("fed.yaml", "rounds: 3000000000\n");
         refused(CliRun.of("simulate", "--config", f.toString()), f + ":1:9: rounds: Invalid value for option '--rounds'",
                 "'3000000000' is not an int");
-        f = file("fed.yaml", "model: {name: resnet}\n");
+        f = file("fed.yaml", "model: {name: nosuchnet}\n");
         refused(CliRun.of("coordinator", "--config", f.toString()), f + ":1:15: model.name: --model must be one of mlp, cnn");
         f = file("fed.yaml", "codecs: {update: int3}\n");
         refused(CliRun.of("simulate", "--config", f.toString()), f + ":1:18: codecs.update: --codec 'int3' is not a codec");
