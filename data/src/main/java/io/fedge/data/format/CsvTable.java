@@ -93,8 +93,15 @@ public final class CsvTable {
         int b0 = raw.read();
         int b1 = raw.read();
         raw.reset();
-        InputStream in = b0 == 0x1f && b1 == 0x8b ? new GZIPInputStream(raw, 1 << 16) : raw;
-        return new LineLimit(in);
+        if (b0 != 0x1f || b1 != 0x8b) {
+            return new LineLimit(raw);
+        }
+        try {
+            return new LineLimit(new GZIPInputStream(raw, 1 << 16));
+        } catch (java.util.zip.ZipException | java.io.EOFException e) {
+            raw.close();
+            throw Malformed.of(file, "not a valid gzip stream: " + e.getMessage());
+        }
     }
 
     /** One pass over the rows. */
