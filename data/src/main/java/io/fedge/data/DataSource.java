@@ -41,11 +41,14 @@ import java.util.Objects;
  * @param task classification or regression ({@code csv} and {@code npy}; the others hold classes)
  * @param csv how to read a CSV table (ignored by the other formats)
  * @param channels image channels (1 or 3) for {@code images}, or null to take the first image's
+ * @param scaling how features are rescaled, with the training set's statistics
  */
 public record DataSource(DataFormat format, Path dataDir, Path train, Path trainLabels, Path test, Path testLabels,
-                         double testFraction, long splitSeed, Task task, CsvOptions csv, Integer channels) {
+                         double testFraction, long splitSeed, Task task, CsvOptions csv, Integer channels,
+                         Scaling scaling) {
     public DataSource {
         Objects.requireNonNull(format, "format");
+        Objects.requireNonNull(scaling, "scaling");
         Objects.requireNonNull(task, "task");
         if (!(testFraction >= 0 && testFraction < 1)) {
             throw new IllegalArgumentException("the test fraction must be in [0, 1): " + testFraction);
@@ -82,12 +85,17 @@ public record DataSource(DataFormat format, Path dataDir, Path train, Path train
         }
         if (format == DataFormat.IDX && train == null) {
             Objects.requireNonNull(dataDir, "dataDir");
+            if (scaling != Scaling.NONE) {
+                throw new IllegalArgumentException("Fashion-MNIST's pixels are already scaled to [0, 1]; --scale is "
+                        + "for tables of raw numbers");
+            }
         }
     }
 
     /** Fashion-MNIST from the IDX files in {@code dir}. */
     public static DataSource fashionMnist(Path dir) {
-        return new DataSource(DataFormat.IDX, dir, null, null, null, null, 0, 0, Task.CLASSIFICATION, null, null);
+        return new DataSource(DataFormat.IDX, dir, null, null, null, null, 0, 0, Task.CLASSIFICATION, null, null,
+                Scaling.NONE);
     }
 
     /** Whether this is the default: Fashion-MNIST's own IDX files. */
@@ -114,10 +122,10 @@ public record DataSource(DataFormat format, Path dataDir, Path train, Path train
         }
         Examples trainSet = read(train, trainLabels, true);
         if (testFraction > 0) {
-            return TrainTest.split(trainSet, testFraction, splitSeed);
+            return scaling.apply(TrainTest.split(trainSet, testFraction, splitSeed));
         }
         Examples testSet = withTest && test != null ? read(test, testLabels, false) : null;
-        return TrainTest.aligned(trainSet, testSet);
+        return scaling.apply(TrainTest.aligned(trainSet, testSet));
     }
 
     private Examples read(Path data, Path labels, boolean training) throws IOException {
@@ -178,6 +186,9 @@ public record DataSource(DataFormat format, Path dataDir, Path train, Path train
         }
         if (format == DataFormat.IMAGES) {
             m.put("channels", channels);
+        }
+        if (scaling != Scaling.NONE) {
+            m.put("scaling", scaling.label());
         }
         return m;
     }

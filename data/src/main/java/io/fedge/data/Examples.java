@@ -148,6 +148,17 @@ public final class Examples {
         return new Examples(shape, bytes, floats, other, clients);
     }
 
+    /** Float features {@code (x - shift[j]) * factor[j]}, feature by feature; targets and clients shared. */
+    Examples scaled(double[] shift, double[] factor) {
+        float[] out = new float[size() * width];
+        for (int i = 0; i < size(); i++) {
+            for (int j = 0; j < width; j++) {
+                out[i * width + j] = (float) ((feature(i, j) - shift[j]) * factor[j]);
+            }
+        }
+        return new Examples(shape, null, out, targets, clients);
+    }
+
     /** The first {@code n} examples (all of them if {@code n >= size()}). */
     public Examples head(int n) {
         return select(range(0, Math.min(Math.max(n, 0), size())));

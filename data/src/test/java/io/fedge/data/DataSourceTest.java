@@ -21,7 +21,7 @@ class DataSourceTest {
 
     private static DataSource csv(Path train, Path test, double fraction, Task task) {
         return new DataSource(DataFormat.CSV, null, train, null, test, null, fraction, 3, task,
-                CsvOptions.lastColumnLabel(), null);
+                CsvOptions.lastColumnLabel(), null, Scaling.NONE);
     }
 
     @Test
@@ -37,13 +37,13 @@ class DataSourceTest {
         assertThrows(IllegalArgumentException.class, () -> csv(f, f, 0.2, Task.CLASSIFICATION));
         assertThrows(IllegalArgumentException.class, () -> csv(null, null, 0, Task.CLASSIFICATION));
         assertThrows(IllegalArgumentException.class, () -> new DataSource(DataFormat.IMAGES, null, f, null, null, null,
-                0, 0, Task.REGRESSION, null, null));
+                0, 0, Task.REGRESSION, null, null, Scaling.NONE));
         assertThrows(IllegalArgumentException.class, () -> new DataSource(DataFormat.NPY, null, f, null, null, null,
-                0, 0, Task.CLASSIFICATION, null, null));
+                0, 0, Task.CLASSIFICATION, null, null, Scaling.NONE));
         assertThrows(IllegalArgumentException.class, () -> new DataSource(DataFormat.IDX, Path.of("d"), null, null,
-                f, null, 0, 0, Task.CLASSIFICATION, null, null));
+                f, null, 0, 0, Task.CLASSIFICATION, null, null, Scaling.NONE));
         assertThrows(IllegalArgumentException.class, () -> new DataSource(DataFormat.IMAGES, null, f, null, null, null,
-                0, 0, Task.CLASSIFICATION, null, 2));
+                0, 0, Task.CLASSIFICATION, null, 2, Scaling.NONE));
     }
 
     @Test
@@ -61,6 +61,28 @@ class DataSourceTest {
         assertEquals(withTest.train().feature(7, 0), client.train().feature(7, 0), 0f);
         assertNull(csv(f, null, 0, Task.CLASSIFICATION).load(true).test());
         assertTrue(csv(f, null, 0.2, Task.REGRESSION).describe().containsKey("test_fraction"));
+    }
+
+    @Test
+    void scalingUsesTheTrainingSetsStatisticsForBothSets() throws IOException {
+        Path train = Files.writeString(dir.resolve("train.csv"), "0,10,a\n4,10,b\n2,10,a\n");
+        Path test = Files.writeString(dir.resolve("test.csv"), "6,12,b\n");
+        for (Scaling s : new Scaling[] {Scaling.MINMAX, Scaling.STANDARD}) {
+            TrainTest sets = new DataSource(DataFormat.CSV, null, train, null, test, null, 0, 0, Task.CLASSIFICATION,
+                    CsvOptions.lastColumnLabel(), null, s).load(true);
+            // column 0: min 0, max 4, mean 2, population std sqrt(8/3); column 1 is constant 10: only shifted
+            if (s == Scaling.MINMAX) {
+                assertEquals(0.5f, sets.train().feature(2, 0), 0f);
+                assertEquals(1.5f, sets.test().feature(0, 0), 0f);
+            } else {
+                assertEquals((float) (-2 / Math.sqrt(8.0 / 3)), sets.train().feature(0, 0), 1e-7f);
+                assertEquals((float) (4 / Math.sqrt(8.0 / 3)), sets.test().feature(0, 0), 1e-7f);
+            }
+            assertEquals(0f, sets.train().feature(1, 1), 0f);
+            assertEquals(2f, sets.test().feature(0, 1), 0f);
+        }
+        assertThrows(IllegalArgumentException.class, () -> new DataSource(DataFormat.IDX, Path.of("d"), null, null,
+                null, null, 0, 0, Task.CLASSIFICATION, null, null, Scaling.STANDARD));
     }
 
     @Test

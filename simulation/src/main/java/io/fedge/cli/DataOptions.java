@@ -4,6 +4,7 @@ import io.fedge.core.data.FashionMnist;
 import io.fedge.core.metrics.Task;
 import io.fedge.data.DataFormat;
 import io.fedge.data.DataSource;
+import io.fedge.data.Scaling;
 import io.fedge.data.format.CsvOptions;
 import picocli.CommandLine.Option;
 
@@ -74,6 +75,10 @@ final class DataOptions {
     @Option(names = "--channels", description = "images: 1 (grey) or 3 (RGB); default: the first image's")
     Integer channels;
 
+    @Option(names = "--scale", description = "csv, npy floats: rescale each feature with the training set's "
+            + "statistics: none, minmax (to [0, 1]) or standard (zero mean, unit variance); default ${DEFAULT-VALUE}")
+    String scale = "none";
+
     /**
      * Checks the options against each other.
      *
@@ -82,6 +87,7 @@ final class DataOptions {
     void validate() {
         OptionChecks.oneOf("--data-format", format, DataFormat.NAMES);
         OptionChecks.oneOf("--task", task, List.of("classification", "regression"));
+        OptionChecks.oneOf("--scale", scale, Scaling.NAMES);
         OptionChecks.range("--test-fraction", testFraction, 0, 1, false);
         OptionChecks.between("--skip-lines", skipLines, 0, CsvOptions.MAX_SKIP_LINES);
         if (channels != null) {
@@ -135,7 +141,7 @@ final class DataOptions {
                 labelColumns == null || labelColumns.isEmpty() ? List.of("-1") : labelColumns,
                 featureColumns == null ? List.of() : featureColumns, clientColumn);
         return new DataSource(f, data, train, trainLabels, test, testLabels, testFraction, seed, Task.byName(task),
-                csv, channels);
+                csv, channels, Scaling.byName(scale));
     }
 
     /** A short description for a command's first line, such as {@code csv digits.csv.gz (classification)}. */
@@ -150,6 +156,6 @@ final class DataOptions {
         } else if (testFraction > 0) {
             parts.add(String.format(java.util.Locale.ROOT, "test fraction %.3g", testFraction));
         }
-        return String.join(", ", parts) + " (" + task + ")";
+        return String.join(", ", parts) + " (" + task + (scale.equals("none") ? "" : ", " + scale + " scaling") + ")";
     }
 }
