@@ -38,7 +38,7 @@ final class ClientCommand implements Callable<Integer>, OptionChecks.Validated {
     int clients = 2;
 
     @Option(names = "--partition", description = "iid, dirichlet, shards, labels2 or natural (the data's own "
-            + "clients, in id order; --clients is then theirs); default ${DEFAULT-VALUE}")
+            + "clients, in id order; --clients is then ignored); default ${DEFAULT-VALUE}")
     String partition = "iid";
 
     @Option(names = "--alpha", description = "Dirichlet concentration; default ${DEFAULT-VALUE}")
