@@ -61,7 +61,9 @@ final class ActiveEvaluation {
             if (done) {
                 throw new FedgeException(ErrorCode.DUPLICATE_RESULT, clientId + " already answered");
             }
-            if (!Double.isFinite(r.getLoss()) || !(r.getAccuracy() >= 0 && r.getAccuracy() <= 1)) {
+            // a regression model has no accuracy: its clients report NaN
+            if (!Double.isFinite(r.getLoss()) || !(Double.isNaN(r.getAccuracy())
+                    || r.getAccuracy() >= 0 && r.getAccuracy() <= 1)) {
                 throw new FedgeException(ErrorCode.NON_FINITE, "evaluation reports loss " + r.getLoss()
                         + " and accuracy " + r.getAccuracy());
             }

@@ -117,6 +117,8 @@ final class CoordinatorStore implements AutoCloseable {
                     + "client_id TEXT NOT NULL, reason TEXT NOT NULL)");
             s.execute("CREATE TABLE IF NOT EXISTS round_metrics (round INTEGER NOT NULL REFERENCES rounds(round), "
                     + "key TEXT NOT NULL, value REAL, PRIMARY KEY (round, key))");
+            s.execute("CREATE TABLE IF NOT EXISTS eval_metrics (round INTEGER NOT NULL REFERENCES rounds(round), "
+                    + "key TEXT NOT NULL, value REAL, PRIMARY KEY (round, key))");
             s.execute("CREATE TABLE IF NOT EXISTS models (version INTEGER PRIMARY KEY, round INTEGER NOT NULL, "
                     + "file TEXT NOT NULL, sha256 TEXT NOT NULL)");
             s.execute("CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value BLOB NOT NULL)");
@@ -199,13 +201,8 @@ final class CoordinatorStore implements AutoCloseable {
                         .add(new Failure(r.getString(2), r.getString(3)));
             }
         }
-        Map<Long, Map<String, Double>> metrics = new HashMap<>();
-        try (Statement s = db.createStatement();
-             ResultSet r = s.executeQuery("SELECT round, key, value FROM round_metrics")) {
-            while (r.next()) {
-                metrics.computeIfAbsent(r.getLong(1), k -> new HashMap<>()).put(r.getString(2), real(r, "value"));
-            }
-        }
+        Map<Long, Map<String, Double>> metrics = metricsTable("round_metrics");
+        Map<Long, Map<String, Double>> evaluation = metricsTable("eval_metrics");
         List<RoundRecord> out = new ArrayList<>();
         try (Statement s = db.createStatement();
              ResultSet r = s.executeQuery("SELECT * FROM rounds ORDER BY round")) {
@@ -217,10 +214,23 @@ final class CoordinatorStore implements AutoCloseable {
                         real(r, "round_seconds"), real(r, "eval_seconds"), r.getLong("bytes_up"),
                         r.getLong("bytes_down"), real(r, "secagg_client_seconds"),
                         real(r, "secagg_coordinator_seconds"), r.getString("outcome"),
-                        failures.getOrDefault(round, List.of()), metrics.getOrDefault(round, Map.of())));
+                        failures.getOrDefault(round, List.of()), metrics.getOrDefault(round, Map.of()),
+                        evaluation.getOrDefault(round, Map.of())));
             }
         }
         return out;
+    }
+
+    /** A (round, key, value) table as maps per round. */
+    private Map<Long, Map<String, Double>> metricsTable(String table) throws SQLException {
+        Map<Long, Map<String, Double>> metrics = new HashMap<>();
+        try (Statement s = db.createStatement();
+             ResultSet r = s.executeQuery("SELECT round, key, value FROM " + table)) {
+            while (r.next()) {
+                metrics.computeIfAbsent(r.getLong(1), k -> new HashMap<>()).put(r.getString(2), real(r, "value"));
+            }
+        }
+        return metrics;
     }
 
     /**
@@ -272,15 +282,8 @@ final class CoordinatorStore implements AutoCloseable {
                 }
                 ins.executeBatch();
             }
-            try (PreparedStatement ins = db.prepareStatement("INSERT OR REPLACE INTO round_metrics VALUES (?,?,?)")) {
-                for (Map.Entry<String, Double> e : record.strategyMetrics().entrySet()) {
-                    ins.setLong(1, record.round());
-                    ins.setString(2, e.getKey());
-                    setReal(ins, 3, e.getValue());
-                    ins.addBatch();
-                }
-                ins.executeBatch();
-            }
+            insertMetrics("round_metrics", record.round(), record.strategyMetrics());
+            insertMetrics("eval_metrics", record.round(), record.evaluationMetrics());
             if (published != null) {
                 try (PreparedStatement ins = db.prepareStatement("INSERT OR REPLACE INTO models VALUES (?,?,?,?)")) {
                     ins.setLong(1, published.version());
@@ -316,6 +319,18 @@ final class CoordinatorStore implements AutoCloseable {
         }
         if (published != null) {
             pruneModels();
+        }
+    }
+
+    private void insertMetrics(String table, long round, Map<String, Double> metrics) throws SQLException {
+        try (PreparedStatement ins = db.prepareStatement("INSERT OR REPLACE INTO " + table + " VALUES (?,?,?)")) {
+            for (Map.Entry<String, Double> e : metrics.entrySet()) {
+                ins.setLong(1, round);
+                ins.setString(2, e.getKey());
+                setReal(ins, 3, e.getValue());
+                ins.addBatch();
+            }
+            ins.executeBatch();
         }
     }
 

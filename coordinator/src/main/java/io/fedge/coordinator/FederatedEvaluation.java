@@ -29,11 +29,13 @@ final class FederatedEvaluation {
         this.broadcast = broadcast;
     }
 
-    /** The combined accuracy, or NaN when no client evaluated. */
-    double run(long round, GlobalModel model, long timeoutMillis, Random rng) throws InterruptedException {
+    /**
+     * The combined evaluation (accuracy NaN for a regression model), or empty when no client evaluated.
+     */
+    Optional<Evaluation> run(long round, GlobalModel model, long timeoutMillis, Random rng) throws InterruptedException {
         EvaluatePlan plan = strategy.configureEvaluate(round, state.registry.available(), rng);
         if (plan.clients().isEmpty()) {
-            return Double.NaN;
+            return Optional.empty();
         }
         List<String> ids = new ArrayList<>();
         for (ClientInfo c : plan.clients()) {
@@ -59,6 +61,6 @@ final class FederatedEvaluation {
         evaluation.awaitAnswers();
         List<Failure> failures = new ArrayList<>();
         List<EvaluateResult> results = evaluation.close(failures);
-        return strategy.aggregateEvaluate(round, results, failures).map(Evaluation::accuracy).orElse(Double.NaN);
+        return strategy.aggregateEvaluate(round, results, failures);
     }
 }

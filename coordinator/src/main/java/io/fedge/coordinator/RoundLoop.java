@@ -412,15 +412,16 @@ final class RoundLoop implements Runnable {
         long evalStart = System.nanoTime();
         Evaluation serverEval = published != null ? serverEvaluation(round, published) : null;
         long evalNanos = System.nanoTime() - evalStart;
-        double federatedAccuracy = published != null ? federatedEvaluation(round, published, rng) : Double.NaN;
+        Evaluation federated = published != null ? federatedEvaluation(round, published, rng) : null;
         RoundRecord r = new RoundRecord(round, published != null, model.version(), ids.size(), outcome.accepted(),
                 outcome.failures().size(), serverEval == null ? Double.NaN : serverEval.accuracy(),
-                serverEval == null ? Double.NaN : serverEval.loss(), outcome.meanTrainLoss(), federatedAccuracy,
+                serverEval == null ? Double.NaN : serverEval.loss(), outcome.meanTrainLoss(),
+                federated == null ? Double.NaN : federated.accuracy(),
                 roundNanos / 1e9, evalNanos / 1e9, state.traffic.bytesIn() - bytesIn0,
                 state.traffic.bytesOut() - bytesOut0,
                 secAgg == null ? Double.NaN : active.meanClientSecAggMillis() / 1e3,
                 secAgg == null ? Double.NaN : secAgg.busyNanos() / 1e9, why, outcome.failures(),
-                published != null ? strategy.roundMetrics() : Map.of());
+                published != null ? strategy.roundMetrics() : Map.of(), evaluationMetrics(serverEval, federated));
         return new Attempt(r, published);
     }
 
@@ -548,13 +549,27 @@ final class RoundLoop implements Runnable {
         }
     }
 
-    private double federatedEvaluation(long round, GlobalModel m, Random rng) throws InterruptedException {
+    /** The clients' combined evaluation, or null when none evaluated or it failed. */
+    private Evaluation federatedEvaluation(long round, GlobalModel m, Random rng) throws InterruptedException {
         try {
-            return new FederatedEvaluation(state, strategy, broadcast).run(round, m, deadline.millis(), rng);
+            return new FederatedEvaluation(state, strategy, broadcast).run(round, m, deadline.millis(), rng)
+                    .orElse(null);
         } catch (RuntimeException e) {
             log.warn("round {}: federated evaluation failed, recorded as NaN: {}", round, e.toString());
-            return Double.NaN;
+            return null;
         }
+    }
+
+    /** The server evaluation's detailed metrics and the clients' mean loss, for the round record. */
+    private static Map<String, Double> evaluationMetrics(Evaluation server, Evaluation federated) {
+        Map<String, Double> m = new java.util.TreeMap<>();
+        if (server != null && server.metrics() != null) {
+            m.putAll(server.metrics().toMap());
+        }
+        if (federated != null) {
+            m.put("federated_loss", federated.loss());
+        }
+        return m;
     }
 
     private RoundRecord failedRecord(long round, String why) {

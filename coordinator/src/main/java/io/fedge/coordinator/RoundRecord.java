@@ -26,18 +26,38 @@ package io.fedge.coordinator;
  * @param notCounted every selected client whose update did not count, with the reason
  * @param strategyMetrics what the strategy measured of the round ({@code Strategy#roundMetrics}): the
  *     privacy spent so far, a clip bound, how many updates it kept; empty for most strategies
+ * @param evaluationMetrics the detailed metrics of the evaluations after the round, as flat named numbers:
+ *     the server-side evaluation's ({@code io.fedge.core.metrics.Metrics#toMap}: {@code macro_f1},
+ *     {@code f1/c}, {@code confusion/a/p}, ... for a classifier; {@code mse}, {@code mae}, {@code mse/t}, ...
+ *     for a regression) and {@code federated_loss}, the example-weighted loss the evaluating clients
+ *     reported; empty when nothing was evaluated
  */
 public record RoundRecord(long round, boolean succeeded, long modelVersion, int selected, int clients, int failures,
                           double testAccuracy, double testLoss, double trainLoss, double federatedAccuracy,
                           double roundSeconds, double evalSeconds, long bytesUp, long bytesDown,
                           double secAggClientSeconds, double secAggCoordinatorSeconds, String outcome,
                           java.util.List<io.fedge.aggregation.Failure> notCounted,
-                          java.util.Map<String, Double> strategyMetrics) {
+                          java.util.Map<String, Double> strategyMetrics,
+                          java.util.Map<String, Double> evaluationMetrics) {
     public RoundRecord {
         outcome = outcome == null ? "" : outcome;
         notCounted = notCounted == null ? java.util.List.of() : java.util.List.copyOf(notCounted);
         strategyMetrics = strategyMetrics == null ? java.util.Map.of()
                 : java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(strategyMetrics));
+        evaluationMetrics = evaluationMetrics == null ? java.util.Map.of()
+                : java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(evaluationMetrics));
+    }
+
+    /** A record without evaluation metrics. */
+    public RoundRecord(long round, boolean succeeded, long modelVersion, int selected, int clients, int failures,
+                       double testAccuracy, double testLoss, double trainLoss, double federatedAccuracy,
+                       double roundSeconds, double evalSeconds, long bytesUp, long bytesDown,
+                       double secAggClientSeconds, double secAggCoordinatorSeconds, String outcome,
+                       java.util.List<io.fedge.aggregation.Failure> notCounted,
+                       java.util.Map<String, Double> strategyMetrics) {
+        this(round, succeeded, modelVersion, selected, clients, failures, testAccuracy, testLoss, trainLoss,
+                federatedAccuracy, roundSeconds, evalSeconds, bytesUp, bytesDown, secAggClientSeconds,
+                secAggCoordinatorSeconds, outcome, notCounted, strategyMetrics, java.util.Map.of());
     }
 
     /** A record without strategy metrics. */

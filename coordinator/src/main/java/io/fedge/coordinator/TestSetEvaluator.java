@@ -88,12 +88,16 @@ public final class TestSetEvaluator implements ServerEvaluator, AutoCloseable {
         long n = 0;
         double correct = 0;
         double loss = 0;
+        io.fedge.core.metrics.Metrics metrics = null;
         try {
             for (Future<Evaluation> f : parts) {
                 Evaluation e = f.get();
                 n += e.examples();
                 correct += e.accuracy() * e.examples();
                 loss += e.loss() * e.examples();
+                if (e.metrics() != null) {
+                    metrics = metrics == null ? e.metrics() : metrics.merge(e.metrics()); // the slices' sums add up exactly
+                }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -101,7 +105,7 @@ public final class TestSetEvaluator implements ServerEvaluator, AutoCloseable {
         } catch (ExecutionException e) {
             throw new IllegalStateException("evaluation failed", e.getCause());
         }
-        return new Evaluation(n, n == 0 ? 0 : correct / n, n == 0 ? 0 : loss / n);
+        return new Evaluation(n, n == 0 ? 0 : correct / n, n == 0 ? 0 : loss / n, metrics);
     }
 
     @Override

@@ -364,4 +364,21 @@ class DurableFederationTest {
         assertEquals(2, again.history().size());
         assertEquals(java.util.Map.of("spent", 2.0, "left", 0.0), again.history().rounds().get(1).strategyMetrics());
     }
+    @Test
+    void theEvaluationsDetailedMetricsAreKeptWithEachRoundAndComeBackFromTheStore(@TempDir Path tmp)
+            throws Exception {
+        Path state = tmp.resolve("state");
+        io.fedge.core.metrics.ClassificationMetrics metrics = io.fedge.core.metrics.ClassificationMetrics.of(
+                new int[] {0, 1, 1}, new int[] {0, 1, 0}, 2, 1.5);
+        Coordinator c = coordinator(2, state, fedAvg(), 3, b -> b.evaluator(m -> new io.fedge.core.model.Evaluation(3,
+                metrics.accuracy(), metrics.loss(), metrics)));
+        run(c);
+        assertEquals(metrics.toMap(), c.history().rounds().get(1).evaluationMetrics());
+        assertEquals(2.0 / 3, c.history().rounds().get(1).testAccuracy(), 1e-15);
+        assertEquals(1.0, c.history().rounds().get(1).evaluationMetrics().get("confusion/1/0"));
+        c.close();
+        Coordinator again = coordinator(2, state, fedAvg(), 3, b -> b);
+        again.start();
+        assertEquals(metrics.toMap(), again.history().rounds().get(0).evaluationMetrics(), "read back from state.db");
+    }
 }

@@ -12,6 +12,13 @@ import io.fedge.coordinator.SecureAggregation;
 import io.fedge.coordinator.TestSetEvaluator;
 import io.fedge.core.data.FashionMnist;
 import io.fedge.core.model.GlobalModel;
+import io.fedge.core.metrics.Task;
+import io.fedge.core.model.InputShape;
+import io.fedge.data.Examples;
+import io.fedge.data.TrainTest;
+import io.fedge.data.format.IdxData;
+import io.fedge.simulation.DataModels;
+import io.fedge.simulation.EvaluateOn;
 import io.fedge.simulation.report.HistoryWriter;
 import io.netty.handler.ssl.SslContext;
 import picocli.CommandLine.Command;
@@ -23,6 +30,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -32,8 +40,12 @@ import java.util.concurrent.TimeUnit;
  */
 @Command(name = "coordinator", mixinStandardHelpOptions = true,
         description = {"Run a coordinator: wait for clients, run FedAvg rounds, evaluate each new model on the "
-                + "Fashion-MNIST test set, checkpoint it, and write the history to --out."})
+                + "test set (Fashion-MNIST's, or --test / --test-fraction of your data; docs/data.md) or on the "
+                + "clients (--evaluate), checkpoint it, and write the history to --out."})
 final class CoordinatorCommand implements Callable<Integer>, OptionChecks.Validated {
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @Option(names = "--host", description = "address to listen on; default ${DEFAULT-VALUE}")
     String host = "0.0.0.0";
 
@@ -95,11 +107,16 @@ final class CoordinatorCommand implements Callable<Integer>, OptionChecks.Valida
     @Option(names = "--seed", description = "seed for initialisation and selection; default ${DEFAULT-VALUE}")
     long seed = 1;
 
-    @Option(names = "--data", description = "Fashion-MNIST folder for server-side evaluation; default ${DEFAULT-VALUE}")
-    Path data = FashionMnist.DEFAULT_DIR;
+    @picocli.CommandLine.Mixin
+    DataOptions data = new DataOptions();
 
-    @Option(names = "--no-eval", description = "skip server-side evaluation")
+    @Option(names = "--no-eval", description = "skip server-side evaluation (as --evaluate clients without clients "
+            + "evaluating)")
     boolean noEval;
+
+    @Option(names = "--evaluate", description = "evaluate each new model on the test set (server), on the clients' "
+            + "own data (clients: federated evaluation) or both; default ${DEFAULT-VALUE}")
+    String evaluate = "server";
 
     @Option(names = "--out", description = "folder for the state (state.db, models/), the checkpoint and the "
             + "history; the same command restarted after a crash resumes from it; default ${DEFAULT-VALUE}")
@@ -139,7 +156,7 @@ final class CoordinatorCommand implements Callable<Integer>, OptionChecks.Valida
     String edgeStudent = "cnn-small";
 
     @Option(names = "--edge-transfer", description = "distil on the last N training examples (keep them from "
-            + "clients); default ${DEFAULT-VALUE}")
+            + "clients), fewer than the training set holds; default ${DEFAULT-VALUE}")
     int edgeTransfer = 5_000;
 
     @Option(names = "--edge-port", description = "port serving GET /edge-model, over HTTPS with the coordinator's "
@@ -179,7 +196,13 @@ final class CoordinatorCommand implements Callable<Integer>, OptionChecks.Valida
         OptionChecks.positive("--secagg-clip", secAggClip);
         OptionChecks.atLeast("--edge-every", edgeEvery, 0);
         OptionChecks.oneOf("--edge-student", edgeStudent, io.fedge.export.StudentPresets.NAMES);
-        OptionChecks.between("--edge-transfer", edgeTransfer, 1, 60_000);
+        OptionChecks.atLeast("--edge-transfer", edgeTransfer, 1);
+        EvaluateOn.byName(evaluate);
+        if (noEval && spec != null && spec.commandLine().getParseResult().hasMatchedOption("--evaluate")) {
+            throw new IllegalArgumentException("--no-eval turns server-side evaluation off; with --evaluate say "
+                    + "where to evaluate instead");
+        }
+        data.validate();
         OptionChecks.between("--edge-port", edgePort, 0, 65535);
         compression.validate();
         strategyOption.validate(compression.codec, secureAggregation);
@@ -198,9 +221,10 @@ final class CoordinatorCommand implements Callable<Integer>, OptionChecks.Valida
         if (resume != null && !Files.isRegularFile(resume)) {
             throw new java.nio.file.NoSuchFileException(resume.toString());
         }
+        CoordinatorData sets = coordinatorData();
         GlobalModel initial = resume != null
                 ? ModelFile.read(resume, security.pinnedModelKey())
-                : model.source().initialModel(io.fedge.core.model.InputShape.FASHION_MNIST, 10, seed, lr);
+                : DataModels.initialModel(model.source(), sets.shape(), sets.task(), sets.names().size(), seed, lr);
         long initialVersion = initial.version();
         int parameterCount = initial.parameterCount();
         long modelBytes = initial.parameterBytes();
@@ -212,6 +236,9 @@ final class CoordinatorCommand implements Callable<Integer>, OptionChecks.Valida
                 .overSelection(overSelect)
                 .instructions(new FitInstructions(localEpochs, batch, lr, compression.codec))
                 .warmupCodecs(compression.warmup);
+        if (EvaluateOn.byName(evaluate).clients()) {
+            fedAvg.evaluateOnClients(1.0, 1, 256);
+        }
         if (minAccepted != null) {
             fedAvg.minAcceptedUpdates(minAccepted);
         }
@@ -226,10 +253,18 @@ final class CoordinatorCommand implements Callable<Integer>, OptionChecks.Valida
         config.put("batch", batch);
         config.put("lr", lr);
         config.put("seed", seed);
+        if (!data.isFashionMnist()) {
+            config.put("data", data.source(seed).describe());
+        }
+        if (!evaluate.equals("server")) {
+            config.put("evaluate", evaluate);
+        }
+        HistoryWriter.describeData(config, sets.task(), sets.names());
         // Built in a method of its own so that nothing here keeps the initial model alive once
         // the federation has moved on (the heap probe would count it).
-        try (Coordinator coordinator = newCoordinator(initial, strategy, probe, config)) {
+        try (Coordinator coordinator = newCoordinator(initial, strategy, probe, config, sets)) {
             initial = null;
+            sets = null;
             coordinator.start();
             if (coordinator.completedRounds() >= rounds) {
                 System.out.printf("the federation in %s already finished its %d rounds (model version %d); use "
@@ -258,8 +293,8 @@ final class CoordinatorCommand implements Callable<Integer>, OptionChecks.Valida
         return 0;
     }
 
-    private Coordinator newCoordinator(GlobalModel initial, io.fedge.aggregation.Strategy strategy, HeapProbe probe, Map<String, Object> config)
-            throws IOException {
+    private Coordinator newCoordinator(GlobalModel initial, io.fedge.aggregation.Strategy strategy, HeapProbe probe,
+                                       Map<String, Object> config, CoordinatorData sets) throws IOException {
         java.util.concurrent.atomic.AtomicReference<Coordinator> built = new java.util.concurrent.atomic.AtomicReference<>();
         Coordinator.Builder builder = Coordinator.builder()
                 .bind(new InetSocketAddress(host, port))
@@ -300,18 +335,12 @@ final class CoordinatorCommand implements Callable<Integer>, OptionChecks.Valida
             builder.tls(tls).revocationList(security.revocationList()).modelSigningKey(security.modelSigningKey());
             builder.modelVerifyingKey(security.pinnedModelKey());
         }
-        org.nd4j.linalg.dataset.DataSet test = noEval && edgeEvery == 0 ? null
-                : FashionMnist.load(data, FashionMnist.Split.TEST).toDataSet();
-        if (!noEval) {
+        org.nd4j.linalg.dataset.DataSet test = sets.test();
+        if (serverEvaluation()) {
             builder.evaluator(new TestSetEvaluator(test, 1000));
         }
         if (edgeEvery > 0) {
-            io.fedge.core.data.LabeledImages train = FashionMnist.load(data, FashionMnist.Split.TRAIN);
-            int[] slice = new int[edgeTransfer];
-            for (int i = 0; i < edgeTransfer; i++) {
-                slice[i] = train.size() - edgeTransfer + i;
-            }
-            builder.edgePublishing(new io.fedge.coordinator.EdgePublishing(edgeEvery, edgeStudent, train.toDataSet(slice),
+            builder.edgePublishing(new io.fedge.coordinator.EdgePublishing(edgeEvery, edgeStudent, sets.transfer(),
                     test, io.fedge.export.Distiller.defaults(),
                     new io.fedge.export.EdgeQuantizer(io.fedge.edge.EdgeModel.Mode.FULL_INTEGER, 99.99),
                     new InetSocketAddress(host, edgePort), security.edgeServer()));
@@ -319,5 +348,47 @@ final class CoordinatorCommand implements Callable<Integer>, OptionChecks.Valida
         Coordinator c = builder.build();
         built.set(c);
         return c;
+    }
+
+    private boolean serverEvaluation() {
+        return !noEval && EvaluateOn.byName(evaluate).server();
+    }
+
+    /**
+     * What the coordinator takes from the data: the shape and classes (or targets) its model is built
+     * for, the test set it evaluates on, and the transfer set an edge model is distilled on.
+     */
+    private record CoordinatorData(InputShape shape, Task task, List<String> names,
+                                   org.nd4j.linalg.dataset.DataSet test, org.nd4j.linalg.dataset.DataSet transfer) {
+    }
+
+    private CoordinatorData coordinatorData() throws IOException {
+        boolean needTest = serverEvaluation() || edgeEvery > 0;
+        if (data.isFashionMnist() && edgeEvery == 0) {
+            // Fashion-MNIST's shape and classes are known: only the test set is read, and only to evaluate on
+            org.nd4j.linalg.dataset.DataSet test = needTest
+                    ? IdxData.fashionMnist(data.data, FashionMnist.Split.TEST).toDataSet() : null;
+            return new CoordinatorData(InputShape.FASHION_MNIST, Task.CLASSIFICATION, IdxData.FASHION_MNIST_CLASSES,
+                    test, null);
+        }
+        TrainTest sets = data.source(seed).load(needTest);
+        Examples train = sets.train();
+        if (needTest && sets.test() == null) {
+            throw new IllegalArgumentException("no test set to evaluate on: give --test PATH or --test-fraction F, or "
+                    + "evaluate on the clients only (--evaluate clients)");
+        }
+        org.nd4j.linalg.dataset.DataSet transfer = null;
+        if (edgeEvery > 0) {
+            if (train.task() != Task.CLASSIFICATION) {
+                throw new IllegalArgumentException("--edge-every distils a classifier; the data is a regression");
+            }
+            if (edgeTransfer >= train.size()) {
+                throw new IllegalArgumentException("--edge-transfer " + edgeTransfer + " must be below the "
+                        + train.size() + " training examples");
+            }
+            transfer = train.toDataSet(Examples.range(train.size() - edgeTransfer, train.size()));
+        }
+        return new CoordinatorData(train.shape(), train.task(), train.outputNames(),
+                sets.test() == null ? null : sets.test().toDataSet(), transfer);
     }
 }

@@ -1,9 +1,10 @@
 package io.fedge.cli;
 
 import io.fedge.comm.tls.CertificateDirectory;
-import io.fedge.core.data.FashionMnist;
-import io.fedge.core.data.LabeledImages;
 import io.fedge.core.model.InputShape;
+import io.fedge.core.metrics.Task;
+import io.fedge.data.Examples;
+import io.fedge.data.TrainTest;
 import io.fedge.core.model.GlobalModel;
 import io.fedge.edge.EdgeModel;
 import io.fedge.export.Distiller;
@@ -47,10 +48,11 @@ final class ExportCommand implements Callable<Integer>, OptionChecks.Validated {
     @Option(names = "--out", description = "output folder; default ${DEFAULT-VALUE}")
     Path out = Path.of("runs", "edge");
 
-    @Option(names = "--data", description = "Fashion-MNIST folder; default ${DEFAULT-VALUE}")
-    Path data = FashionMnist.DEFAULT_DIR;
+    @picocli.CommandLine.Mixin
+    DataOptions data = new DataOptions();
 
-    @Option(names = "--transfer", description = "transfer-set size: the last N training examples; default ${DEFAULT-VALUE}")
+    @Option(names = "--transfer", description = "transfer-set size: the last N training examples (fewer than the "
+            + "training set holds); default ${DEFAULT-VALUE}")
     int transfer = 5_000;
 
     @Option(names = "--temperature", description = "distillation temperature; default ${DEFAULT-VALUE}")
@@ -95,7 +97,8 @@ final class ExportCommand implements Callable<Integer>, OptionChecks.Validated {
             throw new IllegalArgumentException("--student: " + e.getMessage(), e);
         }
         OptionChecks.oneOf("--mode", mode, java.util.List.of("full", "weights"));
-        OptionChecks.between("--transfer", transfer, 1, 60_000);
+        OptionChecks.atLeast("--transfer", transfer, 1);
+        data.validate();
         OptionChecks.positive("--temperature", temperature);
         OptionChecks.range("--alpha", alpha, 0, 1, true);
         OptionChecks.atLeast("--epochs", epochs, 1);
@@ -128,11 +131,20 @@ final class ExportCommand implements Callable<Integer>, OptionChecks.Validated {
     @Override
     public Integer call() throws Exception {
         GlobalModel teacher = io.fedge.core.model.ModelFile.read(model, null);
-        LabeledImages train = FashionMnist.load(data, FashionMnist.Split.TRAIN);
-        int[] slice = new int[transfer];
-        for (int i = 0; i < transfer; i++) {
-            slice[i] = train.size() - transfer + i;
+        TrainTest sets = data.source(seed).load(true);
+        Examples train = sets.train();
+        if (train.task() != Task.CLASSIFICATION) {
+            throw new IllegalArgumentException("fedge export distils a classifier; the data is a regression");
         }
+        if (sets.test() == null) {
+            throw new IllegalArgumentException("no test set to measure the edge model on: give --test PATH or "
+                    + "--test-fraction F");
+        }
+        if (transfer >= train.size()) {
+            throw new IllegalArgumentException("--transfer " + transfer + " must be below the " + train.size()
+                    + " training examples");
+        }
+        int[] slice = Examples.range(train.size() - transfer, train.size());
         CertificateDirectory dir = new CertificateDirectory(certs);
         PrivateKey signing;
         PublicKey verifying;
@@ -156,8 +168,8 @@ final class ExportCommand implements Callable<Integer>, OptionChecks.Validated {
             default -> throw new IllegalArgumentException("--mode must be full or weights");
         };
         // the data's shape: an MLP teacher on these pixels still distils into a convolutional student
-        EdgeExport.Report r = EdgeExport.export(teacher, studentSpec, InputShape.FASHION_MNIST, train.toDataSet(slice),
-                FashionMnist.load(data, FashionMnist.Split.TEST).toDataSet(),
+        EdgeExport.Report r = EdgeExport.export(teacher, studentSpec, train.shape(), train.toDataSet(slice),
+                sets.test().toDataSet(),
                 new Distiller(temperature, alpha, epochs, 64, 0.002, seed),
                 pruner(),
                 new EdgeQuantizer(m, percentile),

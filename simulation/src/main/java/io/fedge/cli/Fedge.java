@@ -10,7 +10,7 @@ import picocli.CommandLine.Option;
 @Command(name = "fedge", mixinStandardHelpOptions = true, version = "fedge 0.1.0",
         description = "Federated learning for fleets of edge devices, on the JVM.",
         subcommands = {SimulateCommand.class, CoordinatorCommand.class, ClientCommand.class, SwarmCommand.class, CertsCommand.class,
-                BenchTrainCommand.class, ExportCommand.class, EdgeClientCommand.class, NewCommand.class,
+                BenchTrainCommand.class, ExportCommand.class, EdgeClientCommand.class, NewCommand.class, DataCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Fedge implements Runnable {
     @CommandLine.Spec

@@ -1,6 +1,7 @@
 package io.fedge.cli;
 
-import io.fedge.core.data.FashionMnist;
+import io.fedge.data.Partitions;
+import io.fedge.simulation.EvaluateOn;
 import io.fedge.simulation.Simulation;
 import io.fedge.simulation.SimulationConfig;
 import io.fedge.simulation.SimulationResult;
@@ -15,14 +16,18 @@ import java.util.concurrent.Callable;
  * {@code fedge simulate}: a whole federation in one JVM, every client a real client over TCP.
  */
 @Command(name = "simulate", mixinStandardHelpOptions = true,
-        description = {"Simulate a federation on Fashion-MNIST: N virtual clients, each a real FederatedClient, "
-                + "train against a real coordinator over loopback TCP.",
+        description = {"Simulate a federation on Fashion-MNIST or your data (--data-format, --train; docs/data.md): "
+                + "N virtual clients, each a real FederatedClient, train against a real coordinator over loopback TCP.",
                 "Writes history.json, history.csv, accuracy.png and the final model to --out."})
 final class SimulateCommand implements Callable<Integer>, OptionChecks.Validated {
     @picocli.CommandLine.Mixin
     ModelOption model = new ModelOption();
 
-    @Option(names = "--partition", description = "iid, dirichlet or shards; default ${DEFAULT-VALUE}")
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--partition", description = "iid, dirichlet, shards, labels2, or natural (a client per id the "
+            + "data names: --client-column, or image folders ROOT/<client>/<class>/); default ${DEFAULT-VALUE}")
     String partition = "iid";
 
     @Option(names = "--alpha", description = "Dirichlet concentration for --partition dirichlet; default ${DEFAULT-VALUE}")
@@ -49,8 +54,12 @@ final class SimulateCommand implements Callable<Integer>, OptionChecks.Validated
     @Option(names = "--seed", description = "seed for partitioning, initialisation, selection, shuffling; default ${DEFAULT-VALUE}")
     long seed = 1;
 
-    @Option(names = "--data", description = "folder with the Fashion-MNIST IDX files; default ${DEFAULT-VALUE}")
-    Path data = FashionMnist.DEFAULT_DIR;
+    @picocli.CommandLine.Mixin
+    DataOptions data = new DataOptions();
+
+    @Option(names = "--evaluate", description = "evaluate each new model on the test set (server), on the clients' "
+            + "own data (clients: federated evaluation, no test set needed) or both; default ${DEFAULT-VALUE}")
+    String evaluate = "server";
 
     @Option(names = "--out", description = "output folder; default ${DEFAULT-VALUE}")
     Path out = Path.of("runs", "latest");
@@ -95,7 +104,13 @@ final class SimulateCommand implements Callable<Integer>, OptionChecks.Validated
     @Override
     public void validate() {
         model.validate();
-        OptionChecks.oneOf("--partition", partition, io.fedge.simulation.partition.PartitionSchemes.NAMES);
+        OptionChecks.oneOf("--partition", partition, Partitions.NAMES);
+        if (partition.equals(Partitions.NATURAL) && spec != null
+                && spec.commandLine().getParseResult().hasMatchedOption("--clients")) {
+            throw new IllegalArgumentException("--partition natural takes its clients from the data; drop --clients");
+        }
+        EvaluateOn.byName(evaluate);
+        data.validate();
         OptionChecks.positive("--alpha", alpha);
         OptionChecks.atLeast("--clients", clients, 1);
         if (perRound != null) {
@@ -117,22 +132,44 @@ final class SimulateCommand implements Callable<Integer>, OptionChecks.Validated
     @Override
     public Integer call() throws Exception {
         SimulationConfig config = new SimulationConfig(model.source(), partition, alpha, clients,
-                perRound == null ? clients : perRound, rounds, localEpochs, batch, lr, seed, data, out,
+                perRound == null ? clients : perRound, rounds, localEpochs, batch, lr, seed, data.data, out,
                 parallel, testLimit, trainLimit, tls, secureAggregation, compression.codec, compression.halfPrecisionModels(),
                 compression.warmup, holdout, compression.deltaVersions, attacks.parsed(), attacks.attackers(),
-                attacks.timeouts(), strategy.strategy);
-        System.out.printf(Locale.ROOT, "fedge simulate: %s, %s partition, %d clients (%d per round), %d rounds, "
-                        + "E=%d B=%d lr=%s, seed %d, %d training at once%s%n", model.describe(), partition, clients,
-                config.perRound(), rounds, localEpochs, batch, lr, seed, parallel, (tls ? ", mutual TLS" : "")
+                attacks.timeouts(), strategy.strategy, data.source(seed), EvaluateOn.byName(evaluate));
+        boolean natural = partition.equals(Partitions.NATURAL);
+        System.out.printf(Locale.ROOT, "fedge simulate: %s, %s partition, %s, %d rounds, "
+                        + "E=%d B=%d lr=%s, seed %d, %d training at once%s%n", model.describe(), partition,
+                natural ? "the data's clients" + (perRound == null ? "" : " (" + perRound + " per round)")
+                        : clients + " clients (" + config.perRound() + " per round)",
+                rounds, localEpochs, batch, lr, seed, parallel, (tls ? ", mutual TLS" : "")
                         + (secureAggregation ? ", secure aggregation" : "")
-                        + strategy.describe() + compression.describe() + attacks.describe());
+                        + strategy.describe() + compression.describe() + attacks.describe()
+                        + (data.isFashionMnist() ? "" : "; data: " + data.describe())
+                        + (evaluate.equals("server") ? "" : "; evaluated on " + evaluate));
         ProgressReporter progress = new ProgressReporter(System.out, rounds, !noProgress && System.console() != null);
         HeapProbe probe = heapProbe ? new HeapProbe() : null;
         SimulationResult result = probe == null ? new Simulation(config, progress).run()
                 : new Simulation(config, progress, probe).run();
-        System.out.printf(Locale.ROOT, "final test accuracy %.4f, mean of last 5 rounds %.4f, %.1f s for %d rounds "
-                        + "(%.1f s loading)%n", result.finalAccuracy(), result.meanAccuracyOfLast(5),
-                result.totalSeconds(), rounds, result.loadSeconds());
+        if (result.isRegression()) {
+            // a regression model has no accuracy: its loss is the mean squared error
+            System.out.printf(Locale.ROOT, "final test loss (MSE) %.6g, mean of last 5 rounds %.6g, %.1f s for %d "
+                            + "rounds (%.1f s loading)%n", result.finalLoss(), result.meanLossOfLast(5),
+                    result.totalSeconds(), rounds, result.loadSeconds());
+        } else if (EvaluateOn.byName(evaluate).server()) {
+            System.out.printf(Locale.ROOT, "final test accuracy %.4f, mean of last 5 rounds %.4f, %.1f s for %d rounds "
+                            + "(%.1f s loading)%n", result.finalAccuracy(), result.meanAccuracyOfLast(5),
+                    result.totalSeconds(), rounds, result.loadSeconds());
+        } else {
+            io.fedge.coordinator.RoundRecord last = result.rounds().isEmpty() ? null
+                    : result.rounds().get(result.rounds().size() - 1);
+            double accuracy = last == null ? Double.NaN : last.federatedAccuracy();
+            double loss = last == null ? Double.NaN
+                    : last.evaluationMetrics().getOrDefault("federated_loss", Double.NaN);
+            System.out.printf(Locale.ROOT, "final federated evaluation (the clients' own data): %sloss %.6g, %.1f s "
+                            + "for %d rounds (%.1f s loading)%n",
+                    Double.isNaN(accuracy) ? "" : String.format(Locale.ROOT, "accuracy %.4f, ", accuracy), loss,
+                    result.totalSeconds(), rounds, result.loadSeconds());
+        }
         if (result.attacks() != null) {
             result.attacks().lines().forEach(System.out::println);
         }

@@ -10,8 +10,11 @@ import io.fedge.coordinator.Coordinator;
 import io.fedge.coordinator.RoundListener;
 import io.fedge.coordinator.SecureAggregation;
 import io.fedge.coordinator.TestSetEvaluator;
-import io.fedge.core.data.FashionMnist;
-import io.fedge.core.data.LabeledImages;
+import io.fedge.core.metrics.Task;
+import io.fedge.data.ClientPartition;
+import io.fedge.data.Examples;
+import io.fedge.data.Partitions;
+import io.fedge.data.TrainTest;
 import io.fedge.core.model.Dl4jModels;
 import io.fedge.core.model.GlobalModel;
 import io.fedge.coordinator.UpdateBounds;
@@ -19,7 +22,6 @@ import io.fedge.simulation.attack.Attack;
 import io.fedge.simulation.attack.AttackReport;
 import io.fedge.simulation.attack.Attackers;
 import io.fedge.simulation.attack.WireAttacker;
-import io.fedge.simulation.partition.PartitionSchemes;
 import io.fedge.simulation.report.HistoryWriter;
 import io.netty.channel.EventLoopGroup;
 import org.nd4j.linalg.dataset.DataSet;
@@ -41,7 +43,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Runs a federation on one machine: partitions Fashion-MNIST among N virtual clients, starts a
+ * Runs a federation on one machine: partitions the data (Fashion-MNIST unless {@link SimulationConfig#data()}
+ * names other data) among N virtual clients, starts a
  * real {@link Coordinator} on a loopback port and N real {@link FederatedClient}s that connect
  * to it over TCP, and runs FedAvg for the configured rounds. Clients share one I/O thread and a
  * pool of {@code parallelism} training threads.
@@ -54,6 +57,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class Simulation {
     private static final String CLIENT_ID = "client-%03d";
+    /** Batch size of the clients' evaluations (federated evaluation). */
+    private static final int EVALUATE_BATCH = 256;
     private final SimulationConfig config;
     private final List<RoundListener> listeners;
 
@@ -71,25 +76,40 @@ public final class Simulation {
     public SimulationResult run() throws IOException, InterruptedException {
         long t0 = System.nanoTime();
         NativeThreads.limit(config.parallelism() > 1 ? 1 : Runtime.getRuntime().availableProcessors());
-        LabeledImages train = FashionMnist.load(config.dataDir(), FashionMnist.Split.TRAIN);
-        LabeledImages test = FashionMnist.load(config.dataDir(), FashionMnist.Split.TEST);
-        if (config.testLimit() > 0) {
+        TrainTest data = config.data().load(config.evaluate().server());
+        Examples train = data.train();
+        Examples test = data.test();
+        if (config.evaluate().server() && test == null) {
+            throw new IllegalArgumentException("no test set to evaluate on: give --test PATH or --test-fraction F, "
+                    + "or evaluate on the clients only (--evaluate clients)");
+        }
+        if (test != null && config.testLimit() > 0) {
             test = test.head(config.testLimit());
+        }
+        if (config.holdout() >= train.size()) {
+            throw new IllegalArgumentException("--holdout " + config.holdout() + " leaves no training examples of "
+                    + train.size());
+        }
+        if (config.attack() != null && config.attack().poisonsData() && train.task() != Task.CLASSIFICATION) {
+            throw new IllegalArgumentException("attack " + config.attack() + " flips class labels, but the data is a "
+                    + "regression");
         }
         Random rng = new Random(config.seed());
         int[] pool = trainingPool(train.size() - config.holdout(), rng);
-        int[] labels = new int[pool.length];
-        for (int i = 0; i < pool.length; i++) {
-            labels[i] = train.label(pool[i]);
+        ClientPartition partition = Partitions.split(train, pool, config.partition(), config.alpha(), config.clients(),
+                rng);
+        int[][] parts = partition.indices();
+        // a natural partition has the data's clients; "per round" equal to --clients means all of them
+        int clientCount = parts.length;
+        int perRound = config.perRound() == config.clients() ? clientCount : Math.min(config.perRound(), clientCount);
+        if (config.attackers() >= clientCount) {
+            throw new IllegalArgumentException(config.attackers() + " attackers among " + clientCount + " clients");
         }
-        int[][] parts = PartitionSchemes.byName(config.partition(), config.alpha())
-                .partition(labels, config.clients(), rng);
 
-        GlobalModel initial = config.model().initialModel(io.fedge.core.model.InputShape.FASHION_MNIST,
-                FashionMnist.NUM_CLASSES, config.seed(), config.lr());
+        GlobalModel initial = DataModels.initialModel(config.model(), train, config.seed(), config.lr());
         Attack attack = config.attack();
         int[] attackerIndices = attack == null ? new int[0]
-                : Attackers.choose(config.clients(), config.attackers(), config.seed());
+                : Attackers.choose(clientCount, config.attackers(), config.seed());
         List<String> attackerIds = new ArrayList<>();
         for (int k : attackerIndices) {
             attackerIds.add(String.format(CLIENT_ID, k));
@@ -97,13 +117,16 @@ public final class Simulation {
         AttackReport report = attack == null ? null : new AttackReport(attack, attackerIds);
         int neverAdmitted = attack != null && (attack.kind() == Attack.Kind.ABSENT || attack.kind() == Attack.Kind.EXAMPLES
                 && attack.count() > UpdateBounds.defaults().maxExamplesPerClient()) ? attackerIndices.length : 0;
-        Strategy strategy = Strategies.create(config.strategy(), FedAvg.builder()
-                .fractionFit((double) config.perRound() / config.clients())
-                .minFitClients(Math.min(config.perRound(), config.clients() - neverAdmitted))
-                .minAvailableClients(config.clients() - neverAdmitted)
+        io.fedge.aggregation.Sampling.Builder<FedAvg> sampling = FedAvg.builder()
+                .fractionFit((double) perRound / clientCount)
+                .minFitClients(Math.min(perRound, clientCount - neverAdmitted))
+                .minAvailableClients(clientCount - neverAdmitted)
                 .instructions(new FitInstructions(config.localEpochs(), config.batch(), config.lr(), config.codec()))
-                .warmupCodecs(config.codecWarmup())
-                .buildSampling());
+                .warmupCodecs(config.codecWarmup());
+        if (config.evaluate().clients()) {
+            sampling.evaluateOnClients(1.0, 1, EVALUATE_BATCH);
+        }
+        Strategy strategy = Strategies.create(config.strategy(), sampling.buildSampling());
         EventLoopGroup clientIo = Transports.eventLoopGroup(1, "fedge-sim-io");
         AtomicInteger threadIds = new AtomicInteger();
         ExecutorService trainers = Executors.newFixedThreadPool(config.parallelism(), r -> {
@@ -123,9 +146,11 @@ public final class Simulation {
                 .roundTimeout(config.timeouts().round())
                 .transferProgressTimeout(config.timeouts().stall())
                 .slowReaderTimeout(config.timeouts().slowReader())
-                .evaluator(new TestSetEvaluator(test.toDataSet(), 200))
                 .seed(config.seed())
                 .sealUpdates(config.tls());
+        if (config.evaluate().server()) {
+            builder.evaluator(new TestSetEvaluator(test.toDataSet(), 200));
+        }
         if (stateDir != null) {
             builder.stateDir(stateDir.resolve("coordinator"));
         }
@@ -156,7 +181,7 @@ public final class Simulation {
                             report).start());
                     continue;
                 }
-                DataSet local = train.toDataSet(mapIndices(parts[k], pool));
+                DataSet local = train.toDataSet(parts[k]);
                 if (own != null && own.poisonsData()) {
                     local = flipLabels(local);
                 }
@@ -189,7 +214,7 @@ public final class Simulation {
             coordinator.awaitRounds(Long.MAX_VALUE, TimeUnit.DAYS);
             double totalSeconds = (System.nanoTime() - tLoop) / 1e9;
             GlobalModel finalModel = coordinator.globalModel();
-            List<Path> written = writeOutputs(coordinator, finalModel, totalSeconds);
+            List<Path> written = writeOutputs(coordinator, finalModel, totalSeconds, parts.length, train);
             if (stateDir != null && coordinator.finished()) {
                 SimulationState.finished(stateDir);
             }
@@ -241,25 +266,19 @@ public final class Simulation {
         return new DataSet(data.getFeatures(), flipped);
     }
 
-    private static int[] mapIndices(int[] part, int[] pool) {
-        int[] out = new int[part.length];
-        for (int i = 0; i < part.length; i++) {
-            out[i] = pool[part[i]];
-        }
-        return out;
-    }
-
-    private List<Path> writeOutputs(Coordinator coordinator, GlobalModel model, double totalSeconds)
-            throws IOException {
+    private List<Path> writeOutputs(Coordinator coordinator, GlobalModel model, double totalSeconds, int clientCount,
+                                    Examples train) throws IOException {
         if (config.outDir() == null) {
             return List.of();
         }
         Map<String, Object> described = config.describe();
         described.put("parameters", model.parameterCount());
+        HistoryWriter.describeData(described, train.task(), train.outputNames());
+        described.put("clients", clientCount); // a natural partition's, from the data
         described.put("total_seconds", totalSeconds);
         List<Path> written = new ArrayList<>(HistoryWriter.write(config.outDir(), described,
                 coordinator.history().rounds(), "fedge " + config.model().describe() + " " + config.partition() + ", "
-                        + config.clients() + " clients"));
+                        + clientCount + " clients"));
         Path raw = config.outDir().resolve("global-model.fgm");
         io.fedge.core.model.ModelFile.write(raw, model, null);
         written.add(raw);

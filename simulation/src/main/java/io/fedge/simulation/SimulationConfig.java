@@ -1,7 +1,8 @@
 package io.fedge.simulation;
 
 import io.fedge.core.model.ModelSource;
-import io.fedge.simulation.partition.PartitionSchemes;
+import io.fedge.data.DataSource;
+import io.fedge.data.Partitions;
 
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -14,7 +15,8 @@ import java.util.Objects;
  *
  * @param model the initial model: a preset or provider by name, or a DL4J configuration
  *     ({@link ModelSource})
- * @param partition a scheme from {@link PartitionSchemes#NAMES}
+ * @param partition a scheme from {@link Partitions#NAMES}; {@code natural} takes the clients from the data
+ *     (then {@code clients} is ignored and {@code perRound} equal to it means every client)
  * @param alpha Dirichlet concentration (only for {@code dirichlet})
  * @param clients number of virtual clients
  * @param perRound clients selected per round
@@ -23,7 +25,7 @@ import java.util.Objects;
  * @param batch local mini-batch size
  * @param lr local SGD learning rate
  * @param seed seeds partitioning, initialisation, selection and shuffling
- * @param dataDir folder with the Fashion-MNIST IDX files
+ * @param dataDir folder with the Fashion-MNIST IDX files (the default data)
  * @param outDir where history and model are written (null: nowhere)
  * @param parallelism how many clients train at once
  * @param testLimit evaluate on at most this many test examples (0: all)
@@ -43,6 +45,8 @@ import java.util.Objects;
  * @param timeouts the coordinator's round deadline, stall timeout and slow-reader timeout
  * @param strategy the aggregation strategy and its parameters, {@code NAME[:key=value,...]}
  *     ({@link io.fedge.aggregation.Strategies})
+ * @param data where the training and test sets come from and how to read them
+ * @param evaluate where each new model is evaluated: the test set, the clients' data, or both
  */
 public record SimulationConfig(ModelSource model, String partition, double alpha, int clients, int perRound, int rounds,
                                int localEpochs, int batch, double lr, long seed, Path dataDir, Path outDir,
@@ -50,7 +54,7 @@ public record SimulationConfig(ModelSource model, String partition, double alpha
                                boolean secureAggregation, String codec, boolean halfPrecisionModels,
                                java.util.List<String> codecWarmup, int holdout,
                                int deltaVersions, io.fedge.simulation.attack.Attack attack, int attackers,
-                               Timeouts timeouts, String strategy) {
+                               Timeouts timeouts, String strategy, DataSource data, EvaluateOn evaluate) {
     /**
      * The coordinator's timeouts in a simulation.
      *
@@ -73,8 +77,24 @@ public record SimulationConfig(ModelSource model, String partition, double alpha
         }
     }
 
+    /** A simulation on Fashion-MNIST in {@code dataDir}, evaluated on its test set. */
+    public SimulationConfig(ModelSource model, String partition, double alpha, int clients, int perRound, int rounds,
+                            int localEpochs, int batch, double lr, long seed, Path dataDir, Path outDir,
+                            int parallelism, int testLimit, int trainLimit, boolean tls,
+                            boolean secureAggregation, String codec, boolean halfPrecisionModels,
+                            java.util.List<String> codecWarmup, int holdout,
+                            int deltaVersions, io.fedge.simulation.attack.Attack attack, int attackers,
+                            Timeouts timeouts, String strategy) {
+        this(model, partition, alpha, clients, perRound, rounds, localEpochs, batch, lr, seed, dataDir, outDir,
+                parallelism, testLimit, trainLimit, tls, secureAggregation, codec, halfPrecisionModels, codecWarmup,
+                holdout, deltaVersions, attack, attackers, timeouts, strategy, DataSource.fashionMnist(dataDir),
+                EvaluateOn.SERVER);
+    }
+
     public SimulationConfig {
         Objects.requireNonNull(timeouts, "timeouts");
+        Objects.requireNonNull(data, "data");
+        Objects.requireNonNull(evaluate, "evaluate");
         Objects.requireNonNull(strategy, "strategy");
         if ((attack == null) != (attackers == 0) || attackers < 0 || attackers >= clients) {
             throw new IllegalArgumentException("an attack needs 1 <= attackers < clients, and attackers an attack: "
@@ -89,8 +109,8 @@ public record SimulationConfig(ModelSource model, String partition, double alpha
         Objects.requireNonNull(model, "model");
         Objects.requireNonNull(partition, "partition");
         Objects.requireNonNull(dataDir, "dataDir");
-        if (!PartitionSchemes.NAMES.contains(partition)) {
-            throw new IllegalArgumentException("partition must be one of " + PartitionSchemes.NAMES + ": " + partition);
+        if (!Partitions.NAMES.contains(partition)) {
+            throw new IllegalArgumentException("partition must be one of " + Partitions.NAMES + ": " + partition);
         }
         if (clients <= 0 || perRound <= 0 || perRound > clients) {
             throw new IllegalArgumentException("need 0 < per-round <= clients: " + perRound + ", " + clients);
@@ -108,8 +128,8 @@ public record SimulationConfig(ModelSource model, String partition, double alpha
         if (secureAggregation && perRound < 3) {
             throw new IllegalArgumentException("secure aggregation needs at least 3 clients per round: " + perRound);
         }
-        if (holdout < 0 || holdout >= 60_000) {
-            throw new IllegalArgumentException("holdout must be in [0, 60000): " + holdout);
+        if (holdout < 0) {
+            throw new IllegalArgumentException("holdout must not be negative: " + holdout);
         }
         if (testLimit < 0 || trainLimit < 0) {
             throw new IllegalArgumentException("limits must be non-negative: " + testLimit + ", " + trainLimit);
@@ -145,7 +165,12 @@ public record SimulationConfig(ModelSource model, String partition, double alpha
         m.put("round_timeout_s", timeouts.round().toMillis() / 1e3);
         m.put("stall_timeout_s", timeouts.stall().toMillis() / 1e3);
         m.put("slow_reader_timeout_s", timeouts.slowReader().toMillis() / 1e3);
-        m.put("data", dataDir.toString());
+        // Fashion-MNIST keeps the plain folder it always had here, so that its runs' descriptions (and their
+        // resumable state) stay what they were
+        m.put("data", data.isFashionMnist() ? dataDir.toString() : data.describe());
+        if (evaluate != EvaluateOn.SERVER) {
+            m.put("evaluate", evaluate.label());
+        }
         return m;
     }
 }

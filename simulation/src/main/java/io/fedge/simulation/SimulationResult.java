@@ -28,6 +28,27 @@ public record SimulationResult(List<RoundRecord> rounds, GlobalModel model, doub
         return rounds.isEmpty() ? Double.NaN : rounds.get(rounds.size() - 1).testAccuracy();
     }
 
+    /** Test loss after the last round (NaN if it failed): cross-entropy, or a regression's mean squared error. */
+    public double finalLoss() {
+        return rounds.isEmpty() ? Double.NaN : rounds.get(rounds.size() - 1).testLoss();
+    }
+
+    /** Mean test loss of the last {@code n} rounds. */
+    public double meanLossOfLast(int n) {
+        int from = Math.max(0, rounds.size() - n);
+        double sum = 0;
+        for (int i = from; i < rounds.size(); i++) {
+            sum += rounds.get(i).testLoss();
+        }
+        return sum / (rounds.size() - from);
+    }
+
+    /** Whether the model has no accuracy but a loss: a regression. */
+    public boolean isRegression() {
+        return !rounds.isEmpty() && rounds.stream().allMatch(r -> Double.isNaN(r.testAccuracy()))
+                && rounds.stream().anyMatch(r -> Double.isFinite(r.testLoss()));
+    }
+
     /** Mean test accuracy of the last {@code n} rounds. */
     public double meanAccuracyOfLast(int n) {
         int from = Math.max(0, rounds.size() - n);

@@ -41,8 +41,8 @@ public final class FashionMnist {
      *     or malformed, or if images and labels disagree in count
      */
     public static LabeledImages load(Path dir, Split split) throws IOException {
-        Path images = find(dir, split.prefix + "-images-idx3-ubyte");
-        Path labels = find(dir, split.prefix + "-labels-idx1-ubyte");
+        Path images = imagesFile(dir, split);
+        Path labels = labelsFile(dir, split);
         IdxReader.IdxArray x = IdxReader.read(images);
         IdxReader.IdxArray y = IdxReader.read(labels);
         if (x.dims().length != 3 || y.dims().length != 1 || x.dims()[0] != y.dims()[0]) {
@@ -54,6 +54,24 @@ public final class FashionMnist {
         } catch (IllegalArgumentException e) {
             throw new IOException("malformed Fashion-MNIST in " + dir + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The IDX file of one split's images in {@code dir}, gzipped or not.
+     *
+     * @throws IOException if it is missing; the message says how to install the data set
+     */
+    public static Path imagesFile(Path dir, Split split) throws IOException {
+        return find(dir, split.prefix + "-images-idx3-ubyte");
+    }
+
+    /**
+     * The IDX file of one split's labels in {@code dir}, gzipped or not.
+     *
+     * @throws IOException if it is missing; the message says how to install the data set
+     */
+    public static Path labelsFile(Path dir, Split split) throws IOException {
+        return find(dir, split.prefix + "-labels-idx1-ubyte");
     }
 
     private static Path find(Path dir, String base) throws IOException {

@@ -1,7 +1,6 @@
 package io.fedge.core.data;
 
 import java.io.DataInputStream;
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.BufferedInputStream;
@@ -18,6 +17,9 @@ import java.util.zip.GZIPInputStream;
 public final class IdxReader {
     private static final int UNSIGNED_BYTE = 0x08;
     private static final int GZIP_MAGIC = 0x1f8b;
+    /** The most elements one file may hold (a Java array's bound). */
+    public static final long MAX_ELEMENTS = Integer.MAX_VALUE - 16;
+    private static final int INITIAL_BUFFER = 1 << 20;
 
     private IdxReader() {
     }
@@ -59,15 +61,31 @@ public final class IdxReader {
             }
             total *= dims[i];
         }
-        if (total > Integer.MAX_VALUE - 16) {
-            throw new IOException(file + ": too large (" + total + " elements)");
+        if (total > MAX_ELEMENTS) {
+            throw new IOException(file + ": too large (" + total + " elements, at most " + MAX_ELEMENTS + ")");
         }
-        byte[] data = new byte[(int) total];
-        try {
-            in.readFully(data);
-        } catch (EOFException e) {
-            throw new IOException(file + ": truncated, header announces " + total + " elements", e);
+        return new IdxArray(dims, readAnnounced(in, (int) total, file));
+    }
+
+    /**
+     * The {@code total} bytes the header announced. The buffer grows with the bytes that actually
+     * arrive, so a header that lies about a huge size in a small (or gzipped) file costs no more
+     * memory than the file holds before it is found truncated.
+     */
+    private static byte[] readAnnounced(InputStream in, int total, Path file) throws IOException {
+        byte[] data = new byte[Math.min(total, INITIAL_BUFFER)];
+        int filled = 0;
+        while (filled < total) {
+            if (filled == data.length) {
+                data = java.util.Arrays.copyOf(data, (int) Math.min(total, 2L * data.length));
+            }
+            int n = in.read(data, filled, data.length - filled);
+            if (n < 0) {
+                throw new IOException(file + ": truncated, header announces " + total + " elements, the file holds "
+                        + filled);
+            }
+            filled += n;
         }
-        return new IdxArray(dims, data);
+        return data;
     }
 }

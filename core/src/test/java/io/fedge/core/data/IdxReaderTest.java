@@ -2,6 +2,7 @@ package io.fedge.core.data;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -135,6 +136,17 @@ class IdxReaderTest {
         // 65536^2 elements do not fit in one array; refused before allocating.
         Path huge = write("huge", unsignedByteIdx(new int[] {65536, 65536}, new byte[0]));
         assertThrows(IOException.class, () -> IdxReader.read(huge));
+    }
+
+    @Test
+    void aHugeDeclaredSizeInASmallFileIsRefusedAsTruncatedWithoutAllocatingIt() throws IOException {
+        // 46,340^2 = 2,147,395,600 elements: under the array bound, but the file holds 10 of them. The
+        // reader grows its buffer with the bytes that arrive, so this costs 1 MiB, not 2 GiB.
+        byte[] lie = unsignedByteIdx(new int[] {46_340, 46_340}, ramp(10));
+        for (Path file : new Path[] {write("lie", lie), write("lie.gz", gzip(lie))}) {
+            IOException e = assertThrows(IOException.class, () -> IdxReader.read(file));
+            assertTrue(e.getMessage().contains("truncated") && e.getMessage().contains("holds 10"), e.getMessage());
+        }
     }
 
     @Test

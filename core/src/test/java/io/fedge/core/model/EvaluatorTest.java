@@ -1,5 +1,6 @@
 package io.fedge.core.model;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -99,6 +100,57 @@ class EvaluatorTest {
         Evaluator evaluator = new Evaluator(head, 4);
         assertEquals(CORRECT, evaluator.examples());
         assertEquals(1.0, evaluator.evaluate(net).accuracy(), 0.0);
+    }
+
+    @Test
+    void confusionMatrixCountsTheNetworksPredictionsAgainstTheLabels() {
+        long[][] expected = new long[CLASSES][CLASSES];
+        for (int i = 0; i < N; i++) {
+            expected[labels[i]][argMax(probabilities[i])]++;
+        }
+        Evaluation e = new Evaluator(data, 10).evaluate(net);
+        io.fedge.core.metrics.ClassificationMetrics m = (io.fedge.core.metrics.ClassificationMetrics) e.metrics();
+        for (int a = 0; a < CLASSES; a++) {
+            assertArrayEquals(expected[a], m.confusion()[a], "row " + a);
+        }
+        assertEquals(e.accuracy(), m.accuracy(), 1e-15);
+        assertEquals(e.loss(), m.loss(), 1e-12);
+    }
+
+    @Test
+    void aRegressionModelReportsItsMeanSquaredErrorAndNoAccuracy() {
+        MultiLayerNetwork regression = new MultiLayerNetwork(new org.deeplearning4j.nn.conf.NeuralNetConfiguration.Builder()
+                .seed(3).dataType(DataType.FLOAT).list()
+                .layer(new org.deeplearning4j.nn.conf.layers.OutputLayer.Builder(
+                        org.nd4j.linalg.lossfunctions.LossFunctions.LossFunction.MSE).nIn(INPUTS).nOut(2)
+                        .activation(org.nd4j.linalg.activations.Activation.IDENTITY).build())
+                .build());
+        regression.init();
+        float[][] predicted = regression.output(Nd4j.create(features).castTo(DataType.FLOAT), false).toFloatMatrix();
+        float[][] targets = new float[N][2];
+        double squared = 0;
+        double absolute0 = 0;
+        for (int i = 0; i < N; i++) {
+            targets[i][0] = i * 0.1f;
+            targets[i][1] = -i;
+            for (int t = 0; t < 2; t++) {
+                double d = (double) predicted[i][t] - targets[i][t];
+                squared += d * d;
+            }
+            absolute0 += Math.abs((double) predicted[i][0] - targets[i][0]);
+        }
+        DataSet d = new DataSet(Nd4j.create(features).castTo(DataType.FLOAT), Nd4j.create(targets).castTo(DataType.FLOAT));
+        Evaluation e = new Evaluator(d, 8).evaluate(regression);
+        assertEquals(N, e.examples());
+        assertTrue(Double.isNaN(e.accuracy()));
+        assertEquals(squared / (2.0 * N), e.loss(), 1e-9 * e.loss());
+        io.fedge.core.metrics.RegressionMetrics m = (io.fedge.core.metrics.RegressionMetrics) e.metrics();
+        assertEquals(absolute0 / N, m.mae(0), 1e-9 * m.mae(0));
+        // DL4J's own MSE score of the same batch, without regularization
+        regression.setInput(d.getFeatures());
+        regression.setLabels(d.getLabels());
+        regression.computeGradientAndScore();
+        assertEquals(regression.score(), e.loss(), 1e-4 * e.loss());
     }
 
     @Test

@@ -15,7 +15,8 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /**
  * Draws test accuracy (left axis) and test loss (right axis) against the round number as a
- * PNG, without a display. Rounds with no evaluation (NaN) leave a gap in the line.
+ * PNG, without a display; for a regression model, which has no accuracy, its test loss (MSE) alone.
+ * Rounds with no evaluation (NaN) leave a gap in the line.
  */
 final class AccuracyChart {
 
@@ -23,6 +24,18 @@ final class AccuracyChart {
     static final int HEIGHT = 500;
 
     private AccuracyChart() {
+    }
+
+    /** No round has an accuracy but some have a loss: a regression model's history. */
+    static boolean isRegression(double[] accuracy, double[] loss) {
+        boolean anyLoss = false;
+        for (int i = 0; i < accuracy.length; i++) {
+            if (!Double.isNaN(accuracy[i])) {
+                return false;
+            }
+            anyLoss |= Double.isFinite(loss[i]);
+        }
+        return anyLoss;
     }
 
     static void write(Path file, List<RoundRecord> rounds, String title) throws IOException {
@@ -44,13 +57,19 @@ final class AccuracyChart {
             accuracy[i] = r.testAccuracy();
             loss[i] = r.testLoss();
         }
-        XYSeries accuracySeries = chart.addSeries("test accuracy", x, accuracy);
-        accuracySeries.setMarker(SeriesMarkers.NONE);
-        XYSeries lossSeries = chart.addSeries("test loss", x, loss);
-        lossSeries.setMarker(SeriesMarkers.NONE);
-        lossSeries.setYAxisGroup(1);
-        chart.setYAxisGroupTitle(1, "test loss");
-        chart.getStyler().setYAxisGroupPosition(1, Styler.YAxisPosition.Right);
+        if (isRegression(accuracy, loss)) {
+            // a regression has no accuracy: its loss, the mean squared error, is the only line
+            chart.setYAxisTitle("test loss (MSE)");
+            chart.addSeries("test loss (MSE)", x, loss).setMarker(SeriesMarkers.NONE);
+        } else {
+            XYSeries accuracySeries = chart.addSeries("test accuracy", x, accuracy);
+            accuracySeries.setMarker(SeriesMarkers.NONE);
+            XYSeries lossSeries = chart.addSeries("test loss", x, loss);
+            lossSeries.setMarker(SeriesMarkers.NONE);
+            lossSeries.setYAxisGroup(1);
+            chart.setYAxisGroupTitle(1, "test loss");
+            chart.getStyler().setYAxisGroupPosition(1, Styler.YAxisPosition.Right);
+        }
         try (OutputStream out = Files.newOutputStream(file)) {
             BitmapEncoder.saveBitmap(chart, out, BitmapEncoder.BitmapFormat.PNG);
         }

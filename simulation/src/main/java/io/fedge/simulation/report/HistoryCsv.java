@@ -8,13 +8,14 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * Writes one CSV line per round under {@link #HEADER}. Doubles use {@link Double#toString},
+ * Writes one CSV line per round under {@link #HEADER}: a classifier's test accuracy, loss and
+ * macro-F1, or a regression's test loss (its MSE) and MAE, with the round's training loss, times and traffic. Doubles use {@link Double#toString},
  * which is locale-independent and round-trips exactly; NaN is an empty field.
  */
 final class HistoryCsv {
 
     static final String HEADER = "round,test_accuracy,test_loss,train_loss,round_seconds,eval_seconds,"
-            + "bytes_up,bytes_down,clients,selected,failures,succeeded";
+            + "bytes_up,bytes_down,clients,selected,failures,succeeded,test_macro_f1,test_mae";
 
     private HistoryCsv() {
     }
@@ -39,7 +40,9 @@ final class HistoryCsv {
                 + "," + r.clients()
                 + "," + r.selected()
                 + "," + r.failures()
-                + "," + r.succeeded();
+                + "," + r.succeeded()
+                + "," + number(r.evaluationMetrics().getOrDefault("macro_f1", Double.NaN))
+                + "," + number(r.evaluationMetrics().getOrDefault("mae", Double.NaN));
     }
 
     private static String number(double value) {

@@ -32,11 +32,18 @@ final class HistoryJson {
     static void write(Path file, Map<String, Object> config, List<RoundRecord> rounds) throws IOException {
         Map<String, Object> document = new LinkedHashMap<>();
         document.put("config", config);
-        document.put("rounds", rounds.stream().map(HistoryJson::fields).toList());
+        List<?> classes = config.get("classes") instanceof List<?> l ? l : null;
+        List<?> targets = config.get("targets") instanceof List<?> l ? l : null;
+        document.put("rounds", rounds.stream().map(r -> fields(r, classes, targets)).toList());
         MAPPER.writeValue(file.toFile(), document);
     }
 
     static Map<String, Object> fields(RoundRecord r) {
+        return fields(r, null, null);
+    }
+
+    /** A round's fields, its evaluation metrics named after {@code classNames} or {@code targetNames}. */
+    static Map<String, Object> fields(RoundRecord r, List<?> classNames, List<?> targetNames) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("round", r.round());
         m.put("succeeded", r.succeeded());
@@ -59,6 +66,9 @@ final class HistoryJson {
             Map<String, Object> sm = new LinkedHashMap<>();
             r.strategyMetrics().forEach((k, v) -> sm.put(k, Double.isFinite(v) ? v : null));
             m.put("strategy", sm);
+        }
+        if (!r.evaluationMetrics().isEmpty()) {
+            m.put("evaluation", EvaluationJson.of(r.evaluationMetrics(), classNames, targetNames));
         }
         m.put("not_counted", r.notCounted().stream()
                 .map(f -> Map.of("client_id", f.clientId(), "reason", f.reason())).toList());

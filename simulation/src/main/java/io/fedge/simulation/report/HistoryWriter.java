@@ -14,9 +14,10 @@ import java.util.Objects;
  *   <li>{@value #JSON}: {@code {"config": {...}, "rounds": [{"round": 1, "test_accuracy": ...}, ...]}},
  *       the config in its map's iteration order, non-finite numbers as {@code null};</li>
  *   <li>{@value #CSV}: header {@code round,test_accuracy,test_loss,train_loss,round_seconds,
- *       eval_seconds,bytes_up,bytes_down,clients,selected,failures,succeeded} and one line per
- *       round, missing values empty;</li>
- *   <li>{@value #PNG}: test accuracy and test loss per round, on two y axes.</li>
+ *       eval_seconds,bytes_up,bytes_down,clients,selected,failures,succeeded,test_macro_f1,test_mae} and
+ *       one line per round, missing values empty (a regression has no accuracy and no macro-F1);</li>
+ *   <li>{@value #PNG}: test accuracy and test loss per round, on two y axes (a regression: its test
+ *       loss, the MSE, alone).</li>
  * </ul>
  * Existing files of those names are replaced. Stateless and thread-safe, but two calls on the
  * same folder at once overwrite each other.
@@ -65,6 +66,16 @@ public final class HistoryWriter {
         atomically(csv, tmp -> HistoryCsv.write(tmp, rounds));
         atomically(png, tmp -> AccuracyChart.write(tmp, rounds, title));
         return List.of(json, csv, png);
+    }
+
+    /**
+     * Adds what the data is to a run's configuration: {@code task}, and {@code classes} (the class
+     * names, in output order) or {@code targets}; history.json names per-class and per-target
+     * metrics after them.
+     */
+    public static void describeData(Map<String, Object> config, io.fedge.core.metrics.Task task, List<String> names) {
+        config.put("task", task.label());
+        config.put(task == io.fedge.core.metrics.Task.CLASSIFICATION ? "classes" : "targets", List.copyOf(names));
     }
 
     private interface Writer {

@@ -1,7 +1,10 @@
 package io.fedge.simulation.report;
 
+import io.fedge.coordinator.RoundRecord;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -103,9 +106,60 @@ class HistoryWriterTest {
         List<String> lines = Files.readAllLines(tmp.resolve("history.csv"), StandardCharsets.UTF_8);
         assertEquals(List.of(
                 "round,test_accuracy,test_loss,train_loss,round_seconds,eval_seconds,"
-                        + "bytes_up,bytes_down,clients,selected,failures,succeeded",
-                "1,0.8123,0.5432,0.6789,4.567,0.25,12345678,45678901,9,10,1,true",
-                "2,,,,30.0,0.0,0,1000000,0,10,10,false"), lines);
+                        + "bytes_up,bytes_down,clients,selected,failures,succeeded,test_macro_f1,test_mae",
+                "1,0.8123,0.5432,0.6789,4.567,0.25,12345678,45678901,9,10,1,true,,",
+                "2,,,,30.0,0.0,0,1000000,0,10,10,false,,"), lines);
+    }
+
+    private static RoundRecord withMetrics(RoundRecord r, Map<String, Double> metrics) {
+        return new RoundRecord(r.round(), r.succeeded(), r.modelVersion(), r.selected(), r.clients(), r.failures(),
+                r.testAccuracy(), r.testLoss(), r.trainLoss(), r.federatedAccuracy(), r.roundSeconds(), r.evalSeconds(),
+                r.bytesUp(), r.bytesDown(), r.secAggClientSeconds(), r.secAggCoordinatorSeconds(), r.outcome(),
+                r.notCounted(), r.strategyMetrics(), metrics);
+    }
+
+    @Test
+    void aClassifiersMetricsAreGroupedPerClassNameWithTheConfusionMatrix() throws IOException {
+        io.fedge.core.metrics.ClassificationMetrics m = io.fedge.core.metrics.ClassificationMetrics.of(
+                new int[] {0, 1, 1}, new int[] {0, 1, 0}, 2, 0.9);
+        Map<String, Double> flat = new java.util.HashMap<>(m.toMap());
+        flat.put("federated_loss", 0.4);
+        Map<String, Object> config = new java.util.LinkedHashMap<>();
+        HistoryWriter.describeData(config, io.fedge.core.metrics.Task.CLASSIFICATION, List.of("cat", "dog"));
+        HistoryWriter.write(tmp, config, List.of(withMetrics(RoundRecords.FIRST, flat)), "t");
+        JsonNode root = new ObjectMapper().readTree(tmp.resolve("history.json").toFile());
+        assertEquals("classification", root.get("config").get("task").asText());
+        JsonNode e = root.get("rounds").get(0).get("evaluation");
+        // dog: 2 examples, 1 predicted right; precision 1/1, recall 1/2, F1 2/3; cat: precision 1/2, recall 1, F1 2/3
+        assertEquals(2.0 / 3, e.get("macro_f1").asDouble(), 1e-15);
+        assertEquals(1.0, e.get("classes").get("dog").get("precision").asDouble());
+        assertEquals(0.5, e.get("classes").get("dog").get("recall").asDouble());
+        assertEquals(2, e.get("classes").get("dog").get("support").asLong());
+        assertEquals("[[1,0],[1,1]]", e.get("confusion").toString());
+        assertEquals(0.4, e.get("federated_loss").asDouble());
+        List<String> csv = Files.readAllLines(tmp.resolve("history.csv"));
+        assertTrue(csv.get(1).endsWith(",true," + (2.0 / 3) + ","), csv.get(1));
+    }
+
+    @Test
+    void aRegressionHasNoAccuracyItsMseIsTheLossAndItsTargetsAreNamed() throws IOException {
+        io.fedge.core.metrics.RegressionMetrics m = io.fedge.core.metrics.RegressionMetrics.of(
+                new float[] {1, 2}, new float[] {2, 2}, 1);
+        RoundRecord r = withMetrics(new RoundRecord(1, true, 1, 2, 2, 0, Double.NaN, m.mse(), 0.7, Double.NaN, 1, 0.1,
+                10, 10, Double.NaN, Double.NaN), m.toMap());
+        Map<String, Object> config = new java.util.LinkedHashMap<>();
+        HistoryWriter.describeData(config, io.fedge.core.metrics.Task.REGRESSION, List.of("price"));
+        HistoryWriter.write(tmp, config, List.of(r), "regression");
+        JsonNode round = new ObjectMapper().readTree(tmp.resolve("history.json").toFile()).get("rounds").get(0);
+        assertTrue(round.get("test_accuracy").isNull());
+        assertEquals(0.5, round.get("test_loss").asDouble());
+        assertEquals(0.5, round.get("evaluation").get("targets").get("price").get("mse").asDouble());
+        assertEquals(0.5, round.get("evaluation").get("mae").asDouble());
+        assertTrue(Files.readAllLines(tmp.resolve("history.csv")).get(1).endsWith(",true,,0.5"));
+        assertTrue(AccuracyChart.isRegression(new double[] {Double.NaN}, new double[] {0.5}));
+        assertFalse(AccuracyChart.isRegression(new double[] {Double.NaN}, new double[] {Double.NaN}));
+        assertFalse(AccuracyChart.isRegression(new double[] {0.3}, new double[] {0.5}));
+        assertEquals(900, ImageIO.read(tmp.resolve("accuracy.png").toFile()).getWidth());
     }
 
     @Test
