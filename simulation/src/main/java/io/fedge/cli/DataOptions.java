@@ -52,11 +52,11 @@ final class DataOptions {
     @Option(names = "--label-column", split = ",", paramLabel = "COL", description = "csv: the label column "
             + "(a header name or a 0-based index, -1 = last), or for --task regression one or more target "
             + "columns; default -1")
-    List<String> labelColumns;
+    List<String> labelColumns = new java.util.ArrayList<>();
 
     @Option(names = "--feature-columns", split = ",", paramLabel = "COL", description = "csv: the feature "
             + "columns, in order; default every column but the labels and the client")
-    List<String> featureColumns;
+    List<String> featureColumns = new java.util.ArrayList<>();
 
     @Option(names = "--client-column", paramLabel = "COL", description = "csv: the column naming each row's "
             + "client, for --partition natural")
@@ -96,8 +96,8 @@ final class DataOptions {
         delimiterChar();
         DataFormat f = DataFormat.byName(format);
         if (f != DataFormat.CSV) {
-            for (String[] o : new String[][] {{"--label-column", labelColumns == null ? null : ""},
-                    {"--feature-columns", featureColumns == null ? null : ""}, {"--client-column", clientColumn},
+            for (String[] o : new String[][] {{"--label-column", labelColumns.isEmpty() ? null : ""},
+                    {"--feature-columns", featureColumns.isEmpty() ? null : ""}, {"--client-column", clientColumn},
                     {"--header", header ? "" : null}, {"--skip-lines", skipLines > 0 ? "" : null},
                     {"--delimiter", delimiter.equals(",") ? null : ""}}) {
                 if (o[1] != null) {
@@ -139,7 +139,7 @@ final class DataOptions {
         DataFormat f = DataFormat.byName(format);
         CsvOptions csv = f != DataFormat.CSV ? null : new CsvOptions(header, skipLines, delimiterChar(),
                 labelColumns == null || labelColumns.isEmpty() ? List.of("-1") : labelColumns,
-                featureColumns == null ? List.of() : featureColumns, clientColumn);
+                featureColumns, clientColumn);
         return new DataSource(f, data, train, trainLabels, test, testLabels, testFraction, seed, Task.byName(task),
                 csv, channels, Scaling.byName(scale));
     }

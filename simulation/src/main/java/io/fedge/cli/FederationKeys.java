@@ -101,6 +101,21 @@ final class FederationKeys {
             key("model.initial", PATH, "a fedge model file to start a new federation from")
                     .set("--resume", COORDINATOR),
             key("data.dir", PATH, "the folder of the Fashion-MNIST IDX files").set("--data", SIMULATE, COORDINATOR, CLIENT),
+            key("data.format", STRING, "the data's format: idx, images, csv or npy").set("--data-format", SIMULATE, COORDINATOR, CLIENT),
+            key("data.train", PATH, "the training data (a file or an image folder)").set("--train", SIMULATE, COORDINATOR, CLIENT),
+            key("data.train_labels", PATH, "the training labels file (idx, npy)").set("--train-labels", SIMULATE, COORDINATOR, CLIENT),
+            key("data.test", PATH, "the test data, read with the same options").set("--test", SIMULATE, COORDINATOR, CLIENT),
+            key("data.test_labels", PATH, "the test labels file (idx, npy)").set("--test-labels", SIMULATE, COORDINATOR, CLIENT),
+            key("data.test_fraction", NUMBER, "without data.test: a seeded fraction of the training data held out for testing").set("--test-fraction", SIMULATE, COORDINATOR, CLIENT),
+            key("data.task", STRING, "classification or regression (csv, npy)").set("--task", SIMULATE, COORDINATOR, CLIENT),
+            key("data.label_column", LIST, "the label column(s) (csv): names or 0-based indices").set("--label-column", SIMULATE, COORDINATOR, CLIENT),
+            key("data.feature_columns", LIST, "the feature columns (csv); default all the others").set("--feature-columns", SIMULATE, COORDINATOR, CLIENT),
+            key("data.client_column", STRING, "the column naming each row's client, for partition natural (csv)").set("--client-column", SIMULATE, COORDINATOR, CLIENT),
+            key("data.header", BOOLEAN, "the first line names the columns (csv)").set("--header", SIMULATE, COORDINATOR, CLIENT),
+            key("data.skip_lines", INTEGER, "lines skipped before the data (csv)").set("--skip-lines", SIMULATE, COORDINATOR, CLIENT),
+            key("data.delimiter", STRING, "the field separator, one character or tab (csv)").set("--delimiter", SIMULATE, COORDINATOR, CLIENT),
+            key("data.channels", INTEGER, "1 (grey) or 3 (RGB) (images)").set("--channels", SIMULATE, COORDINATOR, CLIENT),
+            key("data.scale", STRING, "feature scaling: none, minmax or standard (csv, npy)").set("--scale", SIMULATE, COORDINATOR, CLIENT),
             key("data.holdout", INTEGER, "training examples kept from every client").set("--holdout", SIMULATE),
             key("data.train_limit", INTEGER, "a seeded subset of the training set; 0 = all").set("--train-limit", SIMULATE),
             key("partition.scheme", STRING, "how the training set is split among clients")
@@ -149,6 +164,8 @@ final class FederationKeys {
             key("timeouts.slow_reader", INTEGER, "seconds a connection may stay unwritable")
                     .set("--slow-reader-timeout", SIMULATE),
             key("evaluation.enabled", BOOLEAN, "server-side evaluation on the test set").setNegated("--no-eval", COORDINATOR),
+            key("evaluation.on", STRING, "where each new model is evaluated: server, clients or both")
+                    .set("--evaluate", SIMULATE, COORDINATOR),
             key("evaluation.test_limit", INTEGER, "test examples evaluated; 0 = all").set("--test-limit", SIMULATE),
             key("attack.kind", STRING, "the attack simulated clients make").set("--attack", SIMULATE),
             key("attack.attackers", INTEGER, "how many clients attack").set("--attackers", SIMULATE),

@@ -83,7 +83,7 @@ class FederationConfigTest {
         Path f = file("fed.yaml", FULL);
         SimulateCommand s = command(parsed("simulate", "--config", f.toString()), "simulate", SimulateCommand.class);
         assertEquals("cnn", s.model.model);
-        assertEquals(Path.of("/usr/share/datasets/fashion-mnist"), s.data);
+        assertEquals(Path.of("/usr/share/datasets/fashion-mnist"), s.data.data);
         assertEquals(500, s.holdout);
         assertEquals(6000, s.trainLimit);
         assertEquals("dirichlet", s.partition);
@@ -155,7 +155,7 @@ class FederationConfigTest {
         assertEquals("dirichlet", k.partition);
         assertEquals(0.3, k.alpha);
         assertEquals(7L, k.seed);
-        assertEquals(Path.of("/usr/share/datasets/fashion-mnist"), k.data);
+        assertEquals(Path.of("/usr/share/datasets/fashion-mnist"), k.data.data);
         assertFalse(k.security.insecure);
         assertEquals(dir.resolve("pki"), k.security.certs);
         assertEquals(Duration.ofMinutes(90), k.giveUp.giveUpAfter);
