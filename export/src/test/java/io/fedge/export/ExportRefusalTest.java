@@ -136,9 +136,10 @@ class ExportRefusalTest {
                         .build())
                 .setInputType(InputType.convolutional(8, 8, 2)).build());
         net.init();
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        // refused as soon as fedge wraps it (RowLayout), before the exporter sees it
+        io.fedge.core.FedgeException e = assertThrows(io.fedge.core.FedgeException.class,
                 () -> ClassifierShape.inputOf(Network.of(net)));
-        startsWith("layer 0 is a convolution that reads 4-D images; fedge's data are flat rows", e.getMessage());
+        assertTrue(e.getMessage().contains("declare InputType.convolutionalFlat(h, w, c)"), e.getMessage());
     }
 
     private static ComputationGraph graph(Consumer<ComputationGraphConfiguration.GraphBuilder> body, String last) {
