@@ -64,6 +64,17 @@ class WithoutNativeNettyTest {
     }
 
     @Test
+    void aContextAskedForOpenSslSaysItIsUnavailable(@TempDir Path certs) throws Exception {
+        CertificateDirectory dir = new CertificateDirectory(certs);
+        CertificateAuthority ca = dir.createAuthority("fleet-ca", Duration.ofDays(1), Clock.systemUTC());
+        dir.issueServer(ca, List.of("localhost"), Duration.ofDays(1));
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> TlsContexts.server(dir, SslProvider.OPENSSL));
+        assertEquals("TLS engine OPENSSL asked for, but Netty's OpenSSL engine is unavailable here: "
+                + "ClassNotFoundException: io.netty.internal.tcnative.SSLContext", e.getMessage());
+    }
+
+    @Test
     void aMutualTlsExchangeWorksOnWhatTheProcessChose(@TempDir Path certs) throws Exception {
         CertificateDirectory dir = new CertificateDirectory(certs);
         CertificateAuthority ca = dir.createAuthority("fleet-ca", Duration.ofDays(1), Clock.systemUTC());

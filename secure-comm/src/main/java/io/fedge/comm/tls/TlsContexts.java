@@ -29,7 +29,8 @@ import javax.net.ssl.SSLPeerUnverifiedException;
  * coordinator's certificate comes from the same CA and names the host it dialled. Every context is
  * built for the {@link SslProvider} it is given; {@link #provider()} is the process's default:
  * Netty's OpenSSL engine (BoringSSL, from {@code netty-tcnative-boringssl-static}) when it loads,
- * the JDK's engine otherwise. Thread-safe.
+ * the JDK's engine otherwise. A context asked for an OpenSSL provider where that engine cannot
+ * load throws {@link IllegalStateException} with the reason. Thread-safe.
  */
 public final class TlsContexts {
     /** The only protocol fedge speaks. */
@@ -67,7 +68,7 @@ public final class TlsContexts {
      * for: without netty-tcnative Netty would fail later with a {@code NoClassDefFoundError}.
      */
     private static SslProvider available(SslProvider provider) {
-        if (provider != SslProvider.JDK) {
+        if (provider == SslProvider.OPENSSL || provider == SslProvider.OPENSSL_REFCNT) {
             Optional<Throwable> cause = openSslUnavailability();
             if (cause.isPresent()) {
                 throw new IllegalStateException("TLS engine " + provider + " asked for, but Netty's OpenSSL engine "
@@ -95,6 +96,7 @@ public final class TlsContexts {
      * {@code ca.crt} and {@code ca.crl} (polled every {@link RevocationList#DEFAULT_POLL_INTERVAL}).
      */
     public static SslContext server(CertificateDirectory dir, SslProvider provider) throws IOException {
+        available(provider); // before the revocation list's watch starts
         X509Certificate ca = PemFiles.readCertificate(dir.caCertificate());
         return server(dir, provider, RevocationList.watch(ca, dir.revocationList(), RevocationList.DEFAULT_POLL_INTERVAL));
     }
