@@ -1,6 +1,8 @@
 package io.fedge.comm.tls;
 
+import io.fedge.comm.CauseLine;
 import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.OpenSslContext;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
@@ -10,6 +12,8 @@ import org.bouncycastle.asn1.x500.RDN;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x500.style.BCStyle;
 import org.bouncycastle.asn1.x500.style.IETFUtils;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -22,20 +26,62 @@ import javax.net.ssl.SSLPeerUnverifiedException;
 /**
  * Netty TLS contexts for fedge's mutual TLS: TLS 1.3 only, the coordinator requires a client
  * certificate issued by the fedge CA and not revoked, and the client checks that the
- * coordinator's certificate comes from the same CA and names the host it dialled. Netty's
- * OpenSSL engine (BoringSSL, from {@code netty-tcnative}) is used when it is on the class path,
- * the JDK's engine otherwise.
+ * coordinator's certificate comes from the same CA and names the host it dialled. Every context is
+ * built for the {@link SslProvider} it is given; {@link #provider()} is the process's default:
+ * Netty's OpenSSL engine (BoringSSL, from {@code netty-tcnative-boringssl-static}) when it loads,
+ * the JDK's engine otherwise. A context asked for an OpenSSL provider where that engine cannot
+ * load throws {@link IllegalStateException} with the reason. Thread-safe.
  */
 public final class TlsContexts {
     /** The only protocol fedge speaks. */
     public static final String PROTOCOL = "TLSv1.3";
 
+    private static final Logger log = LoggerFactory.getLogger(TlsContexts.class);
+
+    private static SslProvider provider;
+
     private TlsContexts() {
     }
 
-    /** The provider Netty picks: OpenSSL when available, else the JDK. */
-    public static SslProvider provider() {
-        return SslContext.defaultServerProvider();
+    /**
+     * The process's TLS engine, decided once on first use: {@link SslProvider#OPENSSL} when Netty's
+     * OpenSSL engine loads (its classes and BoringSSL's native library for this machine are on the
+     * class path), {@link SslProvider#JDK} otherwise, logged in one INFO line with the reason. The
+     * system property {@code fedge.tls.provider} overrides: {@code auto} (the default), {@code jdk},
+     * or {@code openssl}, which fails when OpenSSL cannot load.
+     *
+     * @throws IllegalArgumentException if {@code fedge.tls.provider} is set to something else
+     * @throws IllegalStateException if {@code fedge.tls.provider=openssl} and OpenSSL cannot load
+     */
+    public static synchronized SslProvider provider() {
+        if (provider == null) {
+            TlsProviderSelection.Choice choice = TlsProviderSelection.choose(
+                    System.getProperty(TlsProviderSelection.PROPERTY), TlsContexts::openSslUnavailability);
+            choice.fallback().ifPresent(log::info);
+            provider = choice.provider();
+        }
+        return provider;
+    }
+
+    /**
+     * {@code provider}, after checking that Netty's OpenSSL engine loads when it is the one asked
+     * for: without netty-tcnative Netty would fail later with a {@code NoClassDefFoundError}.
+     */
+    private static SslProvider available(SslProvider provider) {
+        if (provider == SslProvider.OPENSSL || provider == SslProvider.OPENSSL_REFCNT) {
+            Optional<Throwable> cause = openSslUnavailability();
+            if (cause.isPresent()) {
+                throw new IllegalStateException("TLS engine " + provider + " asked for, but Netty's OpenSSL engine "
+                        + "is unavailable here: " + CauseLine.of(cause.get()), cause.get());
+            }
+        }
+        return provider;
+    }
+
+    /** Why Netty's OpenSSL engine cannot be used here, or empty when it can. */
+    static Optional<Throwable> openSslUnavailability() {
+        // OpenSsl is netty-handler's; it catches a missing netty-tcnative itself
+        return OpenSsl.isAvailable() ? Optional.empty() : Optional.of(OpenSsl.unavailabilityCause());
     }
 
     /**
@@ -50,6 +96,7 @@ public final class TlsContexts {
      * {@code ca.crt} and {@code ca.crl} (polled every {@link RevocationList#DEFAULT_POLL_INTERVAL}).
      */
     public static SslContext server(CertificateDirectory dir, SslProvider provider) throws IOException {
+        available(provider); // before the revocation list's watch starts
         X509Certificate ca = PemFiles.readCertificate(dir.caCertificate());
         return server(dir, provider, RevocationList.watch(ca, dir.revocationList(), RevocationList.DEFAULT_POLL_INTERVAL));
     }
@@ -66,7 +113,7 @@ public final class TlsContexts {
         Credentials server = Credentials.load(dir.serverCertificate(), dir.serverKey());
         X509Certificate ca = PemFiles.readCertificate(dir.caCertificate());
         SslContextBuilder b = SslContextBuilder.forServer(server.key(), server.certificate())
-                .sslProvider(provider)
+                .sslProvider(available(provider))
                 .protocols(PROTOCOL)
                 .clientAuth(ClientAuth.REQUIRE)
                 .trustManager(new RevocationCheckingTrustManager(ca, revocations, Clock.systemUTC()));
@@ -97,7 +144,7 @@ public final class TlsContexts {
     public static SslContext serverWithoutClientAuth(CertificateDirectory dir, SslProvider provider) throws IOException {
         Credentials server = Credentials.load(dir.serverCertificate(), dir.serverKey());
         return SslContextBuilder.forServer(server.key(), server.certificate())
-                .sslProvider(provider)
+                .sslProvider(available(provider))
                 .protocols(PROTOCOL)
                 .clientAuth(ClientAuth.NONE)
                 .build();
@@ -126,7 +173,7 @@ public final class TlsContexts {
 
     private static SslContextBuilder clientBuilder(Credentials client, SslProvider provider) {
         return SslContextBuilder.forClient()
-                .sslProvider(provider)
+                .sslProvider(available(provider))
                 .protocols(PROTOCOL)
                 .keyManager(client.key(), client.certificate())
                 .endpointIdentificationAlgorithm("HTTPS");
