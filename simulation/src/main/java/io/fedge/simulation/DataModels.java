@@ -5,20 +5,11 @@ import io.fedge.core.model.InputShape;
 import io.fedge.core.model.ModelPresets;
 import io.fedge.data.Examples;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
-import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
-import org.deeplearning4j.nn.conf.distribution.UniformDistribution;
-import org.deeplearning4j.nn.conf.inputs.InputType;
-import org.deeplearning4j.nn.conf.layers.DenseLayer;
-import org.deeplearning4j.nn.conf.layers.OutputLayer;
-import org.nd4j.linalg.activations.Activation;
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.learning.config.Sgd;
-import org.nd4j.linalg.lossfunctions.LossFunctions.LossFunction;
 
 /**
  * The model preset built for a data set: its input shape, and its classes
  * ({@link ModelPresets#byName(String, long, double, InputShape, int)}) or, for a regression, its
- * targets ({@link #regressionMlp}). Stateless.
+ * targets ({@link ModelPresets#mlpRegression}). Stateless.
  */
 public final class DataModels {
     private DataModels() {
@@ -26,7 +17,7 @@ public final class DataModels {
 
     /**
      * Version 0 of a federation on {@code data}: the model {@code source} names, built for the
-     * data's shape and classes; for a regression the {@code mlp} preset is {@link #regressionMlp}
+     * data's shape and classes; for a regression the {@code mlp} preset is {@link ModelPresets#mlpRegression}
      * and a configuration must have as many outputs as the data have targets.
      *
      * @throws IllegalArgumentException in one line if the model cannot take the data
@@ -77,31 +68,6 @@ public final class DataModels {
             throw new IllegalArgumentException("a regression trains the 'mlp' preset (its output layer is linear "
                     + "with a mean-squared-error loss); '" + name + "' is a classifier");
         }
-        return regressionMlp(seed, learningRate, Math.toIntExact(shape.size()), outputs);
-    }
-
-    /**
-     * The {@code mlp}'s body (inputs-200-200, ReLU, PyTorch's default initialisation) with a linear
-     * output of {@code targets} values and the mean-squared-error loss.
-     */
-    public static MultiLayerConfiguration regressionMlp(long seed, double learningRate, int inputs, int targets) {
-        return new NeuralNetConfiguration.Builder()
-                .seed(seed)
-                .dataType(DataType.FLOAT)
-                .updater(new Sgd(learningRate))
-                .list()
-                .layer(new DenseLayer.Builder().nIn(inputs).nOut(200)
-                        .weightInit(torchDefault(inputs)).activation(Activation.RELU).build())
-                .layer(new DenseLayer.Builder().nOut(200).weightInit(torchDefault(200)).activation(Activation.RELU).build())
-                .layer(new OutputLayer.Builder(LossFunction.MSE).nOut(targets)
-                        .weightInit(torchDefault(200)).activation(Activation.IDENTITY).build())
-                .setInputType(InputType.feedForward(inputs))
-                .build();
-    }
-
-    /** U(-1/sqrt(fanIn), 1/sqrt(fanIn)), PyTorch's default for {@code nn.Linear}, as the presets use. */
-    private static UniformDistribution torchDefault(int fanIn) {
-        double bound = 1.0 / Math.sqrt(fanIn);
-        return new UniformDistribution(-bound, bound);
+        return ModelPresets.mlpRegression(seed, learningRate, Math.toIntExact(shape.size()), outputs);
     }
 }

@@ -99,6 +99,20 @@ public final class ModelPresets {
 
     /** The 2NN for {@code inputs} features and {@code classes} classes: inputs-200-200-classes, ReLU. */
     public static MultiLayerConfiguration mlp(long seed, double learningRate, int inputs, int classes) {
+        return mlpWithOutput(seed, learningRate, inputs, new OutputLayer.Builder(LossFunction.MCXENT).nOut(classes)
+                .weightInit(torchDefault(200)).activation(Activation.SOFTMAX).build());
+    }
+
+    /**
+     * The 2NN's body (inputs-200-200, ReLU) with a linear output of {@code targets} values and the
+     * mean-squared-error loss: the {@code mlp} preset for a regression.
+     */
+    public static MultiLayerConfiguration mlpRegression(long seed, double learningRate, int inputs, int targets) {
+        return mlpWithOutput(seed, learningRate, inputs, new OutputLayer.Builder(LossFunction.MSE).nOut(targets)
+                .weightInit(torchDefault(200)).activation(Activation.IDENTITY).build());
+    }
+
+    private static MultiLayerConfiguration mlpWithOutput(long seed, double learningRate, int inputs, OutputLayer output) {
         return new NeuralNetConfiguration.Builder()
                 .seed(seed)
                 .dataType(DataType.FLOAT)
@@ -107,8 +121,7 @@ public final class ModelPresets {
                 .layer(new DenseLayer.Builder().nIn(inputs).nOut(200)
                         .weightInit(torchDefault(inputs)).activation(Activation.RELU).build())
                 .layer(new DenseLayer.Builder().nOut(200).weightInit(torchDefault(200)).activation(Activation.RELU).build())
-                .layer(new OutputLayer.Builder(LossFunction.MCXENT).nOut(classes)
-                        .weightInit(torchDefault(200)).activation(Activation.SOFTMAX).build())
+                .layer(output)
                 .setInputType(InputType.feedForward(inputs))
                 .build();
     }
