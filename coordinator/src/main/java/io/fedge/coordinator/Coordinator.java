@@ -26,7 +26,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -57,6 +56,7 @@ public final class Coordinator implements AutoCloseable {
     private static final Duration BYE_WAIT = Duration.ofSeconds(5);
 
     private final InetSocketAddress bindAddress;
+    private final int rounds;
     private final CoordinatorState state;
     private final java.util.function.Function<CoordinatorStore, RoundLoop> loopFactory;
     private RoundLoop loop;
@@ -65,8 +65,13 @@ public final class Coordinator implements AutoCloseable {
     private final String fingerprint;
     private final PrivateKey signingKey;
     private final java.security.PublicKey verifyingKey;
-    private final int keepModels;
+    private final RetentionPolicy retention;
+    private final ModelRegistry models = new ModelRegistry();
+    private ModelLifecycle lifecycle;
+    private final AdminEndpoint adminEndpoint;
+    private AdminServer adminServer;
     private final History history = new History();
+    private final AdminEvents adminEvents;
     private final int ioThreads;
     private final ExecutorService aggregationExecutor;
     private EventLoopGroup bossGroup;
@@ -75,17 +80,16 @@ public final class Coordinator implements AutoCloseable {
     private Thread roundThread;
     private final EdgeModelServer edgeServer;
     private InetSocketAddress edgeAddress;
+    private InetSocketAddress adminAddress;
     private boolean started;
     private boolean closed;
 
     private Coordinator(Builder b) {
         this.bindAddress = b.bindAddress;
+        this.rounds = b.rounds;
         this.ioThreads = b.ioThreads;
-        this.aggregationExecutor = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "fedge-aggregation");
-            t.setDaemon(true);
-            return t;
-        });
+        AggregationExecutor aggregation = new AggregationExecutor();
+        this.aggregationExecutor = aggregation;
         CoordinatorLimits limits = new CoordinatorLimits(b.maxFrameBytes, b.chunkBytes, b.maxUpdateChunks, b.updateChunkElements,
                 b.uploadBufferBytes, b.handshakeTimeout.toMillis(), b.idleTimeout.toMillis(),
                 b.heartbeatInterval.toMillis(), b.messagesPerSecond, b.messageBurst, b.transferProgressTimeout.toMillis());
@@ -96,15 +100,29 @@ public final class Coordinator implements AutoCloseable {
                 b.sealUpdates, b.secureAggregation, b.halfPrecisionModels, b.deltaModelVersions, connectionLimits,
                 b.revocationList);
         state.bounds = b.bounds;
+        aggregation.timing(state.metrics::aggregationTask);
+        state.metrics.bind(state, models);
         this.stateDir = b.stateDir;
         this.fingerprint = fingerprint(b.initialModel, b.seed);
         this.signingKey = b.modelSigningKey;
         this.verifyingKey = b.modelVerifyingKey;
-        this.keepModels = Math.max(1 + b.deltaModelVersions, b.keepModels);
+        this.retention = new RetentionPolicy(Math.max(1 + b.deltaModelVersions, b.keepModels), b.keepBestModels);
         RoundDeadline deadline = b.roundTimeoutSet ? RoundDeadline.fixed(b.roundTimeout.toMillis())
                 : RoundDeadline.adaptive(b.initialModel.parameterBytes(), b.roundTimeout.toMillis());
-        this.loopFactory = store -> new RoundLoop(state, b.strategy, b.initialModel, b.rounds, deadline, b.evaluator,
-                fanOut(List.copyOf(b.listeners)), history, b.seed, b.checkpointDir, store, b.maxConsecutiveFailedRounds);
+        List<RoundListener> listeners = new ArrayList<>(b.listeners);
+        listeners.add(state.metrics);
+        this.adminEndpoint = b.admin;
+        this.adminEvents = b.admin == null ? null : new AdminEvents();
+        if (adminEvents != null) {
+            listeners.add(adminEvents.roundListener(this));
+            models.addListener(adminEvents.registryListener(this));
+        }
+        this.loopFactory = store -> {
+            lifecycle = new ModelLifecycle(models, store, b.promotionGuard, b.autoPromote, b.strategy.name());
+            return new RoundLoop(state, b.strategy, b.initialModel, b.rounds, deadline, b.evaluator,
+                    fanOut(List.copyOf(listeners)), history, b.seed, b.checkpointDir, store,
+                    b.maxConsecutiveFailedRounds, lifecycle);
+        };
         this.edgeServer = b.edgePublishing == null ? null : new EdgeModelServer(b.edgePublishing, b.modelSigningKey);
     }
 
@@ -138,7 +156,7 @@ public final class Coordinator implements AutoCloseable {
         }
         started = true;
         if (stateDir != null) {
-            store = CoordinatorStore.open(stateDir, fingerprint, signingKey, verifyingKey, keepModels);
+            store = CoordinatorStore.open(stateDir, fingerprint, signingKey, verifyingKey, retention);
         }
         loop = loopFactory.apply(store);
         loop.edgeModels(edgeServer);
@@ -162,6 +180,10 @@ public final class Coordinator implements AutoCloseable {
                 Transports.usesEpoll() ? "epoll" : "nio");
         if (edgeServer != null) {
             edgeAddress = edgeServer.start();
+        }
+        if (adminEndpoint != null) {
+            adminServer = new AdminServer(adminEndpoint, new AdminApi(this), adminEvents);
+            adminAddress = adminServer.start();
         }
         roundThread = new Thread(loop, "fedge-rounds");
         roundThread.setDaemon(true);
@@ -281,9 +303,51 @@ public final class Coordinator implements AutoCloseable {
         if (edgeServer != null) {
             edgeServer.close();
         }
+        if (adminServer != null) {
+            adminServer.close();
+        }
         if (store != null) {
             store.close();
         }
+    }
+
+    /** Where the admin API and dashboard are served ({@code https://host:port/}), or null without an admin endpoint. */
+    public synchronized InetSocketAddress adminAddress() {
+        return adminAddress;
+    }
+
+    /** Every model version with its lineage, evaluations and labels. */
+    public ModelRegistry models() {
+        return models;
+    }
+
+    /** The coordinator's metrics (what {@code /metrics} serves). */
+    public CoordinatorMetrics metrics() {
+        return state.metrics;
+    }
+
+    /**
+     * Labels {@code version} stable; refused when the promotion guard finds it worse than the
+     * current stable version by more than its margin, unless {@code force}.
+     */
+    public AdminResult promote(long version, boolean force) {
+        ModelLifecycle l = startedLifecycle();
+        return l == null ? AdminResult.conflict("the coordinator is not started") : l.promote(version, force);
+    }
+
+    /** Rolls training back to {@code version}: the round thread publishes a copy of it, labelled stable, before the next round. */
+    public AdminResult rollback(long version) {
+        ModelLifecycle l = startedLifecycle();
+        return l == null ? AdminResult.conflict("the coordinator is not started") : l.requestRollback(version);
+    }
+
+    private synchronized ModelLifecycle startedLifecycle() {
+        return loop == null ? null : lifecycle;
+    }
+
+    /** How many rounds were configured. */
+    public int configuredRounds() {
+        return rounds;
     }
 
     /** Where edge models are served ({@code http://host:port/edge-model}), or null without edge publishing. */
@@ -374,7 +438,11 @@ public final class Coordinator implements AutoCloseable {
         private boolean roundTimeoutSet;
         private Path stateDir;
         private java.security.PublicKey modelVerifyingKey;
-        private int keepModels = 2;
+        private int keepModels = RetentionPolicy.DEFAULT.latest();
+        private int keepBestModels = RetentionPolicy.DEFAULT.best();
+        private boolean autoPromote = true;
+        private PromotionGuard promotionGuard = PromotionGuard.DEFAULT;
+        private AdminEndpoint admin;
         private UpdateBounds bounds = UpdateBounds.defaults();
         private int maxConsecutiveFailedRounds = 20;
         private Duration transferProgressTimeout = Duration.ofSeconds(30);
@@ -486,7 +554,44 @@ public final class Coordinator implements AutoCloseable {
             return this;
         }
 
-        /** How many model versions the state directory keeps; default 2 (more with deltas). */
+        /**
+         * How many of the most accurate model versions keep their files besides the newest ones
+         * (rollback targets); default {@code 1}. Labelled versions always keep theirs.
+         */
+        public Builder keepBestModels(int versions) {
+            once("keepBestModels");
+            if (versions < 0) {
+                throw new IllegalArgumentException("keepBestModels must be >= 0: " + versions);
+            }
+            this.keepBestModels = versions;
+            return this;
+        }
+
+        /**
+         * Whether each new model version becomes stable by itself when the promotion guard lets
+         * it (default), or only through {@link Coordinator#promote}.
+         */
+        public Builder autoPromote(boolean auto) {
+            once("autoPromote");
+            this.autoPromote = auto;
+            return this;
+        }
+
+        /** The guard against promoting a version that evaluates worse; default {@link PromotionGuard#DEFAULT}. */
+        public Builder promotionGuard(PromotionGuard guard) {
+            once("promotionGuard");
+            this.promotionGuard = Objects.requireNonNull(guard, "guard");
+            return this;
+        }
+
+        /** Serves the admin API, metrics and dashboard there (HTTPS, administrators' certificates only). */
+        public Builder admin(AdminEndpoint endpoint) {
+            once("admin");
+            this.admin = Objects.requireNonNull(endpoint, "endpoint");
+            return this;
+        }
+
+        /** How many of the newest model versions the state directory keeps; default 5 (more with deltas). */
         public Builder keepModels(int versions) {
             once("keepModels");
             if (versions < 1) {

@@ -40,6 +40,7 @@ final class CoordinatorChannelInitializer extends ChannelInitializer<Channel> {
             }
         }
         FramingPipeline.addCodecs(p, state.limits.maxFrameBytes());
+        p.addLast("refusals", state.refusedMessages);
         p.addLast("idle", new IdleStateHandler(state.limits.idleMillis(), 0, 0, TimeUnit.MILLISECONDS));
         p.addLast("backpressure", new OutboundBackpressure(limits.slowReaderMillis(), limits.maxPendingOutboundBytes(),
                 state.limits.idleMillis(), ctx -> state.registry.idOf(ctx.channel())

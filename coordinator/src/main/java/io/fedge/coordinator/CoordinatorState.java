@@ -39,6 +39,10 @@ final class CoordinatorState {
     final TlsHandshakeLog handshakeLog;
     /** Closes connections whose certificate is revoked; null without a revocation list. */
     final RevocationEnforcer revocation;
+    /** The coordinator's metrics. */
+    final CoordinatorMetrics metrics = new CoordinatorMetrics();
+    /** Counts the Error messages sent to clients into {@link #metrics}. */
+    final RefusedMessageCounter refusedMessages = new RefusedMessageCounter(metrics);
     volatile ActiveRound round;
     volatile ActiveEvaluation evaluation;
     /** What one client's update may weigh and move; set before the coordinator starts. */

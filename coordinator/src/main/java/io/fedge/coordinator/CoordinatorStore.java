@@ -22,6 +22,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The coordinator's state that must survive {@code kill -9}: an embedded SQLite database
@@ -48,30 +49,31 @@ final class CoordinatorStore implements AutoCloseable {
     private final Connection db;
     private final PrivateKey signingKey;
     private final PublicKey verifyingKey;
-    private final int keepModels;
+    private final RetentionPolicy retention;
 
     /** What a restarted coordinator resumes from. */
     record Resumed(long lastRound, int completedRounds, GlobalModel model, List<RoundRecord> history,
                    Map<String, byte[]> state) {
     }
 
-    private CoordinatorStore(Path dir, Connection db, PrivateKey signingKey, PublicKey verifyingKey, int keepModels) {
+    private CoordinatorStore(Path dir, Connection db, PrivateKey signingKey, PublicKey verifyingKey,
+                             RetentionPolicy retention) {
         this.dir = dir;
         this.db = db;
         this.signingKey = signingKey;
         this.verifyingKey = verifyingKey;
-        this.keepModels = keepModels;
+        this.retention = retention;
     }
 
     /**
      * Opens (creating if needed) the store in {@code dir} for the federation identified by
      * {@code fingerprint}.
      *
-     * @param keepModels how many model versions to keep on disk (at least 1)
+     * @param retention which model files to keep on disk
      * @throws FedgeException if the store belongs to another federation or cannot be read
      */
     static CoordinatorStore open(Path dir, String fingerprint, PrivateKey signingKey, PublicKey verifyingKey,
-                                 int keepModels) throws IOException {
+                                 RetentionPolicy retention) throws IOException {
         Files.createDirectories(dir.resolve(MODELS));
         Connection db;
         try {
@@ -80,7 +82,7 @@ final class CoordinatorStore implements AutoCloseable {
             throw new IOException("cannot open the coordinator's state database " + dir.resolve(DB) + ": "
                     + e.getMessage(), e);
         }
-        CoordinatorStore store = new CoordinatorStore(dir, db, signingKey, verifyingKey, Math.max(1, keepModels));
+        CoordinatorStore store = new CoordinatorStore(dir, db, signingKey, verifyingKey, retention);
         try {
             store.init(fingerprint);
         } catch (SQLException | RuntimeException e) {
@@ -122,6 +124,7 @@ final class CoordinatorStore implements AutoCloseable {
             s.execute("CREATE TABLE IF NOT EXISTS models (version INTEGER PRIMARY KEY, round INTEGER NOT NULL, "
                     + "file TEXT NOT NULL, sha256 TEXT NOT NULL)");
             s.execute("CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value BLOB NOT NULL)");
+            RegistryTables.create(s);
         }
         Optional<String> schema = meta("schema");
         Optional<String> stored = meta("fingerprint");
@@ -147,7 +150,7 @@ final class CoordinatorStore implements AutoCloseable {
     }
 
     /** The state to resume from, or empty when no round has been committed yet. */
-    Optional<Resumed> resume() throws IOException {
+    synchronized Optional<Resumed> resume() throws IOException {
         try {
             List<RoundRecord> history = history();
             if (history.isEmpty()) {
@@ -192,7 +195,7 @@ final class CoordinatorStore implements AutoCloseable {
     }
 
     /** Every committed round, in order, with the reasons its clients did not count. */
-    List<RoundRecord> history() throws SQLException {
+    synchronized List<RoundRecord> history() throws SQLException {
         Map<Long, List<Failure>> failures = new HashMap<>();
         try (Statement s = db.createStatement();
              ResultSet r = s.executeQuery("SELECT round, client_id, reason FROM not_counted ORDER BY rowid")) {
@@ -235,18 +238,30 @@ final class CoordinatorStore implements AutoCloseable {
 
     /**
      * Makes a finished round durable: the published model's file (if the round published one),
-     * then one transaction with the record, the model row and {@code state}. Older model files
-     * beyond the retention are deleted after the commit.
+     * then one transaction with the record, the model row and {@code state}. Files past the
+     * retention policy are deleted by {@link #pruneModels} once labels are settled.
      */
     void commitRound(RoundRecord record, GlobalModel published, Map<String, byte[]> state) throws IOException {
+        commitRound(record, published, null, state);
+    }
+
+    /**
+     * {@link #commitRound(RoundRecord, GlobalModel, Map)} with the published version's registry
+     * entry in the same transaction (its digest filled in from the file written).
+     *
+     * @return the entry as recorded, or null when none was given
+     */
+    synchronized ModelEntry commitRound(RoundRecord record, GlobalModel published, ModelEntry entry,
+                                        Map<String, byte[]> state) throws IOException {
         String file = null;
         String sha = null;
         if (published != null) {
-            file = "model-v" + published.version() + ".fgm";
+            file = fileName(published.version());
             Path path = dir.resolve(MODELS).resolve(file);
             ModelFile.write(path, published, signingKey);
             sha = ModelFile.digestHex(path);
         }
+        ModelEntry recorded = entry == null || sha == null ? entry : entry.withSha256(sha);
         try {
             db.setAutoCommit(false);
             try (PreparedStatement ins = db.prepareStatement("INSERT OR REPLACE INTO rounds VALUES "
@@ -285,13 +300,10 @@ final class CoordinatorStore implements AutoCloseable {
             insertMetrics("round_metrics", record.round(), record.strategyMetrics());
             insertMetrics("eval_metrics", record.round(), record.evaluationMetrics());
             if (published != null) {
-                try (PreparedStatement ins = db.prepareStatement("INSERT OR REPLACE INTO models VALUES (?,?,?,?)")) {
-                    ins.setLong(1, published.version());
-                    ins.setLong(2, record.round());
-                    ins.setString(3, file);
-                    ins.setString(4, sha);
-                    ins.executeUpdate();
-                }
+                insertModelFile(published.version(), record.round(), file, sha);
+            }
+            if (recorded != null) {
+                RegistryTables.insert(db, recorded);
             }
             try (PreparedStatement ins = db.prepareStatement("INSERT OR REPLACE INTO state VALUES (?,?)")) {
                 for (Map.Entry<String, byte[]> e : state.entrySet()) {
@@ -317,8 +329,160 @@ final class CoordinatorStore implements AutoCloseable {
                 // reported by the next statement
             }
         }
-        if (published != null) {
-            pruneModels();
+        return recorded;
+    }
+
+    private static String fileName(long version) {
+        return "model-v" + version + ".fgm";
+    }
+
+    private void insertModelFile(long version, long round, String file, String sha) throws SQLException {
+        try (PreparedStatement ins = db.prepareStatement("INSERT OR REPLACE INTO models VALUES (?,?,?,?)")) {
+            ins.setLong(1, version);
+            ins.setLong(2, round);
+            ins.setString(3, file);
+            ins.setString(4, sha);
+            ins.executeUpdate();
+        }
+    }
+
+    /**
+     * Records a version that no round made (the initial model, or a rollback's copy): its file,
+     * then in one transaction its file row, its registry entry and the label changes
+     * ({@code labels}: label to version, a negative version removes the label).
+     *
+     * @return the entry as recorded, digest filled in
+     */
+    synchronized ModelEntry commitVersion(GlobalModel model, ModelEntry entry, Map<String, Long> labels)
+            throws IOException {
+        String file = fileName(model.version());
+        Path path = dir.resolve(MODELS).resolve(file);
+        ModelFile.write(path, model, signingKey);
+        ModelEntry recorded = entry.withSha256(ModelFile.digestHex(path));
+        inTransaction("record model version " + model.version(), () -> {
+            insertModelFile(model.version(), entry.round(), file, recorded.sha256());
+            RegistryTables.insert(db, recorded);
+            long now = System.currentTimeMillis();
+            for (Map.Entry<String, Long> e : labels.entrySet()) {
+                RegistryTables.putLabel(db, e.getKey(), e.getValue(), now);
+            }
+        });
+        pruneModels(labelledVersions());
+        return recorded;
+    }
+
+    /** Points {@code label} at {@code version} durably (a negative version removes it). */
+    synchronized void putLabel(String label, long version) throws IOException {
+        inTransaction("label version " + version + " '" + label + "'",
+                () -> RegistryTables.putLabel(db, label, version, System.currentTimeMillis()));
+    }
+
+    /** The registry's entries (oldest first) and labels, as stored. */
+    synchronized Map.Entry<List<ModelEntry>, Map<String, Long>> registry() throws IOException {
+        try {
+            return Map.entry(RegistryTables.entries(db), RegistryTables.labels(db));
+        } catch (SQLException e) {
+            throw new IOException("cannot read the model registry from " + dir.resolve(DB) + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Model version {@code version} read back from its file and verified against the digest
+     * recorded for it (and its signature).
+     *
+     * @throws FedgeException if the file is gone (pruned) or does not match
+     */
+    synchronized GlobalModel loadModel(long version) throws IOException {
+        try (PreparedStatement q = db.prepareStatement("SELECT file, sha256 FROM models WHERE version = ?")) {
+            q.setLong(1, version);
+            try (ResultSet r = q.executeQuery()) {
+                if (!r.next()) {
+                    throw new FedgeException(ErrorCode.UNEXPECTED_MESSAGE, "model version " + version
+                            + " has no file any more (the retention policy deleted it)");
+                }
+                return verifiedModel(version, r.getString(1), r.getString(2));
+            }
+        } catch (SQLException e) {
+            throw new IOException("cannot read model version " + version + " from " + dir.resolve(DB) + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Deletes the model files the retention policy no longer keeps, {@code protectedVersions}
+     * (labelled ones) always kept; returns the versions deleted.
+     */
+    synchronized List<Long> pruneModels(Set<Long> protectedVersions) throws IOException {
+        List<Long> doomed;
+        Map<Long, String> files = new HashMap<>();
+        try {
+            Map<Long, ModelEntry> known = new HashMap<>();
+            for (ModelEntry e : RegistryTables.entries(db)) {
+                known.put(e.version(), e);
+            }
+            Set<Long> keep = new java.util.HashSet<>(protectedVersions);
+            keep.addAll(RegistryTables.labels(db).values());
+            List<ModelEntry> withFiles = new ArrayList<>();
+            try (Statement s = db.createStatement();
+                 ResultSet r = s.executeQuery("SELECT version, round, file, sha256 FROM models")) {
+                while (r.next()) {
+                    long v = r.getLong(1);
+                    files.put(v, r.getString(3));
+                    ModelEntry e = known.get(v);
+                    withFiles.add(e != null ? e : ModelEntry.unrecorded(v, r.getLong(2), r.getString(4)));
+                }
+            }
+            doomed = retention.toDelete(withFiles, keep);
+            if (doomed.isEmpty()) {
+                return doomed;
+            }
+            inTransaction("prune old model versions", () -> {
+                try (PreparedStatement del = db.prepareStatement("DELETE FROM models WHERE version = ?")) {
+                    for (long v : doomed) {
+                        del.setLong(1, v);
+                        del.executeUpdate();
+                    }
+                }
+            });
+        } catch (SQLException e) {
+            throw new IOException("cannot prune old model versions in " + dir.resolve(DB) + ": " + e.getMessage(), e);
+        }
+        for (long v : doomed) {
+            Files.deleteIfExists(dir.resolve(MODELS).resolve(files.get(v)));
+        }
+        return doomed;
+    }
+
+    private Set<Long> labelledVersions() throws IOException {
+        try {
+            return new java.util.HashSet<>(RegistryTables.labels(db).values());
+        } catch (SQLException e) {
+            throw new IOException("cannot read the model labels in " + dir.resolve(DB) + ": " + e.getMessage(), e);
+        }
+    }
+
+    private interface SqlWork {
+        void run() throws SQLException;
+    }
+
+    private void inTransaction(String what, SqlWork work) throws IOException {
+        try {
+            db.setAutoCommit(false);
+            work.run();
+            db.commit();
+        } catch (SQLException e) {
+            try {
+                db.rollback();
+            } catch (SQLException ignored) {
+                // the connection is unusable; the caller reports the failure
+            }
+            throw new IOException("cannot " + what + " in " + dir.resolve(DB) + ": " + e.getMessage(), e);
+        } finally {
+            try {
+                db.setAutoCommit(true);
+            } catch (SQLException ignored) {
+                // reported by the next statement
+            }
         }
     }
 
@@ -331,29 +495,6 @@ final class CoordinatorStore implements AutoCloseable {
                 ins.addBatch();
             }
             ins.executeBatch();
-        }
-    }
-
-    private void pruneModels() throws IOException {
-        List<String> old = new ArrayList<>();
-        try (PreparedStatement q = db.prepareStatement("SELECT file FROM models ORDER BY version DESC LIMIT -1 OFFSET ?")) {
-            q.setInt(1, keepModels);
-            try (ResultSet r = q.executeQuery()) {
-                while (r.next()) {
-                    old.add(r.getString(1));
-                }
-            }
-            try (PreparedStatement del = db.prepareStatement("DELETE FROM models WHERE file = ?")) {
-                for (String f : old) {
-                    del.setString(1, f);
-                    del.executeUpdate();
-                }
-            }
-        } catch (SQLException e) {
-            throw new IOException("cannot prune old model versions in " + dir.resolve(DB) + ": " + e.getMessage(), e);
-        }
-        for (String f : old) {
-            Files.deleteIfExists(dir.resolve(MODELS).resolve(f));
         }
     }
 
@@ -388,7 +529,7 @@ final class CoordinatorStore implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
         try {
             db.close();
         } catch (SQLException ignored) {

@@ -102,6 +102,11 @@ final class EdgeModelServer implements AutoCloseable {
         if (round % config.everyRounds() != 0) {
             return;
         }
+        modelPublished(model);
+    }
+
+    /** Exports an edge model from {@code model} now, whatever the round (a rollback's copy). */
+    void modelPublished(GlobalModel model) {
         GlobalModel superseded = pending.getAndSet(model);
         if (superseded != null) {
             log.info("edge export of model version {} skipped: version {} is newer", superseded.version(),

@@ -7,13 +7,11 @@ import io.fedge.aggregation.FitAggregation;
 import io.fedge.aggregation.FitPlan;
 import io.fedge.aggregation.Strategy;
 import io.fedge.comm.LocalTrainingMessages;
-import io.fedge.comm.WireProtocol;
 import io.fedge.comm.crypto.UpdateSealer;
 import io.fedge.comm.proto.TrainTask;
 import io.fedge.comm.secagg.MaskedWords;
 import io.fedge.comm.secagg.SecAggAggregator;
 import io.fedge.compression.UpdateCodec;
-import io.fedge.core.CodecNames;
 import io.fedge.core.FedgeException;
 import io.fedge.core.LocalTraining;
 import io.fedge.core.model.Evaluation;
@@ -63,13 +61,16 @@ final class RoundLoop implements Runnable {
     private final Strategy strategy;
     private final int rounds;
     private final RoundDeadline deadline;
-    private final ServerEvaluator evaluator;
+    private final RoundEvaluations evaluations;
+    private final ClientEligibility eligibility;
     private final RoundListener listener;
     private final History history;
     private final long seed;
     private final Path checkpointDir;
     private final CoordinatorStore store;
     private final int maxConsecutiveFailures;
+    /** Records published versions in the registry, promotes them, and applies rollbacks. */
+    private final ModelLifecycle lifecycle;
     private volatile GlobalModel model;
     private ModelBroadcast broadcast;
     private volatile boolean stopping;
@@ -82,34 +83,25 @@ final class RoundLoop implements Runnable {
     private double clipMedian = Double.NaN;
     /** Exports and serves edge models, or null. */
     private EdgeModelServer edge;
-    /**
-     * Clients already told about, by id and codec, so each is logged once; bounded (least
-     * recently added forgotten first), so a stream of new client ids cannot grow it without end.
-     */
-    private final Set<String> reportedIneligible = java.util.Collections.newSetFromMap(
-            new LinkedHashMap<String, Boolean>(16, 0.75f, false) {
-                @Override
-                protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
-                    return size() > 10_000;
-                }
-            });
     private String lastWaitReason;
 
     RoundLoop(CoordinatorState state, Strategy strategy, GlobalModel initial, int rounds, RoundDeadline deadline,
               ServerEvaluator evaluator, RoundListener listener, History history, long seed, Path checkpointDir,
-              CoordinatorStore store, int maxConsecutiveFailures) {
+              CoordinatorStore store, int maxConsecutiveFailures, ModelLifecycle lifecycle) {
         this.state = state;
         this.strategy = strategy;
         this.model = initial;
         this.rounds = rounds;
         this.deadline = deadline;
-        this.evaluator = evaluator;
+        this.evaluations = new RoundEvaluations(state, strategy, evaluator);
+        this.eligibility = new ClientEligibility(state, strategy);
         this.listener = listener;
         this.history = history;
         this.seed = seed;
         this.checkpointDir = checkpointDir;
         this.store = store;
         this.maxConsecutiveFailures = maxConsecutiveFailures;
+        this.lifecycle = lifecycle;
     }
 
     void edgeModels(EdgeModelServer server) {
@@ -120,9 +112,17 @@ final class RoundLoop implements Runnable {
      * Picks up where the store says the federation stopped: the last committed round, its model
      * (verified), the history, the strategy's and the loop's state. Called once before {@link #run}.
      *
+     * Then loads (or starts) the model registry.
+     *
      * @return the number of rounds already completed
      */
     int resume() throws IOException {
+        int done = resumeFromStore();
+        lifecycle.start(model);
+        return done;
+    }
+
+    private int resumeFromStore() throws IOException {
         if (store == null) {
             return 0;
         }
@@ -190,6 +190,7 @@ final class RoundLoop implements Runnable {
                     exhausted = spent.get();
                     break;
                 }
+                applyRollback();
                 if (!awaitClients()) {
                     return;
                 }
@@ -253,13 +254,14 @@ final class RoundLoop implements Runnable {
         return new Random(z ^ (z >>> 31));
     }
 
-    private boolean awaitClients() throws InterruptedException {
+    private boolean awaitClients() throws InterruptedException, IOException {
         int wanted = strategy.minAvailableClients();
         long lastLog = System.currentTimeMillis();
         while (!state.registry.awaitAtLeast(wanted, 200)) {
             if (stopping) {
                 return false;
             }
+            applyRollback();
             if (System.currentTimeMillis() - lastLog > 10_000) {
                 log.info("waiting for clients: {} of {} connected", state.registry.size(), wanted);
                 lastLog = System.currentTimeMillis();
@@ -268,8 +270,25 @@ final class RoundLoop implements Runnable {
         return !stopping;
     }
 
-    /** What one attempted round produced: its record, and the model it published (null if none). */
-    private record Attempt(RoundRecord record, GlobalModel published) {
+    /** What one attempted round produced: its record, and the model it published and its registry entry (null if none). */
+    private record Attempt(RoundRecord record, GlobalModel published, ModelEntry entry) {
+        Attempt(RoundRecord record, GlobalModel published) {
+            this(record, published, null);
+        }
+    }
+
+    /** Publishes the copy a pending rollback asks for: the next round trains from it. */
+    private void applyRollback() throws IOException {
+        Optional<GlobalModel> rolled = lifecycle.applyRollback(model, lastRound);
+        if (rolled.isPresent()) {
+            model = rolled.get();
+            broadcast.publish(model);
+            state.metrics.versionPublished(model.version(), lifecycle.registry().entry(model.version())
+                    .map(ModelEntry::testAccuracy).orElse(Double.NaN));
+            if (edge != null) {
+                edge.modelPublished(model);
+            }
+        }
     }
 
     /** Runs round {@code round}; null when too few clients are eligible to start it (nothing was sent). */
@@ -278,7 +297,7 @@ final class RoundLoop implements Runnable {
         long bytesOut0 = state.traffic.bytesOut();
         long t0 = System.nanoTime();
         GlobalModel current = model;
-        List<ClientInfo> available = eligible(round);
+        List<ClientInfo> available = eligibility.eligible(round);
         FitPlan plan = strategy.configureFit(round, current, available, rng);
         long taskSeed = rng.nextLong();
         if (plan.clients().size() < strategy.minAcceptedUpdates()) {
@@ -410,9 +429,10 @@ final class RoundLoop implements Runnable {
         }
         long roundNanos = System.nanoTime() - t0;
         long evalStart = System.nanoTime();
-        Evaluation serverEval = published != null ? serverEvaluation(round, published) : null;
+        Evaluation serverEval = published != null ? evaluations.server(round, published) : null;
         long evalNanos = System.nanoTime() - evalStart;
-        Evaluation federated = published != null ? federatedEvaluation(round, published, rng) : null;
+        Evaluation federated = published != null
+                ? evaluations.federated(round, published, broadcast, deadline.millis(), rng) : null;
         RoundRecord r = new RoundRecord(round, published != null, model.version(), ids.size(), outcome.accepted(),
                 outcome.failures().size(), serverEval == null ? Double.NaN : serverEval.accuracy(),
                 serverEval == null ? Double.NaN : serverEval.loss(), outcome.meanTrainLoss(),
@@ -421,39 +441,9 @@ final class RoundLoop implements Runnable {
                 state.traffic.bytesOut() - bytesOut0,
                 secAgg == null ? Double.NaN : active.meanClientSecAggMillis() / 1e3,
                 secAgg == null ? Double.NaN : secAgg.busyNanos() / 1e9, why, outcome.failures(),
-                published != null ? strategy.roundMetrics() : Map.of(), evaluationMetrics(serverEval, federated));
-        return new Attempt(r, published);
-    }
-
-    /** The clients that may be selected for {@code round}: connected, capable, and not sitting out a missed deadline. */
-    private List<ClientInfo> eligible(long round) {
-        List<ClientInfo> connected = state.registry.available();
-        if (state.secureAggregation != null) {
-            connected = connected.stream().filter(c -> state.registry.get(c.id())
-                    .map(s -> s.features().contains(WireProtocol.FEATURE_SECURE_AGGREGATION)).orElse(false)).toList();
-        }
-        for (String codec : strategy.codecs()) {
-            for (ClientInfo c : connected) {
-                if (!CodecNames.supportedBy(codec, c.codecs()) && reportedIneligible.add(c.id() + "\0" + codec)) {
-                    log.info("client {} is not selected: it cannot encode codec '{}' (it has {})", c.id(), codec,
-                            c.codecs());
-                }
-            }
-        }
-        List<ClientInfo> healthy = new ArrayList<>();
-        for (ClientInfo c : connected) {
-            if (state.health.eligible(c.id(), round)) {
-                healthy.add(c);
-            } else {
-                log.debug("round {}: {} is not selected: {}", round, c.id(), state.health.whyNot(c.id(), round));
-            }
-        }
-        if (healthy.size() < strategy.minAcceptedUpdates() && healthy.size() < connected.size()) {
-            log.info("round {}: too few clients without missed deadlines ({}), giving the others another chance",
-                    round, healthy.size());
-            return connected;
-        }
-        return healthy;
+                published != null ? strategy.roundMetrics() : Map.of(), RoundEvaluations.metrics(serverEval, federated));
+        return new Attempt(r, published,
+                published == null ? null : lifecycle.entryFor(r, published, current.version(), codec.name()));
     }
 
     /**
@@ -537,41 +527,6 @@ final class RoundLoop implements Runnable {
         return MaskedWords.forRound(64, cfg.clipRange(), cap, selected.size());
     }
 
-    private Evaluation serverEvaluation(long round, GlobalModel m) {
-        if (evaluator == null) {
-            return null;
-        }
-        try {
-            return evaluator.evaluate(m);
-        } catch (RuntimeException e) {
-            log.warn("round {}: server-side evaluation failed, recorded as NaN: {}", round, e.toString());
-            return null;
-        }
-    }
-
-    /** The clients' combined evaluation, or null when none evaluated or it failed. */
-    private Evaluation federatedEvaluation(long round, GlobalModel m, Random rng) throws InterruptedException {
-        try {
-            return new FederatedEvaluation(state, strategy, broadcast).run(round, m, deadline.millis(), rng)
-                    .orElse(null);
-        } catch (RuntimeException e) {
-            log.warn("round {}: federated evaluation failed, recorded as NaN: {}", round, e.toString());
-            return null;
-        }
-    }
-
-    /** The server evaluation's detailed metrics and the clients' mean loss, for the round record. */
-    private static Map<String, Double> evaluationMetrics(Evaluation server, Evaluation federated) {
-        Map<String, Double> m = new java.util.TreeMap<>();
-        if (server != null && server.metrics() != null) {
-            m.putAll(server.metrics().toMap());
-        }
-        if (federated != null) {
-            m.put("federated_loss", federated.loss());
-        }
-        return m;
-    }
-
     private RoundRecord failedRecord(long round, String why) {
         return new RoundRecord(round, false, model.version(), 0, 0, 0, Double.NaN, Double.NaN, Double.NaN, Double.NaN,
                 0, 0, 0, 0, Double.NaN, Double.NaN, why, List.of());
@@ -580,18 +535,22 @@ final class RoundLoop implements Runnable {
     /** Makes the round durable (store, then checkpoint), then appends it to the history and tells listeners. */
     private void commit(Attempt attempt) throws IOException {
         RoundRecord r = attempt.record();
+        ModelEntry recorded = attempt.entry();
         if (store != null) {
             Map<String, byte[]> loopState = new LinkedHashMap<>();
             loopState.put(STATE_STRATEGY, strategy.state());
             loopState.put(STATE_CLIP, ByteBuffer.allocate(8).putDouble(clipMedian).array());
             loopState.put(STATE_DEADLINE, deadline.state());
-            store.commitRound(r, attempt.published(), loopState);
+            recorded = store.commitRound(r, attempt.published(), attempt.entry(), loopState);
         }
         lastRound = r.round();
         if (attempt.published() != null && checkpointDir != null) {
             ModelFile.write(checkpointDir.resolve("global-model.fgm"), attempt.published(), state.modelSigningKey);
         }
         history.add(r);
+        if (recorded != null) {
+            lifecycle.committed(recorded);
+        }
         listener.roundFinished(r);
         log.debug("round {}: {} of {} updates, test accuracy {}, {} s{}", r.round(), r.clients(), r.selected(),
                 Double.isNaN(r.testAccuracy()) ? "n/a" : String.format(Locale.ROOT, "%.4f", r.testAccuracy()),

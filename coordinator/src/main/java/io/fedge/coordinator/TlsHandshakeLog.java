@@ -49,7 +49,15 @@ final class TlsHandshakeLog extends ChannelInboundHandlerAdapter {
     private final Map<Reason, LongAdder> refused = new EnumMap<>(Reason.class);
     private final RateLimitedLog lines = RateLimitedLog.perSecond(log);
 
+    private final String endpoint;
+
     TlsHandshakeLog() {
+        this("");
+    }
+
+    /** @param endpoint named in each line before "TLS handshake" (e.g. "admin API: "), or empty */
+    TlsHandshakeLog(String endpoint) {
+        this.endpoint = endpoint;
         for (Reason r : Reason.values()) {
             refused.put(r, new LongAdder());
         }
@@ -60,7 +68,7 @@ final class TlsHandshakeLog extends ChannelInboundHandlerAdapter {
         if (evt instanceof SslHandshakeCompletionEvent done && !done.isSuccess()) {
             Reason reason = classify(done.cause());
             refused.get(reason).increment();
-            lines.info(reason.name(), "TLS handshake with " + ctx.channel().remoteAddress() + " refused: "
+            lines.info(reason.name(), endpoint + "TLS handshake with " + ctx.channel().remoteAddress() + " refused: "
                     + reason.description + " (" + detail(done.cause()) + ")");
         }
         ctx.fireUserEventTriggered(evt);
@@ -69,6 +77,15 @@ final class TlsHandshakeLog extends ChannelInboundHandlerAdapter {
     /** Handshakes refused for {@code reason} so far. */
     long refused(Reason reason) {
         return refused.get(reason).sum();
+    }
+
+    /** Handshakes refused so far, for every reason. */
+    long refusedTotal() {
+        long n = 0;
+        for (LongAdder a : refused.values()) {
+            n += a.sum();
+        }
+        return n;
     }
 
     static Reason classify(Throwable cause) {

@@ -161,7 +161,9 @@ class DurableFederationTest {
 
         Path model;
         try (Stream<Path> files = Files.list(state.resolve("models"))) {
-            model = files.filter(p -> p.toString().endsWith(".fgm")).findFirst().orElseThrow();
+            // the last round's model, which a restart resumes from (version 0's file is the initial model's)
+            model = files.filter(p -> p.toString().endsWith(".fgm")).max(java.util.Comparator.comparing(Path::toString))
+                    .orElseThrow();
         }
         byte[] bytes = Files.readAllBytes(model);
         bytes[bytes.length - 3] ^= 0x10; // one bit of one parameter

@@ -20,7 +20,7 @@ import java.util.concurrent.Callable;
 @Command(name = "certs", mixinStandardHelpOptions = true,
         description = {"Create a certificate authority and issue the coordinator's and the clients' certificates; "
                 + "revoke clients or the coordinator. Both sides re-read the revocation list at every handshake."},
-        subcommands = {CertsCommand.Init.class, CertsCommand.Server.class, CertsCommand.Client.class,
+        subcommands = {CertsCommand.Init.class, CertsCommand.Server.class, CertsCommand.Client.class, CertsCommand.Admin.class,
                 CertsCommand.Revoke.class})
 final class CertsCommand implements Runnable {
     @Override
@@ -138,6 +138,35 @@ final class CertsCommand implements Runnable {
         }
     }
 
+    @Command(name = "admin", mixinStandardHelpOptions = true,
+            description = "Issue an administrator's certificate (admins/NAME.crt, admins/NAME.key): the only kind the "
+                    + "coordinator's admin API and dashboard take (fedge models promote|rollback, the browser).")
+    static final class Admin implements Callable<Integer>, OptionChecks.Validated {
+        @picocli.CommandLine.Mixin
+        Folder folder = new Folder();
+
+        @Option(names = "--name", description = "the administrator's name (the certificate's common name); default "
+                + "${DEFAULT-VALUE}")
+        String name = "admin";
+
+        @Option(names = "--days", description = "validity in days; default ${DEFAULT-VALUE}")
+        int days = 90;
+
+        @Override
+        public void validate() {
+            OptionChecks.atLeast("--days", days, 1);
+        }
+
+        @Override
+        public Integer call() throws Exception {
+            CertificateDirectory dir = folder.directory();
+            CertificateAuthority ca = dir.authority(Clock.systemUTC());
+            printIssued("administrator " + name, dir.adminCertificate(name),
+                    dir.issueAdmin(ca, name, Duration.ofDays(days)));
+            return 0;
+        }
+    }
+
     @Command(name = "revoke", mixinStandardHelpOptions = true,
             description = "Add clients' certificates, or the coordinator's, to the revocation list (ca.crl). A running "
                     + "coordinator refuses revoked clients from their next handshake on; clients whose certificate "
@@ -149,14 +178,17 @@ final class CertsCommand implements Runnable {
         @Option(names = "--id", description = "client id; repeat for several")
         List<String> ids = List.of();
 
+        @Option(names = "--admin", description = "administrator name (admins/NAME.crt); repeat for several")
+        List<String> admins = List.of();
+
         @Option(names = "--coordinator", description = "revoke the coordinator's certificate (server.crt); issue a "
                 + "new one with 'fedge certs server' and give clients the new ca.crl")
         boolean coordinator;
 
         @Override
         public Integer call() throws Exception {
-            if (ids.isEmpty() && !coordinator) {
-                throw new IllegalArgumentException("name at least one --id or --coordinator");
+            if (ids.isEmpty() && admins.isEmpty() && !coordinator) {
+                throw new IllegalArgumentException("name at least one --id, --admin or --coordinator");
             }
             CertificateDirectory dir = folder.directory();
             CertificateAuthority ca = dir.authority(Clock.systemUTC());
@@ -168,6 +200,11 @@ final class CertsCommand implements Runnable {
             for (String id : ids) {
                 BigInteger serial = dir.revokeClient(ca, id);
                 System.out.printf("revoked client %s (serial %s) in %s%n", id, serial.toString(16), dir.revocationList());
+            }
+            for (String admin : admins) {
+                BigInteger serial = dir.revokeAdmin(ca, admin);
+                System.out.printf("revoked administrator %s (serial %s) in %s%n", admin, serial.toString(16),
+                        dir.revocationList());
             }
             return 0;
         }

@@ -163,6 +163,9 @@ final class CoordinatorCommand implements Callable<Integer>, OptionChecks.Valida
             + "certificate (plain HTTP with --insecure); default ${DEFAULT-VALUE}")
     int edgePort = 7071;
 
+    @picocli.CommandLine.Mixin
+    RegistryOptions registry = new RegistryOptions();
+
     @Option(names = "--heap-probe", description = "benchmark: measure live heap after every folded update (slow)")
     boolean heapProbe;
 
@@ -204,6 +207,7 @@ final class CoordinatorCommand implements Callable<Integer>, OptionChecks.Valida
         }
         data.validate();
         OptionChecks.between("--edge-port", edgePort, 0, 65535);
+        registry.validate(security.insecure);
         compression.validate();
         strategyOption.validate(compression.codec, secureAggregation);
     }
@@ -345,6 +349,7 @@ final class CoordinatorCommand implements Callable<Integer>, OptionChecks.Valida
                     new io.fedge.export.EdgeQuantizer(io.fedge.edge.EdgeModel.Mode.FULL_INTEGER, 99.99),
                     new InetSocketAddress(host, edgePort), security.edgeServer()));
         }
+        registry.applyTo(builder, host, security.certs, security.revocationList());
         Coordinator c = builder.build();
         built.set(c);
         return c;

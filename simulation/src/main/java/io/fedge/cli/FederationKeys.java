@@ -174,6 +174,16 @@ final class FederationKeys {
             key("edge.transfer", INTEGER, "training examples the edge model is distilled on")
                     .set("--edge-transfer", COORDINATOR),
             key("edge.port", INTEGER, "the port serving the edge model").set("--edge-port", COORDINATOR),
+            key("registry.keep_models", INTEGER, "newest model versions whose files are kept")
+                    .set("--keep-models", COORDINATOR),
+            key("registry.keep_best", INTEGER, "most accurate versions whose files are kept besides")
+                    .set("--keep-best", COORDINATOR),
+            key("registry.promote", STRING, "auto or manual promotion of new versions to stable")
+                    .set("--promote", COORDINATOR),
+            key("registry.promote_margin", NUMBER, "the largest accuracy drop a promotion may bring")
+                    .set("--promote-margin", COORDINATOR),
+            key("admin.port", INTEGER, "the port of the admin API, metrics and dashboard; 0 = off")
+                    .set("--admin-port", COORDINATOR),
             key("outputs.dir", PATH, "the output folder").set("--out", SIMULATE, COORDINATOR),
             key("coordinator.host", STRING, "the address the coordinator listens on").set("--host", COORDINATOR),
             key("coordinator.port", INTEGER, "the port the coordinator listens on").set("--port", COORDINATOR),

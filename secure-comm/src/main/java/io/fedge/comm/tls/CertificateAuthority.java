@@ -145,7 +145,26 @@ public final class CertificateAuthority {
         return issue(clientId, null, KeyPurposeId.id_kp_clientAuth, validity);
     }
 
+    /**
+     * An administrator's certificate named {@code name}: {@code clientAuth} plus
+     * {@link AdminRole#KEY_PURPOSE_OID}, the only certificates the coordinator's admin API takes.
+     *
+     * @throws IllegalArgumentException if the name does not match {@link #CLIENT_ID}
+     */
+    public Credentials issueAdmin(String name, Duration validity) {
+        if (!CLIENT_ID.matcher(name).matches()) {
+            throw new IllegalArgumentException("admin name must match " + CLIENT_ID.pattern() + ": '" + name + "'");
+        }
+        return issue(name, null, new ExtendedKeyUsage(new KeyPurposeId[] {KeyPurposeId.id_kp_clientAuth,
+                KeyPurposeId.getInstance(new org.bouncycastle.asn1.ASN1ObjectIdentifier(AdminRole.KEY_PURPOSE_OID))}),
+                validity);
+    }
+
     private Credentials issue(String commonName, GeneralNames sans, KeyPurposeId purpose, Duration validity) {
+        return issue(commonName, sans, new ExtendedKeyUsage(purpose), validity);
+    }
+
+    private Credentials issue(String commonName, GeneralNames sans, ExtendedKeyUsage purposes, Duration validity) {
         requirePositive(validity);
         KeyPair keys = newKeyPair();
         Instant now = clock.instant();
@@ -159,7 +178,7 @@ public final class CertificateAuthority {
             JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
             b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
             b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
-            b.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(purpose));
+            b.addExtension(Extension.extendedKeyUsage, false, purposes);
             b.addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(keys.getPublic()));
             b.addExtension(Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(certificate()));
             if (sans != null) {

@@ -27,6 +27,7 @@ import java.util.Set;
  * ca.crt  ca.key  ca.crl           the authority, its key (keep it off the coordinator) and its revocation list
  * server.crt  server.key           the coordinator's certificate
  * clients/ID.crt  clients/ID.key   one per client id
+ * admins/NAME.crt  admins/NAME.key an administrator's, for the coordinator's admin API and dashboard
  * model-signing.key  .pub          the coordinator's Ed25519 key for signing models, and what clients pin
  * </pre>
  *
@@ -140,6 +141,31 @@ public final class CertificateDirectory {
         Credentials c = ca.issueServer(names, validity);
         c.save(serverCertificate(), serverKey());
         return c;
+    }
+
+    public Path adminCertificate(String name) {
+        return dir.resolve("admins").resolve(name + ".crt");
+    }
+
+    public Path adminKey(String name) {
+        return dir.resolve("admins").resolve(name + ".key");
+    }
+
+    /** An administrator's certificate and key ({@code admins/NAME.crt}, {@code .key}). */
+    public Credentials loadAdmin(String name) throws IOException {
+        return Credentials.load(adminCertificate(name), adminKey(name));
+    }
+
+    /** Issues and writes an administrator's certificate ({@link CertificateAuthority#issueAdmin}). */
+    public Credentials issueAdmin(CertificateAuthority ca, String name, Duration validity) throws IOException {
+        Credentials c = ca.issueAdmin(name, validity);
+        c.save(adminCertificate(name), adminKey(name));
+        return c;
+    }
+
+    /** Adds an administrator's certificate to the revocation list. */
+    public BigInteger revokeAdmin(CertificateAuthority ca, String name) throws IOException {
+        return revoke(ca, adminCertificate(name));
     }
 
     /** Issues and writes a client's certificate. */

@@ -35,6 +35,20 @@ class CertificateAuthorityTest {
     }
 
     @Test
+    void onlyAdministratorsCertificatesCarryTheAdminKeyPurpose() throws Exception {
+        CertificateAuthority ca = CertificateAuthority.create("test-ca", Duration.ofDays(365), Clock.systemUTC());
+        Credentials admin = ca.issueAdmin("ops", Duration.ofDays(30));
+        Credentials client = ca.issueClient("ops", Duration.ofDays(30));
+        Credentials server = ca.issueServer(List.of("localhost"), Duration.ofDays(30));
+        assertTrue(AdminRole.isAdmin(admin.certificate()));
+        assertTrue(admin.certificate().getExtendedKeyUsage().contains("1.3.6.1.5.5.7.3.2"), "it is a TLS client too");
+        assertFalse(AdminRole.isAdmin(client.certificate()), "a device's certificate of the same name is not");
+        assertFalse(AdminRole.isAdmin(server.certificate()));
+        admin.certificate().verify(ca.certificate().getPublicKey());
+        assertThrows(IllegalArgumentException.class, () -> ca.issueAdmin("../ops", Duration.ofDays(1)));
+    }
+
+    @Test
     void clientCertificatesCarryTheIdAndAreSignedByTheAuthority() throws Exception {
         CertificateAuthority ca = CertificateAuthority.create("test-ca", Duration.ofDays(365), clock);
         Credentials device = ca.issueClient("device-17", Duration.ofDays(30));
