@@ -22,6 +22,7 @@ import java.util.regex.Pattern;
  * GET  /api/models/V                     one version
  * POST /api/models/V/promote[?force=true] label V stable (guarded)
  * POST /api/models/V/rollback            train on from V
+ * POST /api/models/V/canary              try V's edge model on the canary's share of devices
  * </pre>
  *
  * POSTs without {@code X-Fedge-Admin: 1} are refused (a browser sends a foreign page's form
@@ -29,7 +30,7 @@ import java.util.regex.Pattern;
  */
 final class AdminApi {
     private static final Pattern MODEL = Pattern.compile("/api/models/([0-9]{1,18})");
-    private static final Pattern ACTION = Pattern.compile("/api/models/([0-9]{1,18})/(promote|rollback)");
+    private static final Pattern ACTION = Pattern.compile("/api/models/([0-9]{1,18})/(promote|rollback|canary)");
     static final String CSRF_HEADER = "X-Fedge-Admin";
 
     /** One answer: status code, content type and body. */
@@ -77,9 +78,11 @@ final class AdminApi {
                 return Response.error(403, "POST requests need the header " + CSRF_HEADER + ": 1");
             }
             long version = Long.parseLong(m.group(1));
-            AdminResult r = m.group(2).equals("promote")
-                    ? coordinator.promote(version, flag(query, "force"))
-                    : coordinator.rollback(version);
+            AdminResult r = switch (m.group(2)) {
+                case "promote" -> coordinator.promote(version, flag(query, "force"));
+                case "rollback" -> coordinator.rollback(version);
+                default -> coordinator.canary(version);
+            };
             int status = switch (r.status()) {
                 case DONE -> 200;
                 case ACCEPTED -> 202;

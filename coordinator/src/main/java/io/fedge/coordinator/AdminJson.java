@@ -26,7 +26,9 @@ final class AdminJson {
         n.put("modelVersion", c.globalModel().version());
         putVersion(n, "stable", labels.get(ModelRegistry.STABLE));
         putVersion(n, "canary", labels.get(ModelRegistry.CANARY));
-        n.put("canaryState", labels.containsKey(ModelRegistry.CANARY) ? "running" : "none");
+        java.util.Optional<EdgeReleases> edge = c.edgeReleases();
+        n.put("canaryState", edge.map(EdgeReleases::canaryState).orElse("none"));
+        edge.ifPresent(e -> n.set("canaryEvidence", canary(e)));
         n.put("completedRounds", c.completedRounds());
         n.put("rounds", c.configuredRounds());
         n.put("lastRound", c.history().last().map(RoundRecord::round).orElse(0L));
@@ -38,6 +40,47 @@ final class AdminJson {
         } else {
             n.put("failure", failure);
         }
+        return n;
+    }
+
+    /** The edge releases: the versions served, the running canary's evidence and the last verdict. */
+    static ObjectNode canary(EdgeReleases e) {
+        ObjectNode n = MAPPER.createObjectNode();
+        n.put("stableVersion", e.stableVersion());
+        n.put("canaryVersion", e.canaryVersion());
+        e.analysis().ifPresent(a -> {
+            n.set("stable", arm(a.stable()));
+            n.set("canary", arm(a.canary()));
+            a.lastLook().ifPresent(d -> n.set("lastLook", decision(d)));
+        });
+        e.lastDecision().ifPresent(d -> n.set("lastVerdict", decision(d)));
+        return n;
+    }
+
+    private static ObjectNode arm(CanaryAnalysis.Arm a) {
+        ObjectNode n = MAPPER.createObjectNode();
+        n.put("inferences", a.inferences);
+        n.put("labelled", a.labelled);
+        real(n, "accuracy", a.accuracy());
+        real(n, "latencyP50Micros", a.meanLatencyP50());
+        real(n, "latencyP99Micros", a.latencyP99Max);
+        real(n, "meanConfidence", a.meanConfidence());
+        ArrayNode p = n.putArray("predictions");
+        for (long v : a.predictions) {
+            p.add(v);
+        }
+        return n;
+    }
+
+    private static ObjectNode decision(CanaryTest.Decision d) {
+        ObjectNode n = MAPPER.createObjectNode();
+        n.put("verdict", d.verdict().name().toLowerCase(java.util.Locale.ROOT));
+        n.put("look", d.look());
+        real(n, "difference", d.difference());
+        real(n, "low", d.low());
+        real(n, "high", d.high());
+        real(n, "z", d.z());
+        n.put("reason", d.reason());
         return n;
     }
 

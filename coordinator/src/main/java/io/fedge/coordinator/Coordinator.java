@@ -78,7 +78,9 @@ public final class Coordinator implements AutoCloseable {
     private EventLoopGroup workerGroup;
     private Channel serverChannel;
     private Thread roundThread;
-    private final EdgeModelServer edgeServer;
+    private final EdgePublishing edgePublishing;
+    private final CanaryPolicy canaryPolicy;
+    private EdgeModelServer edgeServer;
     private InetSocketAddress edgeAddress;
     private InetSocketAddress adminAddress;
     private boolean started;
@@ -123,7 +125,8 @@ public final class Coordinator implements AutoCloseable {
                     fanOut(List.copyOf(listeners)), history, b.seed, b.checkpointDir, store,
                     b.maxConsecutiveFailedRounds, lifecycle);
         };
-        this.edgeServer = b.edgePublishing == null ? null : new EdgeModelServer(b.edgePublishing, b.modelSigningKey);
+        this.edgePublishing = b.edgePublishing;
+        this.canaryPolicy = b.canary;
     }
 
     /** What identifies a federation in its state store: the model's architecture and the seed. */
@@ -159,6 +162,12 @@ public final class Coordinator implements AutoCloseable {
             store = CoordinatorStore.open(stateDir, fingerprint, signingKey, verifyingKey, retention);
         }
         loop = loopFactory.apply(store);
+        if (edgePublishing != null) {
+            edgeServer = new EdgeModelServer(edgePublishing, signingKey, new EdgeReleases(canaryPolicy, lifecycle));
+            if (canaryPolicy != null) {
+                lifecycle.edgeManaged();
+            }
+        }
         loop.edgeModels(edgeServer);
         int done = loop.resume();
         if (done > 0) {
@@ -335,6 +344,36 @@ public final class Coordinator implements AutoCloseable {
         return l == null ? AdminResult.conflict("the coordinator is not started") : l.promote(version, force);
     }
 
+    /**
+     * Tries {@code version} on the canary's share of the inference fleet now: its edge model is
+     * exported from the stored file and replaces any running canary. Needs edge publishing with
+     * a canary policy and the state folder.
+     */
+    public AdminResult canary(long version) {
+        ModelLifecycle l = startedLifecycle();
+        if (l == null) {
+            return AdminResult.conflict("the coordinator is not started");
+        }
+        if (edgeServer == null || canaryPolicy == null) {
+            return AdminResult.conflict("no canary: the coordinator publishes no edge models under a canary policy");
+        }
+        if (models.entry(version).isEmpty()) {
+            return AdminResult.notFound(version);
+        }
+        try {
+            edgeServer.exportAsCanary(l.storedModel(version));
+        } catch (IllegalArgumentException | java.io.IOException e) {
+            return AdminResult.conflict("no canary of version " + version + ": " + e.getMessage());
+        }
+        return AdminResult.accepted("the edge model of version " + version + " is being exported; it becomes the "
+                + "canary when it is ready");
+    }
+
+    /** The edge releases (stable, canary, the canary's evidence), or empty without edge publishing. */
+    synchronized java.util.Optional<EdgeReleases> edgeReleases() {
+        return edgeServer == null ? java.util.Optional.empty() : java.util.Optional.of(edgeServer.releases());
+    }
+
     /** Rolls training back to {@code version}: the round thread publishes a copy of it, labelled stable, before the next round. */
     public AdminResult rollback(long version) {
         ModelLifecycle l = startedLifecycle();
@@ -443,6 +482,7 @@ public final class Coordinator implements AutoCloseable {
         private boolean autoPromote = true;
         private PromotionGuard promotionGuard = PromotionGuard.DEFAULT;
         private AdminEndpoint admin;
+        private CanaryPolicy canary;
         private UpdateBounds bounds = UpdateBounds.defaults();
         private int maxConsecutiveFailedRounds = 20;
         private Duration transferProgressTimeout = Duration.ofSeconds(30);
@@ -581,6 +621,17 @@ public final class Coordinator implements AutoCloseable {
         public Builder promotionGuard(PromotionGuard guard) {
             once("promotionGuard");
             this.promotionGuard = Objects.requireNonNull(guard, "guard");
+            return this;
+        }
+
+        /**
+         * Tries every new edge model on a share of the inference fleet first and releases it to
+         * all only when its telemetry shows it is not worse ({@link CanaryPolicy}); needs
+         * {@link #edgePublishing}. Without it every new edge model goes to every device at once.
+         */
+        public Builder canary(CanaryPolicy policy) {
+            once("canary");
+            this.canary = Objects.requireNonNull(policy, "policy");
             return this;
         }
 
@@ -978,6 +1029,9 @@ public final class Coordinator implements AutoCloseable {
             if (maxPendingOutboundBytes < modelBytes) {
                 log.warn("maxPendingOutboundBytes ({}) is below the model's {} bytes: every model download will close "
                         + "its connection as a slow consumer", maxPendingOutboundBytes, modelBytes);
+            }
+            if (canary != null && edgePublishing == null) {
+                throw new IllegalStateException("a canary policy needs edgePublishing: canaries are edge models");
             }
             if (edgePublishing != null && modelSigningKey == null) {
                 throw new IllegalStateException("edge models are signed: edgePublishing needs a modelSigningKey");

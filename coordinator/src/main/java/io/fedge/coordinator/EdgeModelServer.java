@@ -37,24 +37,26 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Produces edge models from new global models on a background thread (rounds go on meanwhile)
- * and serves the newest one: {@code GET /edge-model} answers the signed file with
- * {@code ETag: "v<version>"} (the global model version it was distilled from), {@code 304} to a
- * request whose {@code If-None-Match} names it, {@code 404} before the first one exists.
+ * and serves them as {@link EdgeReleases} says: {@code GET /edge-model[?device=ID]} answers the
+ * signed file for that device (the canary's for the devices in it, else the stable one) with
+ * {@code ETag: "v<version>"} (the global model version it was distilled from) and
+ * {@code X-Fedge-Release: stable|canary}, {@code 304} to a request whose {@code If-None-Match}
+ * names it, {@code 404} before the first one exists. {@code POST /edge-telemetry} takes a device's
+ * {@link EdgeTelemetry} report (JSON, at most 16 KiB) and answers {@code {"ok":true,"canary":STATE}}
+ * or 400 with the reason.
  */
 final class EdgeModelServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EdgeModelServer.class);
 
-    private record Published(long version, byte[] file) {
-    }
-
     private final EdgePublishing config;
+    private final RateLimitedLog refusals = RateLimitedLog.perSecond(log);
     private final PrivateKey signingKey;
     private final ExecutorService exporter = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "fedge-edge-export");
         t.setDaemon(true);
         return t;
     });
-    private volatile Published latest;
+    private final EdgeReleases releases;
     /**
      * The newest model waiting for export. Exports that fall behind the rounds skip to the newest
      * model instead of queueing every version (each held a whole model): at most one export runs
@@ -65,9 +67,14 @@ final class EdgeModelServer implements AutoCloseable {
     private EventLoopGroup group;
     private Channel channel;
 
-    EdgeModelServer(EdgePublishing config, PrivateKey signingKey) {
+    EdgeModelServer(EdgePublishing config, PrivateKey signingKey, EdgeReleases releases) {
         this.config = config;
         this.signingKey = signingKey;
+        this.releases = releases;
+    }
+
+    EdgeReleases releases() {
+        return releases;
     }
 
     InetSocketAddress start() throws InterruptedException {
@@ -81,7 +88,7 @@ final class EdgeModelServer implements AutoCloseable {
                         }
                         ch.pipeline().addLast(new ReadTimeoutHandler(30, TimeUnit.SECONDS))
                                 .addLast(new HttpServerCodec(4096, 8192, 8192))
-                                .addLast(new HttpObjectAggregator(4096))
+                                .addLast(new HttpObjectAggregator(EdgeTelemetry.MAX_BODY_BYTES))
                                 .addLast(new Handler());
                     }
                 }).bind(config.httpBind()).sync().channel();
@@ -91,10 +98,18 @@ final class EdgeModelServer implements AutoCloseable {
         return address;
     }
 
-    /** The version of the newest published edge model, or -1. */
+    /** The version of the stable edge model, or -1. */
     long publishedVersion() {
-        Published p = latest;
-        return p == null ? -1 : p.version();
+        return releases.stableVersion();
+    }
+
+    /** Exports an edge model from {@code model} on the export thread and starts a canary with it. */
+    void exportAsCanary(GlobalModel model) {
+        try {
+            exporter.execute(() -> export(model, true));
+        } catch (RejectedExecutionException e) {
+            log.debug("edge export of version {} dropped: shutting down", model.version());
+        }
     }
 
     /** Called after round {@code round} published {@code model}: exports an edge model if it is time. */
@@ -123,16 +138,16 @@ final class EdgeModelServer implements AutoCloseable {
     private void exportPending() {
         GlobalModel next = pending.getAndSet(null);
         if (next != null) {
-            export(next);
+            export(next, false);
         }
     }
 
-    private void export(GlobalModel model) {
+    private void export(GlobalModel model, boolean asCanary) {
         try {
             Path dir = Files.createTempDirectory("fedge-edge-");
             EdgeExport.Report r = EdgeExport.export(model, config.student(), config.transfer(), config.test(),
                     config.distiller(), config.quantizer(), signingKey, null, dir);
-            latest = new Published(model.version(), Files.readAllBytes(r.file()));
+            releases.exported(new EdgeReleases.Release(model.version(), Files.readAllBytes(r.file())), asCanary);
             log.info("edge model {} v{} published: {} bytes, int8 accuracy {} (teacher {})", config.student(),
                     model.version(), r.edgeFileBytes(), String.format(java.util.Locale.ROOT, "%.4f", r.edgeAccuracy()),
                     String.format(java.util.Locale.ROOT, "%.4f", r.teacherAccuracy()));
@@ -151,30 +166,80 @@ final class EdgeModelServer implements AutoCloseable {
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
             FullHttpResponse res;
-            Published p = latest;
-            if (!req.method().equals(HttpMethod.GET) || !req.uri().equals("/edge-model")) {
-                res = status(HttpResponseStatus.NOT_FOUND);
-            } else if (p == null) {
-                res = status(HttpResponseStatus.NOT_FOUND);
+            io.netty.handler.codec.http.QueryStringDecoder uri = new io.netty.handler.codec.http.QueryStringDecoder(req.uri());
+            if (req.method().equals(HttpMethod.GET) && uri.path().equals("/edge-model")) {
+                res = model(req, uri);
+            } else if (req.method().equals(HttpMethod.POST) && uri.path().equals("/edge-telemetry")) {
+                res = telemetry(ctx, req);
             } else {
-                String etag = "\"v" + p.version() + "\"";
-                if (etag.equals(req.headers().get(HttpHeaderNames.IF_NONE_MATCH))) {
-                    res = status(HttpResponseStatus.NOT_MODIFIED);
-                } else {
-                    res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
-                            Unpooled.wrappedBuffer(p.file()));
-                    res.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/octet-stream")
-                            .setInt(HttpHeaderNames.CONTENT_LENGTH, p.file().length);
-                }
-                res.headers().set(HttpHeaderNames.ETAG, etag);
+                res = status(HttpResponseStatus.NOT_FOUND);
             }
             ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
+        }
+
+        private FullHttpResponse model(FullHttpRequest req, io.netty.handler.codec.http.QueryStringDecoder uri) {
+            java.util.List<String> ids = uri.parameters().get("device");
+            String device = ids != null && !ids.isEmpty() ? ids.get(0) : req.headers().get("X-Fedge-Device");
+            if (device != null && !io.fedge.comm.tls.CertificateAuthority.CLIENT_ID.matcher(device).matches()) {
+                return json(HttpResponseStatus.BAD_REQUEST, AdminJson.error("device must be an id of 1 to 64 "
+                        + "letters, digits, '.', '_' or '-'"));
+            }
+            java.util.Optional<EdgeReleases.Release> p = releases.serve(device);
+            if (p.isEmpty()) {
+                return status(HttpResponseStatus.NOT_FOUND);
+            }
+            EdgeReleases.Release r = p.get();
+            String etag = "\"v" + r.version() + "\"";
+            FullHttpResponse res;
+            if (etag.equals(req.headers().get(HttpHeaderNames.IF_NONE_MATCH))) {
+                res = status(HttpResponseStatus.NOT_MODIFIED);
+            } else {
+                res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
+                        Unpooled.wrappedBuffer(r.file()));
+                res.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/octet-stream")
+                        .setInt(HttpHeaderNames.CONTENT_LENGTH, r.file().length);
+            }
+            res.headers().set(HttpHeaderNames.ETAG, etag)
+                    .set("X-Fedge-Release", r.version() == releases.canaryVersion() ? "canary" : "stable");
+            return res;
+        }
+
+        private FullHttpResponse telemetry(ChannelHandlerContext ctx, FullHttpRequest req) {
+            byte[] body = new byte[req.content().readableBytes()];
+            req.content().readBytes(body);
+            try {
+                EdgeTelemetry t = EdgeTelemetry.parse(body);
+                EdgeReleases.Reported r = releases.report(t);
+                return json(HttpResponseStatus.OK, AdminJson.MAPPER.createObjectNode().put("ok", true)
+                        .put("canary", r.canaryState()));
+            } catch (io.fedge.core.FedgeException | IllegalArgumentException e) {
+                refusals.info("telemetry", "edge telemetry from " + ctx.channel().remoteAddress() + " refused: "
+                        + e.getMessage());
+                return json(HttpResponseStatus.BAD_REQUEST, AdminJson.error(e.getMessage()));
+            } catch (IOException e) {
+                log.error("edge telemetry: cannot record the canary's verdict: {}", e.getMessage());
+                return json(HttpResponseStatus.INTERNAL_SERVER_ERROR, AdminJson.error("cannot record: "
+                        + e.getMessage()));
+            }
         }
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             ctx.close();
         }
+    }
+
+    private static FullHttpResponse json(HttpResponseStatus status, com.fasterxml.jackson.databind.JsonNode node) {
+        byte[] body;
+        try {
+            body = AdminJson.MAPPER.writeValueAsBytes(node);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("cannot write JSON", e);
+        }
+        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.wrappedBuffer(body));
+        r.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json").setInt(HttpHeaderNames.CONTENT_LENGTH,
+                body.length);
+        return r;
     }
 
     private static FullHttpResponse status(HttpResponseStatus s) {

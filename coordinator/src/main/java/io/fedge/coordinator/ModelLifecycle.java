@@ -35,6 +35,8 @@ final class ModelLifecycle {
     private final boolean autoPromote;
     private final String strategyName;
     private Long pendingRollback;
+    /** Whether the edge releases own the stable label (a canary policy decides it, not each round). */
+    private volatile boolean edgeManaged;
 
     /**
      * @param store       the durable copy, or null (labels then live in memory and rollback is refused)
@@ -83,7 +85,7 @@ final class ModelLifecycle {
         synchronized (this) {
             rollbackPending = pendingRollback != null;
         }
-        if (autoPromote && !rollbackPending) {
+        if (autoPromote && !rollbackPending && !edgeManaged) {
             synchronized (this) {
                 ModelEntry stable = registry.labelled(ModelRegistry.STABLE).orElse(null);
                 Optional<String> refused = guard.refuse(recorded, stable);
@@ -159,6 +161,51 @@ final class ModelLifecycle {
         log.info("rollback to model version {} requested by an administrator{}", version, replaced);
         return AdminResult.accepted("rollback to version " + version + " accepted: the next round trains from a copy "
                 + "of it, labelled stable" + replaced);
+    }
+
+    /** From now on the stable label is the edge releases' to move (a canary policy is configured). */
+    void edgeManaged() {
+        edgeManaged = true;
+    }
+
+    /** Labels {@code version} stable for the edge releases: the first edge model, or a promoted canary. */
+    synchronized void labelStable(long version, String why) throws IOException {
+        label(ModelRegistry.STABLE, version);
+        log.info("model version {} is stable: {}", version, why);
+        prune();
+    }
+
+    /** Labels {@code version} the canary. */
+    synchronized void labelCanary(long version) throws IOException {
+        label(ModelRegistry.CANARY, version);
+    }
+
+    /** Removes the canary label (the canary was decided). */
+    synchronized void unlabelCanary() throws IOException {
+        if (store != null) {
+            store.putLabel(ModelRegistry.CANARY, -1);
+        }
+        registry.unlabel(ModelRegistry.CANARY);
+        prune();
+    }
+
+    /**
+     * Version {@code version} read back from its verified file, for an administrator's canary.
+     *
+     * @throws IllegalArgumentException when there is no such version or file
+     */
+    GlobalModel storedModel(long version) throws IOException {
+        if (registry.entry(version).isEmpty()) {
+            throw new IllegalArgumentException("no model version " + version + " in the registry");
+        }
+        if (store == null) {
+            throw new IllegalArgumentException("a canary of an earlier version needs the coordinator's state folder");
+        }
+        try {
+            return store.loadModel(version);
+        } catch (FedgeException e) {
+            throw new IllegalArgumentException(e.getMessage());
+        }
     }
 
     /** Whether a rollback waits for the round boundary. */
