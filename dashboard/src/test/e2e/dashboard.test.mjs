@@ -314,14 +314,29 @@ describe('the page', { skip }, () => {
     assert.equal(stub.eventStreams(), 1);
   });
 
+  test('says which request failed, keeps what it has, and clears the line once a refetch works', async () => {
+    // A reload fetches twice (at load, and when the event stream opens): both fail for models.
+    stub.failNextGets('/api/models', 2);
+    await page.reload();
+    await page.waitForFunction(() => document.querySelector('[data-testid="connection-status"]').textContent === 'live');
+    await page.waitForFunction(() => !document.querySelector('[data-testid="load-problem"]').hidden);
+    assert.equal(await text('load-problem'), 'GET /api/models: HTTP 500 Internal Server Error: /api/models failed on purpose');
+    assert.equal(await page.isVisible('[data-testid="registry-none"]'), true, 'no registry yet');
+    assert.equal(await text('model-version'), String(stub.status().modelVersion), 'the status still arrived');
+    // The next snapshot (the stream reopens after being cut) succeeds.
+    stub.dropEvents(0);
+    await page.waitForFunction(() => document.querySelector('[data-testid="load-problem"]').hidden, null, { timeout: 30_000 });
+    assert.equal(await page.locator('[data-testid="registry-rows"] tr').count(), stub.status().modelVersion);
+  });
+
   test('loads nothing from elsewhere, and runs under a strict Content-Security-Policy without errors', () => {
     assert.deepEqual(foreignRequests, []);
     assert.deepEqual(pageErrors, []);
     // The only console errors are Chromium's lines for the responses the tests asked for: the
-    // refused promote (409), the event stream cut by dropEvents (an incomplete chunked body) and
-    // refused while it was dropped (503).
+    // refused promote (409), the failed models requests (500), the event stream cut by dropEvents
+    // (an incomplete chunked body) and refused while it was dropped (503).
     for (const message of consoleErrors) {
-      assert.match(message, /^Failed to load resource: (the server responded with a status of (409|503)\b|net::ERR_INCOMPLETE_CHUNKED_ENCODING$)/, message);
+      assert.match(message, /^Failed to load resource: (the server responded with a status of (409|500|503)\b|net::ERR_INCOMPLETE_CHUNKED_ENCODING$)/, message);
     }
     assert.equal(consoleErrors.some((m) => /Content Security Policy/.test(m)), false);
   });

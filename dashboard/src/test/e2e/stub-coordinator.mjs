@@ -44,14 +44,15 @@ export function stubRound(n, modelVersion) {
 /**
  * Starts the stub on 127.0.0.1 (a free port). options: certs (certificates.mjs), assetsDir (the
  * built page), rounds (total), roundMs (tick; 0: rounds advance only through advance()).
- * Resolves to {url, port, requests, advance(), pushEvent(type, data), dropEvents(refuseMs),
- * eventStreams(), status(), close()}.
+ * Resolves to {url, port, requests, advance(), pushEvent(type, data), failNextGets(path, count),
+ * dropEvents(refuseMs), eventStreams(), status(), close()}.
  */
 export async function startStubCoordinator({ certs, assetsDir, rounds = 50, roundMs = 150 }) {
   const assets = new Set(readFileSync(join(assetsDir, 'assets.txt'), 'utf8').split('\n').filter((n) => n !== ''));
   const requests = [];
   const streams = new Set();
   let refuseEventsUntil = 0;
+  const failGets = new Map(); // path -> how many more GETs of it answer 500
   const fed = {
     modelVersion: 1, stable: 1, canary: null, canaryState: 'none', completedRounds: 0, lastRound: 0,
     state: 'running', failure: null,
@@ -174,6 +175,12 @@ export async function startStubCoordinator({ certs, assetsDir, rounds = 50, roun
       json(res, 405, { ok: false, message: `${req.method} not allowed on ${url.pathname}` });
       return;
     }
+    const failures = failGets.get(url.pathname) ?? 0;
+    if (failures > 0) {
+      failGets.set(url.pathname, failures - 1);
+      json(res, 500, { ok: false, message: `${url.pathname} failed on purpose` });
+      return;
+    }
     if (url.pathname === '/api/status') {
       json(res, 200, status());
     } else if (url.pathname === '/api/rounds') {
@@ -222,6 +229,10 @@ export async function startStubCoordinator({ certs, assetsDir, rounds = 50, roun
     pushEvent: send,
     status,
     eventStreams: () => streams.size,
+    /** Answers the next count GETs of path with 500 and a message. */
+    failNextGets(path, count) {
+      failGets.set(path, count);
+    },
     /** Ends every event stream and answers 503 to new ones for refuseMs. */
     dropEvents(refuseMs) {
       refuseEventsUntil = Date.now() + refuseMs;

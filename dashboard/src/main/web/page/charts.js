@@ -2,7 +2,7 @@
 
 import uPlot from './uPlot.esm.js';
 import { chartData, latestLine } from './series.js';
-import { formatBytes } from './format.js';
+import { formatBytes, formatCount, formatFixed } from './format.js';
 
 const HEIGHT = 220;
 
@@ -36,7 +36,9 @@ export const CHARTS = [
 ];
 
 function options(spec, width) {
-  const value = spec.bytes ? (_, v) => (v === null ? '\u2014' : formatBytes(v)) : (_, v) => (v === null ? '\u2014' : v.toFixed(4));
+  const format = spec.bytes ? formatBytes : (v) => formatFixed(v);
+  // Under the cursor the legend shows that round's values; with no cursor (idx null), the latest.
+  const value = (u, v, sidx, idx) => format(idx === null ? lastValue(u.data[sidx]) : v);
   return {
     width,
     height: HEIGHT,
@@ -50,7 +52,7 @@ function options(spec, width) {
       },
     ],
     series: [
-      { label: 'round', value: (_, v) => (v === null ? '\u2014' : String(v)) },
+      { label: 'round', value: (u, v, sidx, idx) => formatCount(idx === null ? lastValue(u.data[0]) : v) },
       ...spec.lines.map((line) => ({
         label: line.label,
         stroke: line.stroke,
@@ -92,6 +94,15 @@ export function createCharts(doc) {
       c.latest.textContent = latestLine(c.spec.lines, series, c.spec.bytes === true);
     }
   };
+}
+
+function lastValue(values) {
+  for (let i = values.length - 1; i >= 0; i--) {
+    if (values[i] !== null && values[i] !== undefined) {
+      return values[i];
+    }
+  }
+  return null;
 }
 
 function keys(spec) {
