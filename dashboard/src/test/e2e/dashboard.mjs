@@ -73,7 +73,7 @@ function wholeNumber(flag, text, min, max) {
 }
 
 /** The options of argv, checked; throws UsageError with one line naming the flag and value. */
-export function parseArgs(argv) {
+function parseArgs(argv) {
   const known = ['--url', '--cert', '--key', '--ca', '--screenshot', '--min-rounds', '--rollback', '--timeout-ms'];
   const raw = new Map();
   for (let i = 0; i < argv.length; i += 2) {

@@ -134,6 +134,9 @@ describe('the driver', { skip }, () => {
         [[...admin, '--ca', certs.ca, '--min-rounds', '1', '--rollback', '99'], /^the registry shows no rollback button for version 99$/],
         // The server's certificate is not from this CA: Playwright's proxy refuses it.
         [[...admin, '--ca', join(dir, 'other-ca.crt'), '--min-rounds', '1'], /HTTP 503: Playwright client-certificate error/],
+        // A client's certificate from the right CA, but not the admin's: the server answers 403.
+        [['--cert', certs.client.crt, '--key', certs.client.key, '--ca', certs.ca, '--min-rounds', '1'],
+          /^GET https:\/\/127\.0\.0\.1:\d+\/: HTTP 403: \{"ok":false,"message":"certificate client-7 is not an admin certificate"\}$/],
         // A client certificate from another CA: the server ends the handshake.
         [['--cert', certs.foreign.crt, '--key', certs.foreign.key, '--min-rounds', '1'], /^cannot open https:\/\/127\.0\.0\.1:\d+\/: net::ERR_/],
       ];
