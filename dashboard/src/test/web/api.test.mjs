@@ -77,8 +77,8 @@ test('a refused action rejects with the server message, or the HTTP status witho
 test('an action checks its version and kind before sending anything', async () => {
   const f = fakeFetch({});
   const api = createApi(f.impl);
-  await assert.rejects(api.act(0, 'promote'), /version must be a whole number from 1: 0/);
-  await assert.rejects(api.act(1.5, 'promote'), /version must be a whole number from 1: 1.5/);
+  await assert.rejects(api.act(-1, 'promote'), /version must be a whole number from 0: -1/);
+  await assert.rejects(api.act(1.5, 'promote'), /version must be a whole number from 0: 1.5/);
   await assert.rejects(api.act(3, 'delete'), /action must be promote or rollback: delete/);
   assert.equal(f.calls.length, 0);
   assert.throws(() => createApi(null), /fetchImpl must be a function/);

@@ -16,7 +16,7 @@ test('a status as the contract writes it is kept as it is', () => {
 
 test('a status with nulls, NaN strings and wrong types keeps null for each bad field', () => {
   const s = normalizeStatus({
-    modelVersion: 'NaN', stable: null, canary: 0, canaryState: 'rolled back', completedRounds: -1, rounds: 2.5,
+    modelVersion: 'NaN', stable: null, canary: -1, canaryState: 'rolled back', completedRounds: -1, rounds: 2.5,
     lastRound: '13', connectedClients: Infinity, state: 42, failure: 'line one\nline two',
   });
   assert.deepEqual(s, {
@@ -84,8 +84,10 @@ test('a model as the contract writes it', () => {
   });
 });
 
-test('a model without a version from 1 is refused; labels are deduplicated and bounded', () => {
-  assert.equal(normalizeModel({ version: 0 }), null);
+test('a model without a version from 0 is refused; labels are deduplicated and bounded', () => {
+  assert.equal(normalizeModel({ version: -1 }), null);
+  assert.equal(normalizeModel({ version: 0, parent: null }).version, 0, 'the initial model is version 0');
+  assert.equal(normalizeModel({ version: 1, parent: 0 }).parent, 0);
   assert.equal(normalizeModel({ version: '3' }), null);
   const labels = Array.from({ length: MAX_LABELS + 4 }, (_, i) => `l${i}`);
   const m = normalizeModel({ version: 1, labels: ['stable', 'stable', 3, '', ...labels], fileKept: 'yes' });

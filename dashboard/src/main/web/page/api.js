@@ -49,8 +49,8 @@ export function createApi(fetchImpl) {
   }
 
   async function act(version, action) {
-    if (!Number.isSafeInteger(version) || version < 1) {
-      throw new Error(`version must be a whole number from 1: ${version}`);
+    if (!Number.isSafeInteger(version) || version < 0) {
+      throw new Error(`version must be a whole number from 0: ${version}`);
     }
     if (!ACTIONS.includes(action)) {
       throw new Error(`action must be promote or rollback: ${action}`);

@@ -27,8 +27,8 @@ export function normalizeStatus(raw) {
   }
   return {
     modelVersion: integerOrNull(raw.modelVersion, 0),
-    stable: integerOrNull(raw.stable, 1),
-    canary: integerOrNull(raw.canary, 1),
+    stable: integerOrNull(raw.stable, 0),
+    canary: integerOrNull(raw.canary, 0),
     canaryState: textOrNull(raw.canaryState, 60),
     completedRounds: integerOrNull(raw.completedRounds, 0),
     rounds: integerOrNull(raw.rounds, 0),
@@ -113,18 +113,18 @@ function normalizeLabels(raw) {
   return labels;
 }
 
-/** One registry entry, or null when raw is not an object with a version from 1. */
+/** One registry entry, or null when raw is not an object with a version from 0 (the initial model). */
 export function normalizeModel(raw) {
   if (!isObject(raw)) {
     return null;
   }
-  const version = integerOrNull(raw.version, 1);
+  const version = integerOrNull(raw.version, 0);
   if (version === null) {
     return null;
   }
   return {
     version,
-    parent: integerOrNull(raw.parent, 1),
+    parent: integerOrNull(raw.parent, 0),
     round: integerOrNull(raw.round, 0),
     kind: textOrNull(raw.kind, 40),
     strategy: textOrNull(raw.strategy, 80),

@@ -54,15 +54,11 @@ final class AdminApi {
     }
 
     private final Coordinator coordinator;
-    private final DashboardPages pages;
+    private final io.fedge.dashboard.DashboardAssets pages;
 
     AdminApi(Coordinator coordinator) {
-        this(coordinator, DashboardPages.fromClassPath());
-    }
-
-    AdminApi(Coordinator coordinator, DashboardPages pages) {
         this.coordinator = coordinator;
-        this.pages = pages;
+        this.pages = io.fedge.dashboard.DashboardAssets.load();
     }
 
     Response handle(String method, String path, Map<String, List<String>> query, boolean csrfHeader) {
@@ -123,9 +119,16 @@ final class AdminApi {
                     .map(e -> Response.json(200, AdminJson.model(e, registry.labelsOf(version))))
                     .orElseGet(() -> Response.error(404, "no model version " + version + " in the registry"));
         }
-        Optional<DashboardPages.Page> page = pages.page(path);
-        if (page.isPresent()) {
-            return new Response(200, page.get().contentType(), page.get().body());
+        if (!path.startsWith("/api/")) {
+            Optional<io.fedge.dashboard.DashboardAsset> page;
+            try {
+                page = pages.forRequestPath(path);
+            } catch (IllegalArgumentException e) {
+                return Response.error(400, e.getMessage());
+            }
+            if (page.isPresent()) {
+                return new Response(200, page.get().contentType(), page.get().bytes());
+            }
         }
         return Response.error(404, "nothing at " + path);
     }
