@@ -174,6 +174,8 @@ final class EdgeModelServer implements AutoCloseable {
             } else {
                 res = status(HttpResponseStatus.NOT_FOUND);
             }
+            // each answer closes its connection, and says so: clients must not send on it again
+            res.headers().set(HttpHeaderNames.CONNECTION, io.netty.handler.codec.http.HttpHeaderValues.CLOSE);
             ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
         }
 

@@ -126,6 +126,94 @@ class EdgePublishingTest {
         }
     }
 
+    @Test
+    void aWorseCanaryIsRolledBackByTheDevicesTelemetry(@org.junit.jupiter.api.io.TempDir java.nio.file.Path state)
+            throws Exception {
+        LabeledImages train = FashionMnist.load(FashionMnist.DEFAULT_DIR, FashionMnist.Split.TRAIN);
+        LabeledImages test = FashionMnist.load(FashionMnist.DEFAULT_DIR, FashionMnist.Split.TEST).head(2000);
+        KeyPair keys = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+        CanaryPolicy policy = new CanaryPolicy(0.1, new CanaryTest(0.05, 2, 60, 240), 30);
+        try (Coordinator c = Coordinator.builder()
+                .bind(new InetSocketAddress("127.0.0.1", 0))
+                .initialModel(Dl4jModels.initialModel(ModelPresets.mlp(7, 0.05)))
+                .strategy(FedAvg.builder().minFitClients(1).minAvailableClients(1)
+                        .instructions(new FitInstructions(1, 32, 0.05, "fp32")).build())
+                .rounds(2)
+                .stateDir(state)
+                .modelSigningKey(keys.getPrivate())
+                .edgePublishing(new EdgePublishing(2, "none", train.toDataSet(range(58_000, 60_000)),
+                        test.head(300).toDataSet(), new Distiller(4, 0.7, 2, 64, 0.002, 1),
+                        new EdgeQuantizer(EdgeModel.Mode.FULL_INTEGER, 99.99), new InetSocketAddress("127.0.0.1", 0)))
+                .canary(policy)
+                .build()) {
+            c.start();
+            try (FederatedClient real = FederatedClient.builder().coordinator(c.localAddress()).clientId("c0")
+                    .data(train.toDataSet(range(0, 3000))).seed(1).build().start()) {
+                assertTrue(c.awaitRounds(3, TimeUnit.MINUTES));
+                Awaitility.await().atMost(Duration.ofMinutes(2)).until(() -> c.publishedEdgeModelVersion() == 2);
+                assertEquals(Long.valueOf(2), c.models().labels().get(ModelRegistry.STABLE), "the first edge model");
+                // the untrained initial model (quantized as it is: student "none") on the canary: a worse version
+                assertEquals(AdminResult.Status.ACCEPTED, c.canary(0).status());
+                EdgeReleases releases = c.edgeReleases().orElseThrow();
+                Awaitility.await().atMost(Duration.ofMinutes(2)).until(() -> releases.canaryVersion() == 0);
+                assertEquals(Long.valueOf(0), c.models().labels().get(ModelRegistry.CANARY));
+
+                URI base = URI.create("http://127.0.0.1:" + c.edgeModelAddress().getPort());
+                java.net.http.HttpClient http = EdgeModelFetcher.client(null);
+                float[][] images = test.toDataSet().getFeatures().toFloatMatrix();
+                int[] labels = test.labels();
+                CanarySplit split = new CanarySplit(0.1, 0);
+                int devices = 300;
+                int onCanary = 0;
+                String state0 = "running";
+                long canaryInferences = 0;
+                for (int sweep = 0; sweep < 50 && state0.equals("running"); sweep++) {
+                    for (int d = 0; d < devices && state0.equals("running"); d++) {
+                        String id = "device-" + d;
+                        EdgeModelFetcher.Fetched f = new EdgeModelFetcher(base.resolve("/edge-model"), keys.getPublic(),
+                                http, id).fetchIfNewer(null).orElseThrow();
+                        assertEquals(split.canary(id) ? 0 : 2, f.version(), "device " + id + " gets its release");
+                        assertEquals(split.canary(id) ? "canary" : "stable", f.release());
+                        onCanary += sweep == 0 && split.canary(id) ? 1 : 0;
+                        io.fedge.edge.InferenceTelemetry t = new io.fedge.edge.InferenceTelemetry(id, 10);
+                        for (int k = 0; k < 5; k++) {
+                            int i = (d * 31 + sweep * 5 + k) % images.length;
+                            t.record(f.version(), 1_000, f.model().predict(images[i]), labels[i]);
+                        }
+                        canaryInferences += f.version() == 0 ? 5 : 0;
+                        java.net.http.HttpResponse<String> r = http.send(java.net.http.HttpRequest.newBuilder(
+                                base.resolve("/edge-telemetry")).POST(java.net.http.HttpRequest.BodyPublishers
+                                .ofString(t.drain())).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+                        assertEquals(200, r.statusCode(), r.body());
+                        state0 = AdminJson.MAPPER.readTree(r.body()).get("canary").asText();
+                    }
+                }
+                assertTrue(Math.abs(onCanary - devices * 0.1) < 4 * Math.sqrt(devices * 0.09), onCanary + " on the canary");
+                assertEquals("rolled back version 0", state0);
+                assertTrue(canaryInferences >= 60, "the first look needs 60 labelled canary inferences");
+                assertEquals(java.util.Map.of(ModelRegistry.STABLE, 2L), c.models().labels());
+                assertEquals(-1, releases.canaryVersion());
+                CanaryTest.Decision verdict = releases.lastDecision().orElseThrow();
+                assertEquals(CanaryTest.Verdict.ROLL_BACK, verdict.verdict());
+                assertTrue(verdict.high() < 0, "the whole interval is below stable: " + verdict.reason());
+                String back = null;
+                for (int d = 0; back == null; d++) {
+                    back = split.canary("device-" + d) ? "device-" + d : null;
+                }
+                assertEquals(2, new EdgeModelFetcher(base.resolve("/edge-model"), keys.getPublic(), http, back)
+                        .fetchIfNewer(null).orElseThrow().version(), "the canary's devices are back on stable");
+                // a report on the rolled-back version is refused, and says why
+                io.fedge.edge.InferenceTelemetry late = new io.fedge.edge.InferenceTelemetry(back, 10);
+                late.record(0, 1_000, new float[] {1, 0, 0, 0, 0, 0, 0, 0, 0, 0}, 0);
+                java.net.http.HttpResponse<String> refused = http.send(java.net.http.HttpRequest.newBuilder(
+                        base.resolve("/edge-telemetry")).POST(java.net.http.HttpRequest.BodyPublishers.ofString(
+                        late.drain())).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+                assertEquals(400, refused.statusCode());
+                assertTrue(refused.body().contains("version 0 is not served"), refused.body());
+            }
+        }
+    }
+
     private static int[] range(int from, int to) {
         int[] out = new int[to - from];
         for (int i = 0; i < out.length; i++) {

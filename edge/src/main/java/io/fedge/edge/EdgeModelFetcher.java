@@ -24,8 +24,20 @@ import java.util.Optional;
  * <p>Thread-safe.
  */
 public final class EdgeModelFetcher {
-    /** A fetched, verified model and the tag that names its version. */
-    public record Fetched(EdgeModel model, String etag) {
+    /**
+     * A fetched, verified model, the tag that names its version, and which release it is to this
+     * device ({@code stable}, or {@code canary} when the coordinator tries it on this device).
+     */
+    public record Fetched(EdgeModel model, String etag, String release) {
+        /** The global model version the tag names ({@code "v12"} is 12), or -1 when it names none. */
+        public long version() {
+            String t = etag == null ? "" : etag.replace("\"", "");
+            try {
+                return t.startsWith("v") ? Long.parseLong(t.substring(1)) : -1;
+            } catch (NumberFormatException e) {
+                return -1;
+            }
+        }
     }
 
     private final URI uri;
@@ -41,13 +53,34 @@ public final class EdgeModelFetcher {
      * {@link #trusting(java.security.cert.X509Certificate)} the fleet's CA; null for the JDK's defaults.
      */
     public EdgeModelFetcher(URI uri, PublicKey trustedKey, javax.net.ssl.SSLContext tls) {
-        this.uri = Objects.requireNonNull(uri, "uri");
+        this(uri, trustedKey, client(tls), null);
+    }
+
+    /**
+     * A device's fetcher: it asks for the model of device {@code deviceId} (a canary's devices get
+     * the canary, the same ones on every fetch), through {@code http} (one client can serve many
+     * fetchers).
+     *
+     * @param deviceId 1 to 64 letters, digits, '.', '_' or '-'; null for the stable model
+     */
+    public EdgeModelFetcher(URI uri, PublicKey trustedKey, HttpClient http, String deviceId) {
+        Objects.requireNonNull(uri, "uri");
         this.trustedKey = Objects.requireNonNull(trustedKey, "trustedKey");
+        this.http = Objects.requireNonNull(http, "http");
+        if (deviceId != null && !deviceId.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}")) {
+            throw new IllegalArgumentException("device id must be 1 to 64 letters, digits, '.', '_' or '-': '"
+                    + deviceId + "'");
+        }
+        this.uri = deviceId == null ? uri : URI.create(uri + (uri.getQuery() == null ? "?" : "&") + "device=" + deviceId);
+    }
+
+    /** An HTTP client for fetchers: {@code tls} decides whom to trust (null: the JDK's defaults). */
+    public static HttpClient client(javax.net.ssl.SSLContext tls) {
         HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10));
         if (tls != null) {
             b.sslContext(tls);
         }
-        this.http = b.build();
+        return b.build();
     }
 
     /** A TLS context that trusts exactly {@code ca} (the fleet's CA, {@code ca.crt}). */
@@ -103,7 +136,8 @@ public final class EdgeModelFetcher {
         return switch (res.statusCode()) {
             case 304, 404 -> Optional.empty();
             case 200 -> Optional.of(new Fetched(EdgeModel.read(res.body(), trustedKey),
-                    res.headers().firstValue("ETag").orElse(null)));
+                    res.headers().firstValue("ETag").orElse(null),
+                    res.headers().firstValue("X-Fedge-Release").orElse("stable")));
             default -> throw new IOException("GET " + uri + " answered " + res.statusCode());
         };
     }

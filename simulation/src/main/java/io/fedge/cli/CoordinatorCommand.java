@@ -151,7 +151,8 @@ final class CoordinatorCommand implements Callable<Integer>, OptionChecks.Valida
             + "devices every N rounds (needs the model-signing key of --certs); 0 = never; default ${DEFAULT-VALUE}")
     int edgeEvery;
 
-    @Option(names = "--edge-student", description = "the edge model's architecture: mlp-small or cnn-small; "
+    @Option(names = "--edge-student", description = "the edge model's architecture: mlp-small, cnn-small, or none (the "
+            + "global model itself, quantized); "
             + "default ${DEFAULT-VALUE}")
     String edgeStudent = "cnn-small";
 
@@ -198,7 +199,9 @@ final class CoordinatorCommand implements Callable<Integer>, OptionChecks.Valida
         OptionChecks.atLeast("--secagg-neighbours", secAggNeighbours, 0);
         OptionChecks.positive("--secagg-clip", secAggClip);
         OptionChecks.atLeast("--edge-every", edgeEvery, 0);
-        OptionChecks.oneOf("--edge-student", edgeStudent, io.fedge.export.StudentPresets.NAMES);
+        java.util.List<String> students = new java.util.ArrayList<>(io.fedge.export.StudentPresets.NAMES);
+        students.add("none"); // the teacher itself, quantized
+        OptionChecks.oneOf("--edge-student", edgeStudent, students);
         OptionChecks.atLeast("--edge-transfer", edgeTransfer, 1);
         EvaluateOn.byName(evaluate);
         if (noEval && spec != null && spec.commandLine().getParseResult().hasMatchedOption("--evaluate")) {
@@ -208,6 +211,9 @@ final class CoordinatorCommand implements Callable<Integer>, OptionChecks.Valida
         data.validate();
         OptionChecks.between("--edge-port", edgePort, 0, 65535);
         registry.validate(security.insecure);
+        if (registry.canary > 0 && edgeEvery == 0) {
+            throw new IllegalArgumentException("--canary tries edge models on part of the fleet: it needs --edge-every N");
+        }
         compression.validate();
         strategyOption.validate(compression.codec, secureAggregation);
     }

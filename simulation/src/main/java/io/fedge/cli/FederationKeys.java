@@ -182,6 +182,9 @@ final class FederationKeys {
                     .set("--promote", COORDINATOR),
             key("registry.promote_margin", NUMBER, "the largest accuracy drop a promotion may bring")
                     .set("--promote-margin", COORDINATOR),
+            key("edge.canary", NUMBER, "the fraction of inference devices that try each new edge model first")
+                    .set("--canary", COORDINATOR),
+            key("edge.canary_alpha", NUMBER, "the canary test's false-alarm rate").set("--canary-alpha", COORDINATOR),
             key("admin.port", INTEGER, "the port of the admin API, metrics and dashboard; 0 = off")
                     .set("--admin-port", COORDINATOR),
             key("outputs.dir", PATH, "the output folder").set("--out", SIMULATE, COORDINATOR),

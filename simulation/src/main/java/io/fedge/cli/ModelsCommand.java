@@ -32,7 +32,7 @@ import java.util.concurrent.Callable;
         description = "List and show a coordinator's model versions (lineage, evaluations, labels); promote a version "
                 + "to stable or roll training back to one, through the running coordinator's admin API.",
         subcommands = {ModelsCommand.ListVersions.class, ModelsCommand.Show.class, ModelsCommand.Promote.class,
-                ModelsCommand.Rollback.class})
+                ModelsCommand.Rollback.class, ModelsCommand.Canary.class})
 final class ModelsCommand implements Runnable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -243,6 +243,16 @@ final class ModelsCommand implements Runnable {
         @Override
         String path() {
             return "/api/models/" + version + "/rollback";
+        }
+    }
+
+    @Command(name = "canary", mixinStandardHelpOptions = true,
+            description = "Try a version's edge model on the canary's share of inference devices now (a coordinator "
+                    + "with --edge-every and --canary); the canary test then promotes or rolls it back.")
+    static final class Canary extends Change {
+        @Override
+        String path() {
+            return "/api/models/" + version + "/canary";
         }
     }
 }

@@ -30,6 +30,15 @@ final class RegistryOptions {
             + "than this below the stable one's; default ${DEFAULT-VALUE}")
     double promoteMargin = PromotionGuard.DEFAULT.margin();
 
+    @Option(names = "--canary", description = "try each new edge model on this fraction of inference devices first "
+            + "and release it to all only when their telemetry shows it is not worse (needs --edge-every); 0 = off; "
+            + "default ${DEFAULT-VALUE}")
+    double canary;
+
+    @Option(names = "--canary-alpha", description = "the canary test's false-alarm rate: the chance of rolling back a "
+            + "version no worse than stable; default ${DEFAULT-VALUE}")
+    double canaryAlpha = io.fedge.coordinator.CanaryTest.DEFAULT.alpha();
+
     @Option(names = "--admin-port", description = "port of the admin API, metrics (/metrics) and dashboard, over HTTPS "
             + "for administrators' certificates only ('fedge certs admin'); 0 = off; needs TLS; default ${DEFAULT-VALUE}")
     int adminPort;
@@ -44,6 +53,12 @@ final class RegistryOptions {
             throw new IllegalArgumentException("--promote-margin must be in [0, 1], not " + promoteMargin);
         }
         OptionChecks.between("--admin-port", adminPort, 0, 65535);
+        if (!(canary >= 0 && canary < 1)) {
+            throw new IllegalArgumentException("--canary must be in [0, 1), not " + canary);
+        }
+        if (!(canaryAlpha > 0 && canaryAlpha < 0.5)) {
+            throw new IllegalArgumentException("--canary-alpha must be in (0, 0.5), not " + canaryAlpha);
+        }
         if (adminPort > 0 && insecure) {
             throw new IllegalArgumentException("--admin-port serves administrators' certificates over TLS; it cannot "
                     + "run with --insecure");
@@ -54,6 +69,12 @@ final class RegistryOptions {
                  io.fedge.comm.tls.RevocationList revocations) throws IOException {
         b.keepModels(keepModels).keepBestModels(keepBest).autoPromote(promote.equals("auto"))
                 .promotionGuard(new PromotionGuard(promoteMargin));
+        if (canary > 0) {
+            io.fedge.coordinator.CanaryTest d = io.fedge.coordinator.CanaryTest.DEFAULT;
+            io.fedge.coordinator.CanaryTest test = new io.fedge.coordinator.CanaryTest(canaryAlpha, d.looks(),
+                    d.minTrials(), d.maxTrials());
+            b.canary(new io.fedge.coordinator.CanaryPolicy(canary, test, Math.max(1, d.maxTrials() / 20)));
+        }
         if (adminPort > 0) {
             b.admin(AdminEndpoint.of(new InetSocketAddress(host, adminPort), new CertificateDirectory(certs),
                     revocations));
