@@ -9,7 +9,7 @@
 # After the federation's first edge model is stable, an administrator puts the edge model of
 # version 1 (one round of training: a deliberately worse model) on the canary (`fedge models
 # canary 1`; the edge models are the global models quantized as they are, `--edge-student none`); the fleet runs until the coordinator's canary test decides, and prints how many
-# inferences that took. ROUNDS (default 12), EDGE_EVERY (4) and DEVICES (1000) in the environment.
+# inferences that took; then the federation is stopped. ROUNDS (default 500), EDGE_EVERY (4) and DEVICES (1000) in the environment.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 out="$(realpath -m "${1:-$here/runs/canary}")"
@@ -20,7 +20,7 @@ cleanup() { for p in "${pids[@]:-}"; do kill "$p" 2>/dev/null || true; done; rm 
 trap cleanup EXIT
 cp "$here/simulation/target/fedge.jar" "$frozen/" && cp -r "$here/simulation/target/lib" "$frozen/lib"
 export FEDGE_JAR="$frozen/fedge.jar" FEDGE_LIB="$frozen/lib"
-rounds=${ROUNDS:-12}
+rounds=${ROUNDS:-500}   # more than the benchmark needs: the coordinator keeps serving while the fleet runs
 every=${EDGE_EVERY:-4}
 devices=${DEVICES:-1000}
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
@@ -34,7 +34,7 @@ for k in $(seq 0 9); do ids+=(--id "$(printf 'swarm-%04d' "$k")"); done
 port=$(free_port); edge=$(free_port); admin=$(free_port)
 "$here/fedge" coordinator --certs "$certs" --host 127.0.0.1 --port "$port" --model mlp --rounds "$rounds" \
   --min-clients 10 --edge-every "$every" --edge-student none --edge-transfer 2000 --edge-port "$edge" \
-  --canary 0.1 --admin-port "$admin" --out "$out/coordinator" >"$out/coordinator.log" 2>&1 &
+  --canary 0.1 --keep-models 100 --admin-port "$admin" --out "$out/coordinator" >"$out/coordinator.log" 2>&1 &
 pids+=($!)
 "$here/fedge" swarm --coordinator "127.0.0.1:$port" --certs "$certs" --clients 10 --examples 2000 \
   >"$out/swarm.log" 2>&1 &

@@ -28,7 +28,7 @@ public final class CanaryFalseAlarms {
         CanaryTest d = CanaryTest.DEFAULT;
         CanaryTest test = new CanaryTest(alpha, d.looks(), d.minTrials(), d.maxTrials());
         int devices = 1_000;
-        int onCanary = 100;
+        int every = 10; // every tenth device on the canary, spread through the fleet as the hash split spreads them
         int batch = 10;
         long cap = d.maxTrials() / 20;
         int rollbacks = 0;
@@ -43,7 +43,7 @@ public final class CanaryFalseAlarms {
             long canaryInferences = 0;
             while (verdict == CanaryTest.Verdict.CONTINUE) {
                 for (int dev = 0; dev < devices && verdict == CanaryTest.Verdict.CONTINUE; dev++) {
-                    boolean canary = dev < onCanary;
+                    boolean canary = dev % every == 0;
                     double p = canary ? pCanary : pStable;
                     long right = 0;
                     for (int k = 0; k < batch; k++) {
@@ -60,7 +60,8 @@ public final class CanaryFalseAlarms {
                         st += Math.max(0, take);
                         sc += Math.max(0, takeRight);
                     }
-                    while (look < test.looks() && ct >= test.trialsAt(look + 1) && verdict == CanaryTest.Verdict.CONTINUE) {
+                    while (look < test.looks() && ct >= test.trialsAt(look + 1) && st > 0
+                            && verdict == CanaryTest.Verdict.CONTINUE) {
                         look++;
                         verdict = test.decide(look, st, sc, ct, cc).verdict();
                     }

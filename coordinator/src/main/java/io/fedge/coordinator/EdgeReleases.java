@@ -21,7 +21,10 @@ final class EdgeReleases {
     record Release(long version, byte[] file) {
     }
 
-    /** What a telemetry report came to. */
+    /**
+     * What a telemetry report came to: the canary's state after it, or the verdict it brought
+     * about ("promoted version V", "rolled back version V"), even when the next canary started.
+     */
     record Reported(String canaryState) {
     }
 
@@ -114,12 +117,14 @@ final class EdgeReleases {
         }
         Optional<CanaryTest.Decision> d = analysis.report(t, onCanary);
         if (d.isPresent()) {
-            decide(d.get());
+            // the verdict this report brought about, even when the next canary starts at once
+            return new Reported(decide(d.get()));
         }
         return new Reported(canaryState);
     }
 
-    private void decide(CanaryTest.Decision d) throws IOException {
+    /** Applies the verdict; returns it as a state ("promoted version V" or "rolled back version V"). */
+    private String decide(CanaryTest.Decision d) throws IOException {
         Release c = canary;
         lastDecision = d;
         if (d.verdict() == CanaryTest.Verdict.PROMOTE) {
@@ -132,6 +137,7 @@ final class EdgeReleases {
             log.warn("canary of version {} rolled back, devices return to version {}: {}", c.version(),
                     stable.version(), d.reason());
         }
+        String verdict = canaryState;
         lifecycle.unlabelCanary();
         canary = null;
         split = null;
@@ -139,6 +145,7 @@ final class EdgeReleases {
         if (pending != null) {
             startCanary(pending);
         }
+        return verdict;
     }
 
     /** The version served as stable, or -1. */

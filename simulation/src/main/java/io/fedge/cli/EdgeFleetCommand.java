@@ -93,6 +93,7 @@ final class EdgeFleetCommand implements Callable<Integer>, OptionChecks.Validate
         long total = 0;
         long[] byRelease = new long[2]; // stable, canary
         String seenRunning = null;
+        long refused = 0;
         long t0 = System.nanoTime();
         for (long sweep = 0; total < maxInferences; sweep++) {
             boolean anyModel = false;
@@ -127,13 +128,19 @@ final class EdgeFleetCommand implements Callable<Integer>, OptionChecks.Validate
                         .POST(HttpRequest.BodyPublishers.ofString(telemetry[d].drain())).build(),
                         HttpResponse.BodyHandlers.ofString());
                 if (r.statusCode() != 200) {
-                    out.println("device " + id + ": report refused (HTTP " + r.statusCode() + "): " + r.body());
+                    // a version the coordinator no longer serves (the release moved on): fetch again
+                    if (refused++ == 0) {
+                        out.println("device " + id + ": report refused (HTTP " + r.statusCode() + "): " + r.body()
+                                + " (further refusals counted, not printed)");
+                    }
+                    tag[d] = null;
                     continue;
                 }
                 String state = stateOf(r.body());
                 if (state.equals("running")) {
                     seenRunning = state;
                 } else if (seenRunning != null && !state.equals("none")) {
+                    out.printf(Locale.ROOT, "%d reports refused on versions no longer served%n", refused);
                     out.printf(Locale.ROOT, "canary %s after %d inferences on the canary and %d on stable (%d in all, "
                                     + "%d devices, %.1f s)%n", state, byRelease[1], byRelease[0], total, devices,
                             (System.nanoTime() - t0) / 1e9);
