@@ -23,6 +23,8 @@ import java.util.regex.Pattern;
  * POST /api/models/V/promote[?force=true] label V stable (guarded)
  * POST /api/models/V/rollback            train on from V
  * POST /api/models/V/canary              try V's edge model on the canary's share of devices
+ * POST /api/compare?a=A&b=B[&clients=N]  federated A/B evaluation of A and B (default 10 clients)
+ * GET  /api/comparisons                  the A/B evaluations, oldest first
  * </pre>
  *
  * POSTs without {@code X-Fedge-Admin: 1} are refused (a browser sends a foreign page's form
@@ -65,6 +67,23 @@ final class AdminApi {
         if (method.equals("GET")) {
             return get(path, query);
         }
+        if (method.equals("POST") && path.equals("/api/compare")) {
+            if (!csrfHeader) {
+                return Response.error(403, "POST requests need the header " + CSRF_HEADER + ": 1");
+            }
+            long a;
+            long b;
+            int clients;
+            try {
+                a = Long.parseLong(first(query, "a").orElse(""));
+                b = Long.parseLong(first(query, "b").orElse(""));
+                clients = Integer.parseInt(first(query, "clients").orElse("10"));
+            } catch (NumberFormatException e) {
+                return Response.error(400, "compare needs a=VERSION&b=VERSION[&clients=N], whole numbers");
+            }
+            AdminResult r = coordinator.compare(a, b, clients);
+            return Response.json(status(r), AdminJson.result(r));
+        }
         if (method.equals("POST")) {
             Matcher m = ACTION.matcher(path);
             if (!m.matches()) {
@@ -79,13 +98,7 @@ final class AdminApi {
                 case "rollback" -> coordinator.rollback(version);
                 default -> coordinator.canary(version);
             };
-            int status = switch (r.status()) {
-                case DONE -> 200;
-                case ACCEPTED -> 202;
-                case NOT_FOUND -> 404;
-                case CONFLICT -> 409;
-            };
-            return Response.json(status, AdminJson.result(r));
+            return Response.json(status(r), AdminJson.result(r));
         }
         return Response.error(405, "method " + method + " is not served here");
     }
@@ -108,6 +121,8 @@ final class AdminApi {
             }
             case "/api/models":
                 return Response.json(200, AdminJson.models(coordinator.models()));
+            case "/api/comparisons":
+                return Response.json(200, AdminJson.comparisons(coordinator.models().comparisons()));
             default:
                 break;
         }
@@ -131,6 +146,15 @@ final class AdminApi {
             }
         }
         return Response.error(404, "nothing at " + path);
+    }
+
+    private static int status(AdminResult r) {
+        return switch (r.status()) {
+            case DONE -> 200;
+            case ACCEPTED -> 202;
+            case NOT_FOUND -> 404;
+            case CONFLICT -> 409;
+        };
     }
 
     private static boolean flag(Map<String, List<String>> query, String name) {

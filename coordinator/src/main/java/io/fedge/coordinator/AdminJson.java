@@ -151,6 +151,30 @@ final class AdminJson {
         return n;
     }
 
+    static ObjectNode comparisons(List<ComparisonResult> all) {
+        ObjectNode n = MAPPER.createObjectNode();
+        ArrayNode a = n.putArray("comparisons");
+        for (ComparisonResult c : all) {
+            ObjectNode o = a.addObject();
+            o.put("id", c.id());
+            o.put("versionA", c.versionA());
+            o.put("versionB", c.versionB());
+            o.put("afterRound", c.afterRound());
+            o.put("asked", c.asked());
+            o.put("pairs", c.comparison().pairs());
+            real(o, "accuracyA", c.accuracyA());
+            real(o, "accuracyB", c.accuracyB());
+            real(o, "meanDifference", c.comparison().meanDifference());
+            real(o, "low", c.comparison().low());
+            real(o, "high", c.comparison().high());
+            o.put("confidence", c.comparison().confidence());
+            o.put("verdict", c.comparison().verdict().name().toLowerCase(java.util.Locale.ROOT));
+            o.put("createdMillis", c.createdMillis());
+            o.put("summary", c.describe());
+        }
+        return n;
+    }
+
     static ObjectNode result(AdminResult r) {
         return MAPPER.createObjectNode().put("ok", r.ok()).put("message", r.message());
     }

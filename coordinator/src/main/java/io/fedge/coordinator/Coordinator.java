@@ -369,6 +369,28 @@ public final class Coordinator implements AutoCloseable {
                 + "canary when it is ready");
     }
 
+    /**
+     * Has {@code clients} sampled clients evaluate versions {@code a} and {@code b} on their own
+     * data between two rounds; the paired result lands in {@link ModelRegistry#comparisons()}.
+     */
+    public AdminResult compare(long a, long b, int clients) {
+        ModelLifecycle l = startedLifecycle();
+        if (l == null) {
+            return AdminResult.conflict("the coordinator is not started");
+        }
+        return l.requestComparison(a, b, clients, ended());
+    }
+
+    /** Why no round boundary is coming (the federation finished or stopped), if so. */
+    private java.util.Optional<AdminResult> ended() {
+        if (loop.finished()) {
+            return java.util.Optional.of(AdminResult.conflict("the federation is finished: no round boundary is coming "
+                    + "to apply it at"));
+        }
+        return loop.failure().map(f -> AdminResult.conflict("the federation stopped (" + f + "): no round boundary is "
+                + "coming to apply it at"));
+    }
+
     /** The edge releases (stable, canary, the canary's evidence), or empty without edge publishing. */
     synchronized java.util.Optional<EdgeReleases> edgeReleases() {
         return edgeServer == null ? java.util.Optional.empty() : java.util.Optional.of(edgeServer.releases());
@@ -377,7 +399,10 @@ public final class Coordinator implements AutoCloseable {
     /** Rolls training back to {@code version}: the round thread publishes a copy of it, labelled stable, before the next round. */
     public AdminResult rollback(long version) {
         ModelLifecycle l = startedLifecycle();
-        return l == null ? AdminResult.conflict("the coordinator is not started") : l.requestRollback(version);
+        if (l == null) {
+            return AdminResult.conflict("the coordinator is not started");
+        }
+        return l.requestRollback(version, ended());
     }
 
     private synchronized ModelLifecycle startedLifecycle() {

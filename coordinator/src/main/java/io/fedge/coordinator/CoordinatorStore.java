@@ -377,6 +377,20 @@ final class CoordinatorStore implements AutoCloseable {
                 () -> RegistryTables.putLabel(db, label, version, System.currentTimeMillis()));
     }
 
+    /** Records a finished A/B evaluation durably. */
+    synchronized void putComparison(ComparisonResult c) throws IOException {
+        inTransaction("record A/B evaluation " + c.id(), () -> RegistryTables.insert(db, c));
+    }
+
+    /** Every A/B evaluation, oldest first. */
+    synchronized List<ComparisonResult> comparisons() throws IOException {
+        try {
+            return RegistryTables.comparisons(db);
+        } catch (SQLException e) {
+            throw new IOException("cannot read the A/B evaluations from " + dir.resolve(DB) + ": " + e.getMessage(), e);
+        }
+    }
+
     /** The registry's entries (oldest first) and labels, as stored. */
     synchronized Map.Entry<List<ModelEntry>, Map<String, Long>> registry() throws IOException {
         try {

@@ -35,6 +35,11 @@ final class ModelLifecycle {
     private final boolean autoPromote;
     private final String strategyName;
     private Long pendingRollback;
+    /** An A/B evaluation waiting for the round boundary. */
+    record ComparisonRequest(long id, long a, long b, int clients) {
+    }
+
+    private ComparisonRequest pendingComparison;
     /** Whether the edge releases own the stable label (a canary policy decides it, not each round). */
     private volatile boolean edgeManaged;
 
@@ -63,6 +68,7 @@ final class ModelLifecycle {
         if (store != null) {
             Map.Entry<List<ModelEntry>, Map<String, Long>> stored = store.registry();
             registry.restore(stored.getKey(), stored.getValue());
+            registry.restoreComparisons(store.comparisons());
         }
         if (registry.newest().isEmpty() && initial.version() == 0) {
             ModelEntry e = new ModelEntry(0, -1, 0, ModelEntry.Kind.INITIAL, strategyName, "", 0,
@@ -138,6 +144,11 @@ final class ModelLifecycle {
      * (no model files), for a version whose file is gone, or for the newest version itself.
      */
     synchronized AdminResult requestRollback(long version) {
+        return requestRollback(version, Optional.empty());
+    }
+
+    /** {@link #requestRollback(long)}, refused with {@code ended} when no round boundary is coming. */
+    synchronized AdminResult requestRollback(long version, Optional<AdminResult> ended) {
         Optional<ModelEntry> e = registry.entry(version);
         if (e.isEmpty()) {
             return AdminResult.notFound(version);
@@ -154,6 +165,9 @@ final class ModelLifecycle {
         if (version == newest) {
             return AdminResult.conflict("version " + version + " is the newest version: there is nothing to roll "
                     + "back");
+        }
+        if (ended.isPresent()) {
+            return ended.get();
         }
         String replaced = pendingRollback != null && pendingRollback != version
                 ? " (replaces the pending rollback to version " + pendingRollback + ")" : "";
@@ -206,6 +220,62 @@ final class ModelLifecycle {
         } catch (FedgeException e) {
             throw new IllegalArgumentException(e.getMessage());
         }
+    }
+
+    /**
+     * Asks the round thread to have {@code clients} sampled clients evaluate versions {@code a}
+     * and {@code b} on their own data between two rounds. Refused without a store (the files of
+     * earlier versions), for unknown versions or deleted files, and while another waits.
+     */
+    synchronized AdminResult requestComparison(long a, long b, int clients, Optional<AdminResult> ended) {
+        if (a == b) {
+            return AdminResult.conflict("an A/B evaluation needs two different versions, not " + a + " twice");
+        }
+        if (clients < 2 || clients > 10_000) {
+            return AdminResult.conflict("an A/B evaluation needs 2 to 10000 clients, not " + clients);
+        }
+        for (long v : new long[] {a, b}) {
+            Optional<ModelEntry> e = registry.entry(v);
+            if (e.isEmpty()) {
+                return AdminResult.notFound(v);
+            }
+            if (store == null || !e.get().fileKept()) {
+                return AdminResult.conflict("cannot evaluate version " + v + ": " + (store == null
+                        ? "no state folder holds model files" : "its model file was deleted by the retention policy"));
+            }
+        }
+        if (ended.isPresent()) {
+            return ended.get();
+        }
+        if (pendingComparison != null) {
+            return AdminResult.conflict("A/B evaluation " + pendingComparison.id() + " is waiting; ask again after it");
+        }
+        long id = registry.comparisons().stream().mapToLong(ComparisonResult::id).max().orElse(0) + 1;
+        pendingComparison = new ComparisonRequest(id, a, b, clients);
+        log.info("A/B evaluation {} of versions {} and {} on {} clients requested by an administrator", id, a, b,
+                clients);
+        return AdminResult.accepted("A/B evaluation " + id + " of versions " + a + " and " + b + " on " + clients
+                + " clients accepted: it runs when the round in flight ends");
+    }
+
+    /** The waiting A/B evaluation, taken off the queue (round thread). */
+    synchronized Optional<ComparisonRequest> takeComparison() {
+        ComparisonRequest r = pendingComparison;
+        pendingComparison = null;
+        return Optional.ofNullable(r);
+    }
+
+    /** Records a finished A/B evaluation durably and in the registry. */
+    void compared(ComparisonResult r) throws IOException {
+        if (store != null) {
+            store.putComparison(r);
+        }
+        registry.compared(r);
+    }
+
+    /** The model of {@code version} for an evaluation: {@code current} itself, or its verified stored file. */
+    GlobalModel modelOf(long version, GlobalModel current) throws IOException {
+        return version == current.version() ? current : store.loadModel(version);
     }
 
     /** Whether a rollback waits for the round boundary. */

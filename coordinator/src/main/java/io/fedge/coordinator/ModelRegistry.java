@@ -29,6 +29,7 @@ public final class ModelRegistry {
     private final TreeMap<Long, ModelEntry> entries = new TreeMap<>();
     private final TreeMap<String, Long> labels = new TreeMap<>();
     private final List<Consumer<ModelRegistry>> listeners = new CopyOnWriteArrayList<>();
+    private final List<ComparisonResult> comparisons = new ArrayList<>();
 
     /** Restores entries and labels read back from the store. */
     synchronized void restore(List<ModelEntry> stored, Map<String, Long> storedLabels) {
@@ -38,6 +39,23 @@ public final class ModelRegistry {
         }
         labels.clear();
         labels.putAll(storedLabels);
+    }
+
+    synchronized void restoreComparisons(List<ComparisonResult> stored) {
+        comparisons.clear();
+        comparisons.addAll(stored);
+    }
+
+    void compared(ComparisonResult c) {
+        synchronized (this) {
+            comparisons.add(c);
+        }
+        changed();
+    }
+
+    /** Every federated A/B evaluation, oldest first. */
+    public synchronized List<ComparisonResult> comparisons() {
+        return List.copyOf(comparisons);
     }
 
     void add(ModelEntry e) {

@@ -30,6 +30,56 @@ final class RegistryTables {
                 + "test_accuracy REAL, test_loss REAL, federated_accuracy REAL, federated_loss REAL)");
         s.execute("CREATE TABLE IF NOT EXISTS model_labels (label TEXT PRIMARY KEY, version INTEGER NOT NULL, "
                 + "changed_ms INTEGER NOT NULL)");
+        s.execute("CREATE TABLE IF NOT EXISTS comparisons (id INTEGER PRIMARY KEY, version_a INTEGER NOT NULL, "
+                + "version_b INTEGER NOT NULL, after_round INTEGER NOT NULL, asked INTEGER NOT NULL, "
+                + "pairs INTEGER NOT NULL, accuracy_a REAL, accuracy_b REAL, mean_difference REAL, low REAL, "
+                + "high REAL, confidence REAL NOT NULL, verdict TEXT NOT NULL, created_ms INTEGER NOT NULL)");
+    }
+
+    static void insert(Connection db, ComparisonResult c) throws SQLException {
+        try (PreparedStatement ins = db.prepareStatement(
+                "INSERT OR REPLACE INTO comparisons VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)")) {
+            PairedComparison p = c.comparison();
+            int i = 1;
+            ins.setLong(i++, c.id());
+            ins.setLong(i++, c.versionA());
+            ins.setLong(i++, c.versionB());
+            ins.setLong(i++, c.afterRound());
+            ins.setInt(i++, c.asked());
+            ins.setInt(i++, p.pairs());
+            for (double d : new double[] {c.accuracyA(), c.accuracyB(), p.meanDifference(), p.low(), p.high()}) {
+                if (Double.isNaN(d)) {
+                    ins.setNull(i++, Types.REAL);
+                } else {
+                    ins.setDouble(i++, d);
+                }
+            }
+            ins.setDouble(i++, p.confidence());
+            ins.setString(i++, p.verdict().name());
+            ins.setLong(i, c.createdMillis());
+            ins.executeUpdate();
+        }
+    }
+
+    /** Every comparison, oldest first; none in state written before they existed. */
+    static List<ComparisonResult> comparisons(Connection db) throws SQLException {
+        List<ComparisonResult> out = new ArrayList<>();
+        try (Statement s = db.createStatement(); ResultSet t = s.executeQuery(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'comparisons'")) {
+            if (!t.next() || t.getInt(1) == 0) {
+                return out;
+            }
+        }
+        try (Statement s = db.createStatement(); ResultSet r = s.executeQuery("SELECT * FROM comparisons ORDER BY id")) {
+            while (r.next()) {
+                PairedComparison p = new PairedComparison(r.getInt("pairs"), real(r, "mean_difference"), real(r, "low"),
+                        real(r, "high"), r.getDouble("confidence"), PairedComparison.Verdict.valueOf(r.getString("verdict")));
+                out.add(new ComparisonResult(r.getLong("id"), r.getLong("version_a"), r.getLong("version_b"),
+                        r.getLong("after_round"), r.getInt("asked"), real(r, "accuracy_a"), real(r, "accuracy_b"), p,
+                        r.getLong("created_ms")));
+            }
+        }
+        return out;
     }
 
     /** Whether the registry's tables are in {@code db} (state written by an older fedge has none). */

@@ -194,6 +194,7 @@ final class RoundLoop implements Runnable {
                 if (!awaitClients()) {
                     return;
                 }
+                runComparison();
                 long round = lastRound + 1;
                 Attempt attempt;
                 try {
@@ -275,6 +276,26 @@ final class RoundLoop implements Runnable {
         Attempt(RoundRecord record, GlobalModel published) {
             this(record, published, null);
         }
+    }
+
+    /** Runs a waiting A/B evaluation between rounds. */
+    private void runComparison() throws IOException, InterruptedException {
+        Optional<ModelLifecycle.ComparisonRequest> req = lifecycle.takeComparison();
+        if (req.isEmpty()) {
+            return;
+        }
+        ModelLifecycle.ComparisonRequest r = req.get();
+        GlobalModel a;
+        GlobalModel b;
+        try {
+            a = lifecycle.modelOf(r.a(), model);
+            b = lifecycle.modelOf(r.b(), model);
+        } catch (FedgeException e) {
+            log.error("A/B evaluation {} cannot run: {}", r.id(), e.getMessage());
+            return;
+        }
+        lifecycle.compared(new FederatedComparison(state).run(r.id(), lastRound, a, b, r.clients(), deadline.millis(),
+                roundRandom(lastRound ^ (r.id() << 32))));
     }
 
     /** Publishes the copy a pending rollback asks for: the next round trains from it. */

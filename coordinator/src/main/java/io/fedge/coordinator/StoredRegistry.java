@@ -19,11 +19,13 @@ import java.util.Optional;
  *
  * @param entries every version, oldest first
  * @param labels  label to version
+ * @param comparisons the federated A/B evaluations, oldest first
  */
-public record StoredRegistry(List<ModelEntry> entries, Map<String, Long> labels) {
+public record StoredRegistry(List<ModelEntry> entries, Map<String, Long> labels, List<ComparisonResult> comparisons) {
     public StoredRegistry {
         entries = List.copyOf(entries);
         labels = Map.copyOf(labels);
+        comparisons = List.copyOf(comparisons);
     }
 
     /**
@@ -40,9 +42,9 @@ public record StoredRegistry(List<ModelEntry> entries, Map<String, Long> labels)
         config.setReadOnly(true);
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db.toAbsolutePath(), config.toProperties())) {
             if (!RegistryTables.exist(c)) {
-                return new StoredRegistry(List.of(), Map.of()); // state written before the registry existed
+                return new StoredRegistry(List.of(), Map.of(), List.of()); // state written before the registry existed
             }
-            return new StoredRegistry(RegistryTables.entries(c), RegistryTables.labels(c));
+            return new StoredRegistry(RegistryTables.entries(c), RegistryTables.labels(c), RegistryTables.comparisons(c));
         } catch (SQLException e) {
             throw new IOException("cannot read the model registry in " + db + ": " + e.getMessage(), e);
         }

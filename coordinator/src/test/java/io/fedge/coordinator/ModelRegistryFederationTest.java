@@ -232,6 +232,64 @@ class ModelRegistryFederationTest {
     }
 
     @Test
+    void aFederatedAbEvaluationPairsTheSameClientsOnTwoVersions() throws Exception {
+        List<AdminResult> asked = new ArrayList<>();
+        Coordinator[] self = new Coordinator[1];
+        Coordinator c = coordinator(5, b -> b.keepModels(10).addListener(new RoundListener() {
+            @Override
+            public void roundFinished(RoundRecord r) {
+                if (r.round() == 3) {
+                    asked.add(self[0].compare(1, 3, CLIENTS));
+                    asked.add(self[0].compare(1, 2, CLIENTS)); // one at a time
+                }
+            }
+        }));
+        self[0] = c;
+        c.start();
+        clients(c);
+        assertTrue(c.awaitRounds(3, TimeUnit.MINUTES));
+        assertEquals(AdminResult.Status.ACCEPTED, asked.get(0).status(), asked.get(0).message());
+        assertEquals(AdminResult.Status.CONFLICT, asked.get(1).status());
+        assertEquals(AdminResult.Status.CONFLICT, c.compare(2, 2, 3).status());
+        assertEquals(AdminResult.Status.NOT_FOUND, c.compare(1, 77, 3).status());
+        List<ComparisonResult> done = c.models().comparisons();
+        assertEquals(1, done.size());
+        ComparisonResult r = done.get(0);
+        assertEquals(1, r.versionA());
+        assertEquals(3, r.versionB());
+        assertEquals(3, r.afterRound());
+        assertEquals(CLIENTS, r.comparison().pairs());
+
+        // a second path: each client's accuracy of both versions, from the stored files, on its own data
+        double[] d = new double[CLIENTS];
+        double sumA = 0;
+        for (int k = 0; k < CLIENTS; k++) {
+            int[] idx = new int[200];
+            for (int j = 0; j < idx.length; j++) {
+                idx[j] = k * 200 + j;
+            }
+            io.fedge.client.LocalTrainer local = new io.fedge.client.LocalTrainer(train.toDataSet(idx));
+            double a = local.evaluate(ModelFile.read(state.resolve("models/model-v1.fgm"), null), 64).accuracy();
+            double b = local.evaluate(ModelFile.read(state.resolve("models/model-v3.fgm"), null), 64).accuracy();
+            d[k] = b - a;
+            sumA += a;
+        }
+        double mean = (d[0] + d[1] + d[2]) / 3;
+        double sd = Math.sqrt(((d[0] - mean) * (d[0] - mean) + (d[1] - mean) * (d[1] - mean)
+                + (d[2] - mean) * (d[2] - mean)) / 2);
+        double half = 4.302652730 * sd / Math.sqrt(3); // t(0.975, 2 degrees of freedom)
+        assertEquals(sumA / 3, r.accuracyA(), 1e-9);
+        assertEquals(mean, r.comparison().meanDifference(), 1e-9);
+        assertEquals(mean - half, r.comparison().low(), 1e-6);
+        assertEquals(mean + half, r.comparison().high(), 1e-6);
+        PairedComparison.Verdict expected = mean - half > 0 ? PairedComparison.Verdict.B_BETTER
+                : mean + half < 0 ? PairedComparison.Verdict.A_BETTER : PairedComparison.Verdict.NO_DIFFERENCE;
+        assertEquals(expected, r.comparison().verdict());
+        c.close();
+        assertEquals(done, StoredRegistry.read(state).comparisons(), "the result is durable");
+    }
+
+    @Test
     void theAdminApiServesAdministratorsOnlyAndItsMetricsMatchTheHistory() throws Exception {
         AdminEndpoint endpoint = AdminEndpoint.of(new InetSocketAddress("127.0.0.1", 0), dir);
         Coordinator c = coordinator(2, b -> b.admin(endpoint)).start();

@@ -67,4 +67,23 @@ class RegistryPoliciesTest {
         assertEquals("other", FailureCategory.of("NOT_A_CODE: x"));
         assertEquals("other", FailureCategory.of(null));
     }
+
+    @Test
+    void thePairedComparisonMatchesAHandComputedTInterval() {
+        // differences 0.10, 0.12, 0.08, 0.10: mean 0.10, sd sqrt(0.0008/3) = 0.016330, t(0.975, 3) = 3.182446
+        PairedComparison p = PairedComparison.of(new double[] {0.5, 0.6, 0.7, 0.8}, new double[] {0.6, 0.72, 0.78, 0.9},
+                0.95);
+        double half = 3.182446305 * Math.sqrt(0.0008 / 3) / 2;
+        assertEquals(0.10, p.meanDifference(), 1e-12);
+        assertEquals(0.10 - half, p.low(), 1e-8);
+        assertEquals(0.10 + half, p.high(), 1e-8);
+        assertEquals(PairedComparison.Verdict.B_BETTER, p.verdict());
+        assertEquals(PairedComparison.Verdict.A_BETTER, PairedComparison.of(new double[] {0.6, 0.72, 0.78, 0.9},
+                new double[] {0.5, 0.6, 0.7, 0.8}, 0.95).verdict());
+        assertEquals(PairedComparison.Verdict.NO_DIFFERENCE, PairedComparison.of(new double[] {0.5, 0.6, 0.7},
+                new double[] {0.55, 0.55, 0.7}, 0.95).verdict());
+        assertEquals(PairedComparison.Verdict.TOO_FEW, PairedComparison.of(new double[] {0.5}, new double[] {0.6}, 0.95)
+                .verdict());
+        assertThrows(IllegalArgumentException.class, () -> PairedComparison.of(new double[2], new double[3], 0.95));
+    }
 }

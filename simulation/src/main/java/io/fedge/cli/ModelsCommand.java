@@ -32,7 +32,8 @@ import java.util.concurrent.Callable;
         description = "List and show a coordinator's model versions (lineage, evaluations, labels); promote a version "
                 + "to stable or roll training back to one, through the running coordinator's admin API.",
         subcommands = {ModelsCommand.ListVersions.class, ModelsCommand.Show.class, ModelsCommand.Promote.class,
-                ModelsCommand.Rollback.class, ModelsCommand.Canary.class})
+                ModelsCommand.Rollback.class, ModelsCommand.Canary.class, ModelsCommand.Compare.class,
+                ModelsCommand.Comparisons.class})
 final class ModelsCommand implements Runnable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -49,6 +50,14 @@ final class ModelsCommand implements Runnable {
 
         @ArgGroup(exclusive = false)
         Admin admin;
+
+        /** Exactly one of the two must be given. */
+        void check() {
+            if ((state == null) == (admin == null)) {
+                throw new IllegalArgumentException("give either --state DIR (read the state folder) or --admin "
+                        + "https://HOST:PORT (ask the running coordinator)");
+            }
+        }
     }
 
     /** How to reach a running coordinator's admin API. */
@@ -80,10 +89,7 @@ final class ModelsCommand implements Runnable {
     }
 
     private static Registry registry(Source source) throws Exception {
-        if ((source.state == null) == (source.admin == null)) {
-            throw new IllegalArgumentException("give either --state DIR (read the state folder) or --admin "
-                    + "https://HOST:PORT (ask the running coordinator)");
-        }
+        source.check();
         if (source.state != null) {
             StoredRegistry r = StoredRegistry.read(source.state);
             Map<Long, List<String>> labels = new TreeMap<>();
@@ -253,6 +259,67 @@ final class ModelsCommand implements Runnable {
         @Override
         String path() {
             return "/api/models/" + version + "/canary";
+        }
+    }
+
+    @Command(name = "compare", mixinStandardHelpOptions = true,
+            description = "Federated A/B evaluation on the running coordinator: between two rounds the same sampled "
+                    + "clients evaluate both versions on their own data; the paired result (95% interval) lands in the "
+                    + "registry ('fedge models comparisons').")
+    static final class Compare implements Callable<Integer> {
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @ArgGroup(exclusive = false, multiplicity = "1")
+        Admin admin;
+
+        @Parameters(index = "0", paramLabel = "A", description = "one model version")
+        long a;
+
+        @Parameters(index = "1", paramLabel = "B", description = "the other")
+        long b;
+
+        @Option(names = "--clients", description = "clients sampled; default ${DEFAULT-VALUE}")
+        int clients = 10;
+
+        @Override
+        public Integer call() throws Exception {
+            String body = answer(admin.client().post("/api/compare?a=" + a + "&b=" + b + "&clients=" + clients));
+            spec.commandLine().getOut().println(JSON.readTree(body).get("message").asText());
+            return 0;
+        }
+    }
+
+    @Command(name = "comparisons", mixinStandardHelpOptions = true, description = "The federated A/B evaluations, "
+            + "oldest first.")
+    static final class Comparisons implements Callable<Integer> {
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @picocli.CommandLine.Mixin
+        Source source = new Source();
+
+        @Override
+        public Integer call() throws Exception {
+            java.io.PrintWriter out = spec.commandLine().getOut();
+            source.check();
+            List<String> lines = new ArrayList<>();
+            if (source.state != null) {
+                for (io.fedge.coordinator.ComparisonResult c : StoredRegistry.read(source.state).comparisons()) {
+                    lines.add(c.id() + "  after round " + c.afterRound() + ": " + c.describe());
+                }
+            } else {
+                JsonNode all = JSON.readTree(answer(source.admin.client().get("/api/comparisons"))).get("comparisons");
+                for (JsonNode c : all) {
+                    lines.add(c.get("id").asLong() + "  after round " + c.get("afterRound").asLong() + ": "
+                            + c.get("summary").asText());
+                }
+            }
+            if (lines.isEmpty()) {
+                out.println("no A/B evaluations yet");
+            }
+            lines.forEach(out::println);
+            return 0;
         }
     }
 }

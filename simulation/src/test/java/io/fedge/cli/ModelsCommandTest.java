@@ -108,6 +108,13 @@ class ModelsCommandTest {
                 + "the newest version"), rolledBack.err());
         assertFalse(rolledBack.err().contains("\tat "), "one line, no stack trace");
 
+        CliRun compare = CliRun.of(concat(new String[] {"models", "compare", "0", "2", "--clients", "2"}, admin));
+        assertEquals(1, compare.exit());
+        assertTrue(compare.err().contains("the federation is finished"), compare.err());
+        CliRun none = CliRun.of("models", "comparisons", "--state", state.toString());
+        assertEquals(0, none.exit(), none.err());
+        assertEquals("no A/B evaluations yet", none.out().strip());
+
         CliRun neither = CliRun.of("models", "list");
         assertEquals(2, neither.exit());
         assertTrue(neither.err().contains("give either --state DIR"), neither.err());
