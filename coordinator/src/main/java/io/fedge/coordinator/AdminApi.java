@@ -63,6 +63,27 @@ final class AdminApi {
         this.pages = io.fedge.dashboard.DashboardAssets.load();
     }
 
+    /** The path of a request URI, or empty when it is not valid (bad percent-encoding). */
+    static Optional<io.netty.handler.codec.http.QueryStringDecoder> decode(String uri) {
+        try {
+            io.netty.handler.codec.http.QueryStringDecoder d = new io.netty.handler.codec.http.QueryStringDecoder(uri);
+            d.path();
+            d.parameters();
+            return Optional.of(d);
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Answers a request for the raw {@code uri}: 400 when it cannot be decoded. */
+    Response handle(String method, String uri, boolean csrfHeader) {
+        Optional<io.netty.handler.codec.http.QueryStringDecoder> d = decode(uri);
+        if (d.isEmpty()) {
+            return Response.error(400, "malformed request URI");
+        }
+        return handle(method, d.get().path(), d.get().parameters(), csrfHeader);
+    }
+
     Response handle(String method, String path, Map<String, List<String>> query, boolean csrfHeader) {
         if (method.equals("GET")) {
             return get(path, query);

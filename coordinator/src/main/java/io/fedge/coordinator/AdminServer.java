@@ -119,7 +119,12 @@ final class AdminServer implements AutoCloseable {
                 respond(ctx, AdminApi.Response.error(403, "this certificate is not an administrator's"));
                 return;
             }
-            QueryStringDecoder uri = new QueryStringDecoder(req.uri());
+            java.util.Optional<QueryStringDecoder> decoded = AdminApi.decode(req.uri());
+            if (decoded.isEmpty()) {
+                respond(ctx, AdminApi.Response.error(400, "malformed request URI"));
+                return;
+            }
+            QueryStringDecoder uri = decoded.get();
             String method = req.method().name();
             if (method.equals("GET") && uri.path().equals("/api/events")) {
                 stream(ctx);

@@ -166,8 +166,11 @@ final class EdgeModelServer implements AutoCloseable {
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
             FullHttpResponse res;
-            io.netty.handler.codec.http.QueryStringDecoder uri = new io.netty.handler.codec.http.QueryStringDecoder(req.uri());
-            if (req.method().equals(HttpMethod.GET) && uri.path().equals("/edge-model")) {
+            java.util.Optional<io.netty.handler.codec.http.QueryStringDecoder> decoded = AdminApi.decode(req.uri());
+            io.netty.handler.codec.http.QueryStringDecoder uri = decoded.orElse(null);
+            if (uri == null || !req.decoderResult().isSuccess()) {
+                res = json(HttpResponseStatus.BAD_REQUEST, AdminJson.error("malformed request"));
+            } else if (req.method().equals(HttpMethod.GET) && uri.path().equals("/edge-model")) {
                 res = model(req, uri);
             } else if (req.method().equals(HttpMethod.POST) && uri.path().equals("/edge-telemetry")) {
                 res = telemetry(ctx, req);
