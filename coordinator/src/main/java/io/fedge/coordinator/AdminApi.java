@@ -152,7 +152,12 @@ final class AdminApi {
             long version = Long.parseLong(m.group(1));
             ModelRegistry registry = coordinator.models();
             return registry.entry(version)
-                    .map(e -> Response.json(200, AdminJson.model(e, registry.labelsOf(version))))
+                    .map(e -> {
+                        com.fasterxml.jackson.databind.node.ObjectNode node = AdminJson.model(e,
+                                registry.labelsOf(version));
+                        AdminJson.edgeExports(node, registry.edgeExportsOf(version));
+                        return Response.json(200, node);
+                    })
                     .orElseGet(() -> Response.error(404, "no model version " + version + " in the registry"));
         }
         if (!path.startsWith("/api/")) {

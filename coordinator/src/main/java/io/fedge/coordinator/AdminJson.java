@@ -125,7 +125,9 @@ final class AdminJson {
         ArrayNode a = n.putArray("models");
         List<ModelEntry> entries = registry.entries();
         for (int i = entries.size() - 1; i >= 0; i--) {
-            a.add(model(entries.get(i), registry.labelsOf(entries.get(i).version())));
+            ObjectNode m = model(entries.get(i), registry.labelsOf(entries.get(i).version()));
+            edgeExports(m, registry.edgeExportsOf(entries.get(i).version()));
+            a.add(m);
         }
         return n;
     }
@@ -173,6 +175,19 @@ final class AdminJson {
             o.put("summary", c.describe());
         }
         return n;
+    }
+
+    static void edgeExports(ObjectNode model, List<EdgeExportEntry> exports) {
+        ArrayNode a = model.putArray("edgeExports");
+        for (EdgeExportEntry e : exports) {
+            ObjectNode o = a.addObject();
+            o.put("student", e.student());
+            o.put("fileBytes", e.fileBytes());
+            o.put("sha256", e.sha256());
+            real(o, "edgeAccuracy", e.edgeAccuracy());
+            real(o, "teacherAccuracy", e.teacherAccuracy());
+            o.put("createdMillis", e.createdMillis());
+        }
     }
 
     static ObjectNode result(AdminResult r) {

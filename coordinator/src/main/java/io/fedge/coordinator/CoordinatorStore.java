@@ -377,6 +377,20 @@ final class CoordinatorStore implements AutoCloseable {
                 () -> RegistryTables.putLabel(db, label, version, System.currentTimeMillis()));
     }
 
+    /** Records an edge model exported from a version, durably. */
+    synchronized void putEdgeExport(EdgeExportEntry e) throws IOException {
+        inTransaction("record the edge export of version " + e.version(), () -> RegistryTables.insert(db, e));
+    }
+
+    /** Every edge export, oldest first. */
+    synchronized List<EdgeExportEntry> edgeExports() throws IOException {
+        try {
+            return RegistryTables.edgeExports(db);
+        } catch (SQLException e) {
+            throw new IOException("cannot read the edge exports from " + dir.resolve(DB) + ": " + e.getMessage(), e);
+        }
+    }
+
     /** Records a finished A/B evaluation durably. */
     synchronized void putComparison(ComparisonResult c) throws IOException {
         inTransaction("record A/B evaluation " + c.id(), () -> RegistryTables.insert(db, c));

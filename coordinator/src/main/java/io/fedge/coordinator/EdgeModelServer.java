@@ -147,7 +147,11 @@ final class EdgeModelServer implements AutoCloseable {
             Path dir = Files.createTempDirectory("fedge-edge-");
             EdgeExport.Report r = EdgeExport.export(model, config.student(), config.transfer(), config.test(),
                     config.distiller(), config.quantizer(), signingKey, null, dir);
-            releases.exported(new EdgeReleases.Release(model.version(), Files.readAllBytes(r.file())), asCanary);
+            byte[] file = Files.readAllBytes(r.file());
+            releases.recordExport(new EdgeExportEntry(model.version(), r.student(), file.length,
+                    java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(file)),
+                    r.edgeAccuracy(), r.teacherAccuracy(), System.currentTimeMillis()));
+            releases.exported(new EdgeReleases.Release(model.version(), file), asCanary);
             log.info("edge model {} v{} published: {} bytes, int8 accuracy {} (teacher {})", config.student(),
                     model.version(), r.edgeFileBytes(), String.format(java.util.Locale.ROOT, "%.4f", r.edgeAccuracy()),
                     String.format(java.util.Locale.ROOT, "%.4f", r.teacherAccuracy()));
@@ -157,7 +161,7 @@ final class EdgeModelServer implements AutoCloseable {
                 }
             }
             Files.deleteIfExists(dir);
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException | java.security.NoSuchAlgorithmException e) {
             log.error("edge export of model version {} failed", model.version(), e);
         }
     }

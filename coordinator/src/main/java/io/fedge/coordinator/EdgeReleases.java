@@ -44,6 +44,11 @@ final class EdgeReleases {
         this.lifecycle = lifecycle;
     }
 
+    /** Records where an edge model came from in the registry (before it is released). */
+    void recordExport(EdgeExportEntry e) throws IOException {
+        lifecycle.edgeExported(e);
+    }
+
     /** A new edge model is ready; {@code asCanary} starts a canary with it now (an administrator asked). */
     synchronized void exported(Release r, boolean asCanary) throws IOException {
         if (policy == null) {

@@ -69,6 +69,7 @@ final class ModelLifecycle {
             Map.Entry<List<ModelEntry>, Map<String, Long>> stored = store.registry();
             registry.restore(stored.getKey(), stored.getValue());
             registry.restoreComparisons(store.comparisons());
+            registry.restoreEdgeExports(store.edgeExports());
         }
         if (registry.newest().isEmpty() && initial.version() == 0) {
             ModelEntry e = new ModelEntry(0, -1, 0, ModelEntry.Kind.INITIAL, strategyName, "", 0,
@@ -263,6 +264,14 @@ final class ModelLifecycle {
         ComparisonRequest r = pendingComparison;
         pendingComparison = null;
         return Optional.ofNullable(r);
+    }
+
+    /** Records an edge model exported from a version, durably and in the registry. */
+    void edgeExported(EdgeExportEntry e) throws IOException {
+        if (store != null) {
+            store.putEdgeExport(e);
+        }
+        registry.edgeExported(e);
     }
 
     /** Records a finished A/B evaluation durably and in the registry. */

@@ -30,6 +30,7 @@ public final class ModelRegistry {
     private final TreeMap<String, Long> labels = new TreeMap<>();
     private final List<Consumer<ModelRegistry>> listeners = new CopyOnWriteArrayList<>();
     private final List<ComparisonResult> comparisons = new ArrayList<>();
+    private final List<EdgeExportEntry> edgeExports = new ArrayList<>();
 
     /** Restores entries and labels read back from the store. */
     synchronized void restore(List<ModelEntry> stored, Map<String, Long> storedLabels) {
@@ -44,6 +45,23 @@ public final class ModelRegistry {
     synchronized void restoreComparisons(List<ComparisonResult> stored) {
         comparisons.clear();
         comparisons.addAll(stored);
+    }
+
+    synchronized void restoreEdgeExports(List<EdgeExportEntry> stored) {
+        edgeExports.clear();
+        edgeExports.addAll(stored);
+    }
+
+    void edgeExported(EdgeExportEntry e) {
+        synchronized (this) {
+            edgeExports.add(e);
+        }
+        changed();
+    }
+
+    /** The edge models exported from {@code version}, oldest first. */
+    public synchronized List<EdgeExportEntry> edgeExportsOf(long version) {
+        return edgeExports.stream().filter(e -> e.version() == version).toList();
     }
 
     void compared(ComparisonResult c) {

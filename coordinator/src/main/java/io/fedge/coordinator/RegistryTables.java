@@ -30,6 +30,9 @@ final class RegistryTables {
                 + "test_accuracy REAL, test_loss REAL, federated_accuracy REAL, federated_loss REAL)");
         s.execute("CREATE TABLE IF NOT EXISTS model_labels (label TEXT PRIMARY KEY, version INTEGER NOT NULL, "
                 + "changed_ms INTEGER NOT NULL)");
+        s.execute("CREATE TABLE IF NOT EXISTS edge_exports (version INTEGER NOT NULL, student TEXT NOT NULL, "
+                + "file_bytes INTEGER NOT NULL, sha256 TEXT NOT NULL, edge_accuracy REAL, teacher_accuracy REAL, "
+                + "created_ms INTEGER NOT NULL)");
         s.execute("CREATE TABLE IF NOT EXISTS comparisons (id INTEGER PRIMARY KEY, version_a INTEGER NOT NULL, "
                 + "version_b INTEGER NOT NULL, after_round INTEGER NOT NULL, asked INTEGER NOT NULL, "
                 + "pairs INTEGER NOT NULL, accuracy_a REAL, accuracy_b REAL, mean_difference REAL, low REAL, "
@@ -59,6 +62,45 @@ final class RegistryTables {
             ins.setLong(i, c.createdMillis());
             ins.executeUpdate();
         }
+    }
+
+    static void insert(Connection db, EdgeExportEntry e) throws SQLException {
+        try (PreparedStatement ins = db.prepareStatement("INSERT INTO edge_exports VALUES (?,?,?,?,?,?,?)")) {
+            ins.setLong(1, e.version());
+            ins.setString(2, e.student());
+            ins.setLong(3, e.fileBytes());
+            ins.setString(4, e.sha256());
+            for (int i = 0; i < 2; i++) {
+                double d = i == 0 ? e.edgeAccuracy() : e.teacherAccuracy();
+                if (Double.isNaN(d)) {
+                    ins.setNull(5 + i, Types.REAL);
+                } else {
+                    ins.setDouble(5 + i, d);
+                }
+            }
+            ins.setLong(7, e.createdMillis());
+            ins.executeUpdate();
+        }
+    }
+
+    /** Every edge export, oldest first; none in state written before they were recorded. */
+    static List<EdgeExportEntry> edgeExports(Connection db) throws SQLException {
+        List<EdgeExportEntry> out = new ArrayList<>();
+        try (Statement s = db.createStatement(); ResultSet t = s.executeQuery(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'edge_exports'")) {
+            if (!t.next() || t.getInt(1) == 0) {
+                return out;
+            }
+        }
+        try (Statement s = db.createStatement();
+             ResultSet r = s.executeQuery("SELECT * FROM edge_exports ORDER BY created_ms, version")) {
+            while (r.next()) {
+                out.add(new EdgeExportEntry(r.getLong("version"), r.getString("student"), r.getLong("file_bytes"),
+                        r.getString("sha256"), real(r, "edge_accuracy"), real(r, "teacher_accuracy"),
+                        r.getLong("created_ms")));
+            }
+        }
+        return out;
     }
 
     /** Every comparison, oldest first; none in state written before they existed. */

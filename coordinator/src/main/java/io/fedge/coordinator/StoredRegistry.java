@@ -20,9 +20,12 @@ import java.util.Optional;
  * @param entries every version, oldest first
  * @param labels  label to version
  * @param comparisons the federated A/B evaluations, oldest first
+ * @param edgeExports the edge models exported from versions, oldest first
  */
-public record StoredRegistry(List<ModelEntry> entries, Map<String, Long> labels, List<ComparisonResult> comparisons) {
+public record StoredRegistry(List<ModelEntry> entries, Map<String, Long> labels, List<ComparisonResult> comparisons,
+                             List<EdgeExportEntry> edgeExports) {
     public StoredRegistry {
+        edgeExports = List.copyOf(edgeExports);
         entries = List.copyOf(entries);
         labels = Map.copyOf(labels);
         comparisons = List.copyOf(comparisons);
@@ -42,9 +45,10 @@ public record StoredRegistry(List<ModelEntry> entries, Map<String, Long> labels,
         config.setReadOnly(true);
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db.toAbsolutePath(), config.toProperties())) {
             if (!RegistryTables.exist(c)) {
-                return new StoredRegistry(List.of(), Map.of(), List.of()); // state written before the registry existed
+                return new StoredRegistry(List.of(), Map.of(), List.of(), List.of()); // state written before the registry existed
             }
-            return new StoredRegistry(RegistryTables.entries(c), RegistryTables.labels(c), RegistryTables.comparisons(c));
+            return new StoredRegistry(RegistryTables.entries(c), RegistryTables.labels(c), RegistryTables.comparisons(c),
+                    RegistryTables.edgeExports(c));
         } catch (SQLException e) {
             throw new IOException("cannot read the model registry in " + db + ": " + e.getMessage(), e);
         }

@@ -193,6 +193,14 @@ class EdgePublishingTest {
                 assertTrue(canaryInferences >= 60, "the first look needs 60 labelled canary inferences");
                 assertEquals(java.util.Map.of(ModelRegistry.STABLE, 2L), c.models().labels());
                 assertEquals(-1, releases.canaryVersion());
+                // the registry knows where each edge model came from, durably
+                List<EdgeExportEntry> exported = c.models().edgeExportsOf(0);
+                assertEquals(1, exported.size());
+                assertEquals("none", exported.get(0).student());
+                assertEquals(64, exported.get(0).sha256().length());
+                assertEquals(1, c.models().edgeExportsOf(2).size());
+                assertEquals(exported, StoredRegistry.read(state).edgeExports().stream().filter(e -> e.version() == 0)
+                        .toList());
                 CanaryTest.Decision verdict = releases.lastDecision().orElseThrow();
                 assertEquals(CanaryTest.Verdict.ROLL_BACK, verdict.verdict());
                 assertTrue(verdict.high() < 0, "the whole interval is below stable: " + verdict.reason());

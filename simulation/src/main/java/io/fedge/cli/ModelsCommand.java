@@ -203,6 +203,23 @@ final class ModelsCommand implements Runnable {
             out.printf("sha256              %s%n", e.sha256().isEmpty() ? "-" : e.sha256());
             out.printf("file                %s%n", e.fileKept() ? "kept" : "deleted by the retention policy");
             out.printf("labels              %s%n", String.join(", ", r.labels().getOrDefault(version, List.of())));
+            List<String> exports = new ArrayList<>();
+            if (source.state != null) {
+                for (io.fedge.coordinator.EdgeExportEntry x : StoredRegistry.read(source.state).edgeExports()) {
+                    if (x.version() == version) {
+                        exports.add(String.format(Locale.ROOT, "%s, %d bytes, int8 accuracy %s (teacher %s), sha256 %s",
+                                x.student(), x.fileBytes(), acc(x.edgeAccuracy()), acc(x.teacherAccuracy()), x.sha256()));
+                    }
+                }
+            } else {
+                JsonNode m = JSON.readTree(answer(source.admin.client().get("/api/models/" + version)));
+                for (JsonNode x : m.get("edgeExports")) {
+                    exports.add(String.format(Locale.ROOT, "%s, %d bytes, int8 accuracy %s (teacher %s), sha256 %s",
+                            x.get("student").asText(), x.get("fileBytes").asLong(), acc(real(x, "edgeAccuracy")),
+                            acc(real(x, "teacherAccuracy")), x.get("sha256").asText()));
+                }
+            }
+            out.printf("edge models         %s%n", exports.isEmpty() ? "none" : String.join("; ", exports));
             return 0;
         }
     }
