@@ -218,6 +218,34 @@ class EdgePublishingTest {
                         late.drain())).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
                 assertEquals(400, refused.statusCode());
                 assertTrue(refused.body().contains("version 0 is not served"), refused.body());
+
+                // the fuzz campaign at the socket: mutated requests are answered or closed, none changes the releases
+                java.util.Random rng = new java.util.Random(5);
+                String seed = "POST /edge-telemetry HTTP/1.1\r\nHost: x\r\nContent-Length: 200\r\n\r\n"
+                        + "{\"device\":\"device-1\",\"version\":2,\"inferences\":10,\"latencyP50Micros\":5,"
+                        + "\"latencyP99Micros\":9,\"meanConfidence\":0.5,\"predictions\":[10],\"labelled\":10,"
+                        + "\"correct\":10}";
+                for (int i = 0; i < 300; i++) {
+                    byte[] req = (i % 2 == 0 ? seed : "GET /edge-model?device=" + "d%zz" + i + " HTTP/1.1\r\n\r\n")
+                            .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+                    for (int k = 0; k < 1 + rng.nextInt(6); k++) {
+                        req[rng.nextInt(req.length)] = (byte) rng.nextInt(256);
+                    }
+                    try (java.net.Socket sock = new java.net.Socket("127.0.0.1", c.edgeModelAddress().getPort())) {
+                        sock.setSoTimeout(20_000);
+                        sock.getOutputStream().write(req);
+                        sock.shutdownOutput();
+                        byte[] head = sock.getInputStream().readNBytes(12);
+                        if (head.length > 0) {
+                            String line = new String(head, java.nio.charset.StandardCharsets.ISO_8859_1);
+                            assertTrue(line.startsWith("HTTP/1.1 "), line);
+                        }
+                    } catch (java.net.SocketException e) {
+                        // closed by the server: allowed for what it cannot read
+                    }
+                }
+                assertEquals(2, releases.stableVersion(), "stable is still version 2");
+                assertEquals(java.util.Map.of(ModelRegistry.STABLE, 2L), c.models().labels());
             }
         }
     }
