@@ -8,7 +8,23 @@ import {
 const contractStatus = {
   modelVersion: 12, stable: 11, canary: 13, canaryState: 'running', completedRounds: 12, rounds: 50,
   lastRound: 13, connectedClients: 10, state: 'running', failure: null,
+  canaryEvidence: null,
 };
+
+test('the canary evidence keeps each version\'s device counts and the last look\'s reason', () => {
+  const s = normalizeStatus({ ...contractStatus, canaryEvidence: {
+    stableVersion: 11, canaryVersion: 13,
+    stable: { inferences: 900, labelled: 850, accuracy: 0.8, predictions: [1, 2] },
+    canary: { inferences: 100, labelled: 'many', accuracy: 'NaN' },
+    lastLook: { verdict: 'continue', reason: 'no evidence yet: canary accuracy 0.7000' },
+  } });
+  assert.deepEqual(s.canaryEvidence, {
+    stable: { inferences: 900, labelled: 850, accuracy: 0.8 },
+    canary: { inferences: 100, labelled: null, accuracy: null },
+    lastLook: 'no evidence yet: canary accuracy 0.7000', lastVerdict: null,
+  });
+  assert.equal(normalizeStatus({ ...contractStatus, canaryEvidence: 'x' }).canaryEvidence, null);
+});
 
 test('a status as the contract writes it is kept as it is', () => {
   assert.deepEqual(normalizeStatus(contractStatus), contractStatus);
@@ -21,7 +37,7 @@ test('a status with nulls, NaN strings and wrong types keeps null for each bad f
   });
   assert.deepEqual(s, {
     modelVersion: null, stable: null, canary: null, canaryState: 'rolled back', completedRounds: null, rounds: null,
-    lastRound: null, connectedClients: null, state: null, failure: 'line one line two',
+    lastRound: null, connectedClients: null, state: null, failure: 'line one line two', canaryEvidence: null,
   });
   assert.equal(normalizeStatus(null), null);
   assert.equal(normalizeStatus([contractStatus]), null);

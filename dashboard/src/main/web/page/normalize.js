@@ -36,6 +36,33 @@ export function normalizeStatus(raw) {
     connectedClients: integerOrNull(raw.connectedClients, 0),
     state: textOrNull(raw.state, 60),
     failure: textOrNull(raw.failure),
+    canaryEvidence: normalizeEvidence(raw.canaryEvidence),
+  };
+}
+
+/** One version's device telemetry in a canary, or null. */
+function normalizeArm(raw) {
+  if (!isObject(raw)) {
+    return null;
+  }
+  return {
+    inferences: integerOrNull(raw.inferences, 0),
+    labelled: integerOrNull(raw.labelled, 0),
+    accuracy: finiteOrNull(raw.accuracy),
+  };
+}
+
+/** The canary's evidence from the devices' telemetry, or null when the coordinator sent none. */
+export function normalizeEvidence(raw) {
+  if (!isObject(raw)) {
+    return null;
+  }
+  const reason = (d) => (isObject(d) ? textOrNull(d.reason, 400) : null);
+  return {
+    stable: normalizeArm(raw.stable),
+    canary: normalizeArm(raw.canary),
+    lastLook: reason(raw.lastLook),
+    lastVerdict: reason(raw.lastVerdict),
   };
 }
 

@@ -79,20 +79,26 @@ export function renderCanary(doc, status, models) {
   showValue(doc, 'canary-label', canary === null ? 'no canary' : `canary: version ${canary}`, canary);
   showValue(doc, 'canary-state', s.canaryState ?? MISSING, s.canaryState);
   const find = (version) => (version === null || version === undefined ? null : models.find((m) => m.version === version) ?? null);
+  const evidence = s.canaryEvidence ?? null;
   const rows = [
-    ['stable', s.stable ?? null, find(s.stable)],
-    ['canary', canary, find(canary)],
+    ['stable', s.stable ?? null, find(s.stable), evidence?.stable ?? null],
+    ['canary', canary, find(canary), evidence?.canary ?? null],
   ];
   byTestId(doc, 'canary-compare').replaceChildren(
-    ...rows.map(([label, version, model]) =>
+    ...rows.map(([label, version, model, arm]) =>
       element(doc, 'tr', { 'data-testid': `canary-compare-${label}` }, null, [
         element(doc, 'th', { scope: 'row' }, label),
         element(doc, 'td', { class: 'num' }, version === null ? 'none' : String(version)),
         element(doc, 'td', { class: 'num' }, formatFixed(model?.testAccuracy ?? null)),
         element(doc, 'td', { class: 'num' }, formatFixed(model?.federatedAccuracy ?? null)),
+        element(doc, 'td', { class: 'num' }, arm?.labelled === null || arm?.labelled === undefined ? MISSING
+          : formatCount(arm.labelled)),
+        element(doc, 'td', { class: 'num' }, formatFixed(arm?.accuracy ?? null)),
       ]),
     ),
   );
+  const why = evidence?.lastLook ?? evidence?.lastVerdict ?? null;
+  showValue(doc, 'canary-evidence', why === null ? 'no look taken yet' : why, why);
 }
 
 function actionButton(doc, model, action, busy, onAction) {
