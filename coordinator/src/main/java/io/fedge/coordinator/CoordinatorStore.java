@@ -24,6 +24,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
+import static io.fedge.coordinator.SqlReals.real;
+import static io.fedge.coordinator.SqlReals.setReal;
+
 /**
  * The coordinator's state that must survive {@code kill -9}: an embedded SQLite database
  * ({@code state.db}, write-ahead log, {@code synchronous=FULL}) beside the model versions it
@@ -540,19 +543,6 @@ final class CoordinatorStore implements AutoCloseable {
             q.setString(1, key);
             q.setString(2, value);
             q.executeUpdate();
-        }
-    }
-
-    private static double real(ResultSet r, String column) throws SQLException {
-        double d = r.getDouble(column);
-        return r.wasNull() ? Double.NaN : d;
-    }
-
-    private static void setReal(PreparedStatement s, int i, double d) throws SQLException {
-        if (Double.isNaN(d)) {
-            s.setNull(i, java.sql.Types.REAL);
-        } else {
-            s.setDouble(i, d);
         }
     }
 

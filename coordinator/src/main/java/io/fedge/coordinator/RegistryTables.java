@@ -5,13 +5,15 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.sql.Types;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+
+import static io.fedge.coordinator.SqlReals.real;
+import static io.fedge.coordinator.SqlReals.setReal;
 
 /**
  * The model registry's two tables in the coordinator's state database, and the only SQL that
@@ -51,11 +53,7 @@ final class RegistryTables {
             ins.setInt(i++, c.asked());
             ins.setInt(i++, p.pairs());
             for (double d : new double[] {c.accuracyA(), c.accuracyB(), p.meanDifference(), p.low(), p.high()}) {
-                if (Double.isNaN(d)) {
-                    ins.setNull(i++, Types.REAL);
-                } else {
-                    ins.setDouble(i++, d);
-                }
+                setReal(ins, i++, d);
             }
             ins.setDouble(i++, p.confidence());
             ins.setString(i++, p.verdict().name());
@@ -70,14 +68,8 @@ final class RegistryTables {
             ins.setString(2, e.student());
             ins.setLong(3, e.fileBytes());
             ins.setString(4, e.sha256());
-            for (int i = 0; i < 2; i++) {
-                double d = i == 0 ? e.edgeAccuracy() : e.teacherAccuracy();
-                if (Double.isNaN(d)) {
-                    ins.setNull(5 + i, Types.REAL);
-                } else {
-                    ins.setDouble(5 + i, d);
-                }
-            }
+            setReal(ins, 5, e.edgeAccuracy());
+            setReal(ins, 6, e.teacherAccuracy());
             ins.setLong(7, e.createdMillis());
             ins.executeUpdate();
         }
@@ -86,11 +78,8 @@ final class RegistryTables {
     /** Every edge export, oldest first; none in state written before they were recorded. */
     static List<EdgeExportEntry> edgeExports(Connection db) throws SQLException {
         List<EdgeExportEntry> out = new ArrayList<>();
-        try (Statement s = db.createStatement(); ResultSet t = s.executeQuery(
-                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'edge_exports'")) {
-            if (!t.next() || t.getInt(1) == 0) {
-                return out;
-            }
+        if (!SqlReals.tablesExist(db, "edge_exports")) {
+            return out;
         }
         try (Statement s = db.createStatement();
              ResultSet r = s.executeQuery("SELECT * FROM edge_exports ORDER BY created_ms, version")) {
@@ -106,11 +95,8 @@ final class RegistryTables {
     /** Every comparison, oldest first; none in state written before they existed. */
     static List<ComparisonResult> comparisons(Connection db) throws SQLException {
         List<ComparisonResult> out = new ArrayList<>();
-        try (Statement s = db.createStatement(); ResultSet t = s.executeQuery(
-                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'comparisons'")) {
-            if (!t.next() || t.getInt(1) == 0) {
-                return out;
-            }
+        if (!SqlReals.tablesExist(db, "comparisons")) {
+            return out;
         }
         try (Statement s = db.createStatement(); ResultSet r = s.executeQuery("SELECT * FROM comparisons ORDER BY id")) {
             while (r.next()) {
@@ -126,10 +112,7 @@ final class RegistryTables {
 
     /** Whether the registry's tables are in {@code db} (state written by an older fedge has none). */
     static boolean exist(Connection db) throws SQLException {
-        try (Statement s = db.createStatement(); ResultSet r = s.executeQuery(
-                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('model_versions', 'model_labels')")) {
-            return r.next() && r.getInt(1) == 2;
-        }
+        return SqlReals.tablesExist(db, "model_versions", "model_labels");
     }
 
     static void insert(Connection db, ModelEntry e) throws SQLException {
@@ -146,11 +129,7 @@ final class RegistryTables {
             ins.setLong(i++, e.createdMillis());
             ins.setString(i++, e.sha256());
             for (double d : new double[] {e.testAccuracy(), e.testLoss(), e.federatedAccuracy(), e.federatedLoss()}) {
-                if (Double.isNaN(d)) {
-                    ins.setNull(i++, Types.REAL);
-                } else {
-                    ins.setDouble(i++, d);
-                }
+                setReal(ins, i++, d);
             }
             ins.executeUpdate();
         }
@@ -206,10 +185,5 @@ final class RegistryTables {
             ins.setLong(3, nowMillis);
             ins.executeUpdate();
         }
-    }
-
-    private static double real(ResultSet r, String column) throws SQLException {
-        double d = r.getDouble(column);
-        return r.wasNull() ? Double.NaN : d;
     }
 }

@@ -31,6 +31,8 @@ import java.util.concurrent.Callable;
         description = "Simulate a fleet of inference-only devices: fetch the edge model per device id (canary or "
                 + "stable), run it on Fashion-MNIST test images, report telemetry, until the canary is decided.")
 final class EdgeFleetCommand implements Callable<Integer>, OptionChecks.Validated {
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -87,6 +89,7 @@ final class EdgeFleetCommand implements Callable<Integer>, OptionChecks.Validate
         Map<String, EdgeModel> byTag = new HashMap<>(); // devices on the same version share one parsed model
         long[] reports = new long[devices];
         String[] tag = new String[devices];
+        long[] versions = new long[devices];
         String[] release = new String[devices];
         InferenceTelemetry[] telemetry = new InferenceTelemetry[devices];
         int[] cursor = new int[devices];
@@ -103,6 +106,7 @@ final class EdgeFleetCommand implements Callable<Integer>, OptionChecks.Validate
                         ? fetchers[d].fetchIfNewer(tag[d]) : java.util.Optional.empty();
                 if (f.isPresent()) {
                     tag[d] = f.get().etag();
+                    versions[d] = f.get().version();
                     release[d] = f.get().release();
                     byTag.putIfAbsent(tag[d], f.get().model());
                 }
@@ -111,7 +115,7 @@ final class EdgeFleetCommand implements Callable<Integer>, OptionChecks.Validate
                 }
                 anyModel = true;
                 EdgeModel model = byTag.get(tag[d]);
-                long version = Long.parseLong(tag[d].replace("\"", "").substring(1)); // ETag "vN"
+                long version = versions[d];
                 if (telemetry[d] == null) {
                     telemetry[d] = new InferenceTelemetry(id, model.classes());
                 }
@@ -156,13 +160,9 @@ final class EdgeFleetCommand implements Callable<Integer>, OptionChecks.Validate
         return 1;
     }
 
-    /** The {@code canary} field of the telemetry answer. */
-    private static String stateOf(String body) {
-        int i = body.indexOf("\"canary\":\"");
-        if (i < 0) {
-            return "none";
-        }
-        int j = body.indexOf('"', i + 10);
-        return j < 0 ? "none" : body.substring(i + 10, j);
+    /** The {@code canary} field of the telemetry answer, "none" without one. */
+    private static String stateOf(String body) throws java.io.IOException {
+        com.fasterxml.jackson.databind.JsonNode state = JSON.readTree(body).get("canary");
+        return state == null || !state.isTextual() ? "none" : state.asText();
     }
 }

@@ -139,6 +139,12 @@ final class ModelsCommand implements Runnable {
         throw new IllegalStateException("the coordinator refused (HTTP " + r.status() + "): " + message);
     }
 
+    /** One edge export, as {@code show} prints it. */
+    private static String export(String student, long bytes, double edgeAccuracy, double teacherAccuracy, String sha) {
+        return String.format(Locale.ROOT, "%s, %d bytes, int8 accuracy %s (teacher %s), sha256 %s", student, bytes,
+                acc(edgeAccuracy), acc(teacherAccuracy), sha);
+    }
+
     private static String acc(double d) {
         return Double.isNaN(d) ? "-" : String.format(Locale.ROOT, "%.4f", d);
     }
@@ -207,16 +213,15 @@ final class ModelsCommand implements Runnable {
             if (source.state != null) {
                 for (io.fedge.coordinator.EdgeExportEntry x : StoredRegistry.read(source.state).edgeExports()) {
                     if (x.version() == version) {
-                        exports.add(String.format(Locale.ROOT, "%s, %d bytes, int8 accuracy %s (teacher %s), sha256 %s",
-                                x.student(), x.fileBytes(), acc(x.edgeAccuracy()), acc(x.teacherAccuracy()), x.sha256()));
+                        exports.add(export(x.student(), x.fileBytes(), x.edgeAccuracy(), x.teacherAccuracy(),
+                                x.sha256()));
                     }
                 }
             } else {
                 JsonNode m = JSON.readTree(answer(source.admin.client().get("/api/models/" + version)));
                 for (JsonNode x : m.get("edgeExports")) {
-                    exports.add(String.format(Locale.ROOT, "%s, %d bytes, int8 accuracy %s (teacher %s), sha256 %s",
-                            x.get("student").asText(), x.get("fileBytes").asLong(), acc(real(x, "edgeAccuracy")),
-                            acc(real(x, "teacherAccuracy")), x.get("sha256").asText()));
+                    exports.add(export(x.get("student").asText(), x.get("fileBytes").asLong(), real(x, "edgeAccuracy"),
+                            real(x, "teacherAccuracy"), x.get("sha256").asText()));
                 }
             }
             out.printf("edge models         %s%n", exports.isEmpty() ? "none" : String.join("; ", exports));

@@ -129,6 +129,30 @@ class ModelsCommandTest {
         assertTrue(noState.err().contains("no coordinator state in"), noState.err());
     }
 
+    @Test
+    void registryCanaryAndFleetOptionsOutsideTheirBoundsAreRefusedInOneLine() {
+        String[][] cases = {
+            {"--canary must be in [0, 1)", "coordinator", "--insecure", "--canary", "1.5"},
+            {"--canary-alpha must be in (0, 0.5)", "coordinator", "--insecure", "--canary-alpha", "0.7"},
+            {"--promote must be auto or manual", "coordinator", "--insecure", "--promote", "maybe"},
+            {"--promote-margin must be in [0, 1]", "coordinator", "--insecure", "--promote-margin", "-0.1"},
+            {"--keep-models", "coordinator", "--insecure", "--keep-models", "0"},
+            {"--keep-best", "coordinator", "--insecure", "--keep-best", "-1"},
+            {"--admin-port", "coordinator", "--insecure", "--admin-port", "70000"},
+            {"cannot run with --insecure", "coordinator", "--insecure", "--admin-port", "7072"},
+            {"it needs --edge-every N", "coordinator", "--insecure", "--canary", "0.1"},
+            {"--devices", "edge-fleet", "--devices", "0"},
+            {"--batch", "edge-fleet", "--batch", "0"},
+            {"--check-every", "edge-fleet", "--check-every", "0"},
+        };
+        for (String[] c : cases) {
+            CliRun r = CliRun.of(java.util.Arrays.copyOfRange(c, 1, c.length));
+            assertEquals(2, r.exit(), String.join(" ", c) + ": " + r.err());
+            assertTrue(r.err().contains(c[0]), r.err());
+            assertEquals(1, r.err().strip().lines().count(), "one line: " + r.err());
+        }
+    }
+
     private static String[] concat(String[] a, String[] b) {
         String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, out, a.length, b.length);
