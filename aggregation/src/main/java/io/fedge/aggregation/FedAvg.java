@@ -73,32 +73,30 @@ public final class FedAvg extends SampledStrategy {
             float[] finish(WeightedMean mean, List<Failure> failures);
         }
 
-        private final WeightedMean mean;
+        private final PartialMean fold;
         private final Finisher finisher;
 
         MeanAggregation(int length, Finisher finisher) {
-            this.mean = new WeightedMean(length);
+            this.fold = new PartialMean(length);
             this.finisher = finisher;
         }
 
         @Override
         public void accept(FitResult result, UpdateChunks delta) {
-            double weight = result.numExamples();
-            delta.forEach((offset, values, length) -> mean.addChunk(weight, offset, values, length));
-            mean.addWeight(weight);
+            fold.accept(result, delta);
         }
 
         @Override
         public int accepted() {
-            return mean.count();
+            return fold.accepted();
         }
 
         @Override
         public Optional<float[]> finish(List<Failure> failures) {
-            if (mean.count() == 0) {
+            if (fold.accepted() == 0) {
                 return Optional.empty();
             }
-            return Optional.of(finisher.finish(mean, failures));
+            return Optional.of(finisher.finish(fold.weightedMean(), failures));
         }
     }
 }

@@ -73,6 +73,15 @@ public final class WeightedMean {
     }
 
     /**
+     * The weighted mean itself, as floats in a new array.
+     *
+     * @throws IllegalStateException if nothing was folded in
+     */
+    public float[] mean() {
+        return addMeanTo(new float[sums.length]);
+    }
+
+    /**
      * Writes {@code base[i] + mean[i]} into a new array: the mean of the folded vectors added to
      * {@code base} (the global model, when the vectors are deltas).
      *

@@ -10,7 +10,6 @@ import io.fedge.comm.proto.Heartbeat;
 import io.fedge.comm.proto.Hello;
 import io.fedge.core.ErrorCode;
 import io.fedge.core.FedgeException;
-import io.fedge.core.LocalTraining;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -61,8 +60,7 @@ final class CoordinatorLinkHandler extends SimpleChannelInboundHandler<Envelope>
                 .setProtocolVersion(WireProtocol.VERSION)
                 .setClientId(client.clientId())
                 .addAllCodecs(client.codecs().names())
-                .addFeatures(WireProtocol.FEATURE_SECURE_AGGREGATION)
-                .addAllFeatures(LocalTraining.allFeatures())
+                .addAllFeatures(client.work().features())
                 .setNumExamples(client.declaredExamples())).build());
         ctx.fireChannelActive();
     }

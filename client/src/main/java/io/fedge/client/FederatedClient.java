@@ -69,7 +69,7 @@ public final class FederatedClient implements AutoCloseable {
     private final SslContext tls;
     private final PublicKey trustedModelKey;
     private final String clientId;
-    private final LocalTrainer trainer;
+    private final LocalWork work;
     private final CodecRegistry codecs;
     private final EventLoopGroup group;
     private final boolean ownsGroup;
@@ -112,7 +112,7 @@ public final class FederatedClient implements AutoCloseable {
         this.tls = b.tls;
         this.trustedModelKey = b.trustedModelKey;
         this.clientId = b.clientId;
-        this.trainer = b.trainer;
+        this.work = b.work;
         this.codecs = b.codecs;
         this.ownsGroup = b.group == null;
         this.group = ownsGroup ? Transports.eventLoopGroup(1, "fedge-client-io") : b.group;
@@ -134,7 +134,7 @@ public final class FederatedClient implements AutoCloseable {
         this.maxModelBytes = b.maxModelBytes;
         this.secAggIdentity = b.secAggIdentity;
         this.updateTransform = b.updateTransform;
-        this.declaredExamples = b.declaredExamples >= 0 ? b.declaredExamples : b.trainer.numExamples();
+        this.declaredExamples = b.declaredExamples;
         this.listener = b.listener;
         this.errorFeedback = b.stateDir == null ? ErrorFeedback.inMemory()
                 : ErrorFeedback.persistent(b.stateDir.resolve("error-feedback.bin"));
@@ -364,13 +364,13 @@ public final class FederatedClient implements AutoCloseable {
         }
     }
 
-    LocalTrainer trainer() {
-        return trainer;
+    LocalWork work() {
+        return work;
     }
 
-    /** The examples this client's Hello declares: its local data's, unless {@link Builder#declaredExamples} says otherwise. */
+    /** The examples this client's Hello declares: its work's, unless {@link Builder#declaredExamples} says otherwise. */
     long declaredExamples() {
-        return declaredExamples;
+        return declaredExamples >= 0 ? declaredExamples : work.declaredExamples();
     }
 
     /** The update a task's training produced, as this client sends it: {@link Builder#updateTransform} applied. */
@@ -522,7 +522,7 @@ public final class FederatedClient implements AutoCloseable {
     public static final class Builder {
         private InetSocketAddress coordinator;
         private String clientId;
-        private LocalTrainer trainer;
+        private LocalWork work;
         private CodecRegistry codecs = CodecRegistry.defaultRegistry();
         private EventLoopGroup group;
         private SslContext tls;
@@ -602,17 +602,27 @@ public final class FederatedClient implements AutoCloseable {
             return this;
         }
 
-        /** The local training data; read into memory once. Required (or {@link #data(DataSet)}). */
+        /** The local training data; read into memory once. Required (or {@link #data(DataSet)}, or {@link #work}). */
         public Builder data(DataSetIterator data) {
             once("data");
-            this.trainer = new LocalTrainer(data);
+            this.work = new LocalTrainer(data);
             return this;
         }
 
         /** The local training data as one data set. */
         public Builder data(DataSet data) {
             once("data");
-            this.trainer = new LocalTrainer(data);
+            this.work = new LocalTrainer(data);
+            return this;
+        }
+
+        /**
+         * What the client does with its tasks instead of training on local data: a gateway's
+         * site rounds, for one. Exclusive with {@link #data}.
+         */
+        public Builder work(LocalWork work) {
+            once("data");
+            this.work = Objects.requireNonNull(work, "work");
             return this;
         }
 
@@ -749,8 +759,8 @@ public final class FederatedClient implements AutoCloseable {
 
         /** @throws IllegalStateException if a required setting is missing */
         public FederatedClient build() {
-            if (coordinator == null || clientId == null || trainer == null) {
-                throw new IllegalStateException("coordinator, clientId and data are required");
+            if (coordinator == null || clientId == null || work == null) {
+                throw new IllegalStateException("coordinator, clientId and data (or work) are required");
             }
             return new FederatedClient(this);
         }

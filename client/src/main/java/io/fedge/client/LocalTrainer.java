@@ -36,7 +36,7 @@ import java.util.Random;
  * virtual clients on a few threads builds only a few networks. Safe to call from several threads at once for different
  * clients; one client's calls must not overlap.
  */
-public final class LocalTrainer {
+public final class LocalTrainer implements LocalWork {
     private static final ThreadLocal<Map<String, Network>> NETWORKS = ThreadLocal.withInitial(HashMap::new);
     /** Per thread, the shuffled copy of the local data being trained on, grown to the largest client's. */
     private static final ThreadLocal<INDArray[]> FEATURE_BUFFERS = ThreadLocal.withInitial(() -> new INDArray[1]);
@@ -75,6 +75,31 @@ public final class LocalTrainer {
     /** The number of local examples. */
     public int numExamples() {
         return data.numExamples();
+    }
+
+    @Override
+    public long declaredExamples() {
+        return numExamples();
+    }
+
+    /** Secure aggregation and every local training correction. */
+    @Override
+    public List<String> features() {
+        List<String> all = new ArrayList<>();
+        all.add(io.fedge.comm.WireProtocol.FEATURE_SECURE_AGGREGATION);
+        all.addAll(LocalTraining.allFeatures());
+        return all;
+    }
+
+    @Override
+    public LocalUpdate train(TrainingJob job) {
+        return train(job.model(), job.localEpochs(), job.batchSize(), job.learningRate(), job.seed(), job.local(),
+                job.serverControl(), job.clientControl(), job.keptBatchNorm());
+    }
+
+    @Override
+    public Evaluation evaluate(EvaluationJob job) {
+        return evaluate(job.model(), job.batchSize(), job.keptBatchNorm());
     }
 
     /**

@@ -13,9 +13,24 @@ package io.fedge.client;
  *        once the coordinator accepts the update; null without SCAFFOLD
  * @param batchNorm under FedBN, the trained values of the network's BatchNorm coordinates, which the
  *        client keeps once the coordinator accepts the update; null without FedBN
+ * @param contributors how many devices' updates this one aggregates: 1 for a device's own, more for
+ *        a gateway's partial aggregate (then {@code delta} is their example-weighted mean and
+ *        {@code numExamples} their total)
  */
 public record LocalUpdate(float[] delta, long numExamples, double meanLoss, long durationMillis, float[] controlVariate,
-                          float[] batchNorm) {
+                          float[] batchNorm, long contributors) {
+    public LocalUpdate {
+        if (contributors < 1) {
+            throw new IllegalArgumentException("contributors must be at least 1: " + contributors);
+        }
+    }
+
+    /** A device's own update. */
+    public LocalUpdate(float[] delta, long numExamples, double meanLoss, long durationMillis, float[] controlVariate,
+                       float[] batchNorm) {
+        this(delta, numExamples, meanLoss, durationMillis, controlVariate, batchNorm, 1);
+    }
+
     /** An update without a control variate or BatchNorm values to keep. */
     public LocalUpdate(float[] delta, long numExamples, double meanLoss, long durationMillis) {
         this(delta, numExamples, meanLoss, durationMillis, null, null);

@@ -96,8 +96,15 @@ final class TaskRunner {
         } else {
             client.keptBatchNorm().clear(); // the federation averages BatchNorm now
         }
-        LocalUpdate trained = client.trainer().train(model, task.getLocalEpochs(), task.getBatchSize(),
-                task.getLearningRate(), seed, local, serverControl, clientControl, keptBatchNorm);
+        LocalUpdate trained;
+        try {
+            trained = client.work().train(new TrainingJob(task.getRound(), model, task.getLocalEpochs(),
+                    task.getBatchSize(), task.getLearningRate(), task.getSeed(), seed, local, serverControl,
+                    clientControl, keptBatchNorm, task.getDeadlineUnixMs()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new FedgeException(ErrorCode.INTERNAL, "interrupted while training (client closing)");
+        }
         float[] raw = trained.delta();
         for (int i = 0; i < raw.length; i++) {
             if (!Float.isFinite(raw[i])) {
@@ -137,7 +144,14 @@ final class TaskRunner {
     /** Evaluates with this client's own BatchNorm parameters when it keeps them (FedBN). */
     private void evaluate(ChannelHandlerContext ctx, EvaluateTask task, GlobalModel model) {
         float[] kept = client.keptBatchNorm().current(LocalTrainer.batchNormCount(model.configJson()));
-        Evaluation e = client.trainer().evaluate(model, task.getBatchSize(), kept);
+        Evaluation e;
+        try {
+            e = client.work().evaluate(new EvaluationJob(task.getRound(), model, task.getBatchSize(), kept,
+                    task.getDeadlineUnixMs()));
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            throw new FedgeException(ErrorCode.INTERNAL, "interrupted while evaluating (client closing)");
+        }
         ctx.writeAndFlush(Envelope.newBuilder().setEvaluateResult(EvaluateResult.newBuilder()
                 .setRound(task.getRound())
                 .setModelVersion(model.version())

@@ -28,6 +28,9 @@ final class TrainResults {
                 .setLoss(update.meanLoss())
                 .setDurationMs(update.durationMillis())
                 .setUpdate(upload.header());
+        if (update.contributors() > 1) {
+            result.setContributors((int) Math.min(Integer.MAX_VALUE, update.contributors()));
+        }
         if (sealing != null) {
             result.setEphemeralPublicKey(ByteString.copyFrom(sealing.ephemeralPublicKey()));
         }

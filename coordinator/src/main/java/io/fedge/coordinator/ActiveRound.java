@@ -88,6 +88,8 @@ final class ActiveRound {
     /** Per accepted client, its update's L2 norm before clipping. */
     private final List<Double> norms = new ArrayList<>();
     private int clipped;
+    /** Devices behind the accepted updates: one per update, a gateway's its contributors. */
+    private long devices;
 
     /**
      * The bounds of one round's updates.
@@ -96,13 +98,31 @@ final class ActiveRound {
      * @param maxWeight the most examples one update may weigh (its claim is capped to this)
      * @param clipBound the L2 norm each update is clipped to
      * @param targetAccepted the round closes as soon as this many updates are accepted (over-selection)
+     * @param gateways the selected clients that are gateways: their update aggregates several devices
+     *        ({@code TrainResult.contributors}), bounded by {@code maxGatewayDevices} devices of at most
+     *        {@code maxExamplesPerDevice} examples each instead of by a declaration and the weight cap
      */
-    record RoundLimits(Map<String, Long> declared, long maxWeight, double clipBound, int targetAccepted) {
+    record RoundLimits(Map<String, Long> declared, long maxWeight, double clipBound, int targetAccepted,
+                       Set<String> gateways, int maxGatewayDevices, long maxExamplesPerDevice) {
         static final RoundLimits NONE = new RoundLimits(Map.of(), Long.MAX_VALUE, Double.POSITIVE_INFINITY,
                 Integer.MAX_VALUE);
 
+        RoundLimits(Map<String, Long> declared, long maxWeight, double clipBound, int targetAccepted) {
+            this(declared, maxWeight, clipBound, targetAccepted, Set.of(), 0, maxWeight);
+        }
+
         RoundLimits {
             declared = Map.copyOf(declared);
+            gateways = Set.copyOf(gateways);
+        }
+
+        /** The most examples an update of {@code clientId} aggregating {@code contributors} devices may weigh. */
+        long weightCap(String clientId, int contributors) {
+            if (!gateways.contains(clientId)) {
+                return maxWeight;
+            }
+            return Math.multiplyHigh(Math.max(1, contributors), maxExamplesPerDevice) != 0 ? Long.MAX_VALUE
+                    : Math.max(1, contributors) * maxExamplesPerDevice;
         }
     }
 
@@ -301,6 +321,7 @@ final class ActiveRound {
         if (result.getNumExamples() <= 0) {
             throw new FedgeException(ErrorCode.MALFORMED, "update reports " + result.getNumExamples() + " examples");
         }
+        checkContributors(clientId, result);
         Long declared = limits.declared().get(clientId);
         if (declared != null && Long.compareUnsigned(result.getNumExamples(), declared) > 0) {
             throw new FedgeException(ErrorCode.LIMIT_EXCEEDED, "update claims "
@@ -314,6 +335,37 @@ final class ActiveRound {
         status.put(clientId, Status.ANNOUNCED);
         if (opening != null) {
             openings.put(clientId, opening);
+        }
+    }
+
+    /**
+     * A gateway's update aggregates {@code contributors} devices: at most the coordinator's
+     * per-gateway maximum, each device at least one example and at most the per-client maximum.
+     * Any other client's update is its own (0 or 1).
+     */
+    private void checkContributors(String clientId, TrainResult result) {
+        long contributors = Integer.toUnsignedLong(result.getContributors());
+        if (!limits.gateways().contains(clientId)) {
+            if (contributors > 1) {
+                throw new FedgeException(ErrorCode.LIMIT_EXCEEDED, "update claims to aggregate " + contributors
+                        + " devices, but " + clientId + " did not register as a gateway");
+            }
+            return;
+        }
+        if (contributors > limits.maxGatewayDevices()) {
+            throw new FedgeException(ErrorCode.LIMIT_EXCEEDED, "gateway update aggregates " + contributors
+                    + " devices, this coordinator takes at most " + limits.maxGatewayDevices() + " per gateway");
+        }
+        long devices = Math.max(1, contributors);
+        if (Long.compareUnsigned(result.getNumExamples(), devices) < 0) {
+            throw new FedgeException(ErrorCode.MALFORMED, "gateway update claims " + result.getNumExamples()
+                    + " examples from " + devices + " devices");
+        }
+        long cap = limits.weightCap(clientId, (int) devices);
+        if (Long.compareUnsigned(result.getNumExamples(), cap) > 0) {
+            throw new FedgeException(ErrorCode.LIMIT_EXCEEDED, "gateway update claims "
+                    + Long.toUnsignedString(result.getNumExamples()) + " examples from " + devices
+                    + " devices, at most " + limits.maxExamplesPerDevice() + " per device");
         }
     }
 
@@ -424,7 +476,7 @@ final class ActiveRound {
             throw e;
         }
         double scale = UpdateFold.clipScale(norm, bounds.clipBound());
-        long weight = Math.min(result.getNumExamples(), bounds.maxWeight());
+        long weight = Math.min(result.getNumExamples(), bounds.weightCap(clientId, result.getContributors()));
         FitResult fit = new FitResult(clientId, weight, result.getLoss(), result.getMetricsMap(),
                 Duration.ofMillis(result.getDurationMs()));
         aggregation().accept(fit, update.scaled(scale));
@@ -449,6 +501,7 @@ final class ActiveRound {
         try {
             lossSum += result.getLoss() * result.getNumExamples();
             examples += result.getNumExamples();
+            devices += Math.max(1, Integer.toUnsignedLong(result.getContributors()));
             clientSecAggMillis += result.getMetricsOrDefault(WireProtocol.METRIC_SECAGG_CLIENT_MILLIS, 0.0);
             Long sent = sentAtNanos.get(clientId);
             if (sent != null) {
@@ -578,6 +631,26 @@ final class ActiveRound {
         lock.lock();
         try {
             return norms.stream().mapToDouble(Double::doubleValue).toArray();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Devices behind the accepted updates (a plain round's): a gateway's counts its contributors. */
+    long devices() {
+        lock.lock();
+        try {
+            return devices;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Examples behind the accepted updates (a plain round's). */
+    long examples() {
+        lock.lock();
+        try {
+            return examples;
         } finally {
             lock.unlock();
         }

@@ -12,7 +12,7 @@ import java.util.Objects;
 /**
  * Where and how the coordinator serves its admin API, metrics and dashboard: an address, and a
  * server TLS context that requires a client certificate of the federation's authority. The
- * server then takes only administrators' certificates ({@link io.fedge.comm.tls.AdminRole});
+ * server then takes only administrators' certificates ({@link io.fedge.comm.tls.KeyPurposes#ADMIN});
  * a client's certificate is refused with 403 and logged, another authority's fails the handshake.
  *
  * @param bind where to listen (port 0 for any free port)

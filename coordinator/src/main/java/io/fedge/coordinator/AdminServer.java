@@ -1,7 +1,7 @@
 package io.fedge.coordinator;
 
 import io.fedge.comm.Transports;
-import io.fedge.comm.tls.AdminRole;
+import io.fedge.comm.tls.KeyPurposes;
 import io.fedge.comm.tls.TlsContexts;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
@@ -42,7 +42,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The coordinator's admin endpoint: HTTPS that requires a client certificate of the federation's
- * authority and then serves only administrators ({@link AdminRole}); every other caller gets 403
+ * authority and then serves only administrators ({@link KeyPurposes#ADMIN}); every other caller gets 403
  * and one log line naming the certificate. Routes are {@link AdminApi}'s, answered off the event
  * loop on one admin thread (they read and write the state database); {@code /api/events} is the
  * dashboard's server-sent event stream ({@link AdminEvents}). Requests are bounded (4 KiB line,
@@ -153,7 +153,7 @@ final class AdminServer implements AutoCloseable {
             try {
                 Certificate[] chain = tls.engine().getSession().getPeerCertificates();
                 if (chain.length > 0 && chain[0] instanceof X509Certificate cert) {
-                    return AdminRole.isAdmin(cert) ? null
+                    return KeyPurposes.carries(cert, KeyPurposes.ADMIN) ? null
                             : "'" + TlsContexts.commonName(cert).orElse(cert.getSubjectX500Principal().getName()) + "'";
                 }
             } catch (SSLPeerUnverifiedException e) {

@@ -1,5 +1,6 @@
 package io.fedge.coordinator;
 
+import io.fedge.comm.tls.KeyPurposes;
 import io.fedge.comm.tls.TlsContexts;
 import io.netty.handler.ssl.SslHandler;
 import java.util.Optional;
@@ -149,6 +150,7 @@ final class ClientSessionHandler extends SimpleChannelInboundHandler<Envelope> {
                     + "letters, digits and ._:@-"));
             return;
         }
+        boolean gateway = hello.getFeaturesList().contains(WireProtocol.FEATURE_GATEWAY);
         if (state.tls != null) {
             SslHandler tls = ctx.pipeline().get(SslHandler.class);
             Optional<String> certified = tls == null ? Optional.empty() : TlsContexts.peerCommonName(tls);
@@ -158,13 +160,27 @@ final class ClientSessionHandler extends SimpleChannelInboundHandler<Envelope> {
                         + certified.map(id -> "'" + id + "'").orElse("nobody")));
                 return;
             }
+            if (gateway && !TlsContexts.peerCertificate(tls).map(c -> KeyPurposes.carries(c, KeyPurposes.GATEWAY))
+                    .orElse(false)) {
+                refuseAndClose(ctx, new FedgeException(ErrorCode.UNAUTHENTICATED, hello.getClientId()
+                        + " announces itself a gateway, but its certificate is not a gateway's (fedge certs gateway)"));
+                return;
+            }
         }
-        if (Long.compareUnsigned(hello.getNumExamples(), state.bounds.maxExamplesPerClient()) > 0) {
-            FedgeException e = new FedgeException(ErrorCode.LIMIT_EXCEEDED, "client " + hello.getClientId()
-                    + " declares " + Long.toUnsignedString(hello.getNumExamples()) + " examples, this coordinator "
-                    + "takes at most " + state.bounds.maxExamplesPerClient() + " per client");
+        long maxDeclared = gateway ? saturatedProduct(state.maxGatewayDevices, state.bounds.maxExamplesPerClient())
+                : state.bounds.maxExamplesPerClient();
+        if (Long.compareUnsigned(hello.getNumExamples(), maxDeclared) > 0) {
+            FedgeException e = new FedgeException(ErrorCode.LIMIT_EXCEEDED, (gateway ? "gateway " : "client ")
+                    + hello.getClientId() + " declares " + Long.toUnsignedString(hello.getNumExamples())
+                    + " examples, this coordinator takes at most " + maxDeclared
+                    + (gateway ? " per gateway (" + state.maxGatewayDevices + " devices of at most "
+                    + state.bounds.maxExamplesPerClient() + ")" : " per client"));
             refuseAndClose(ctx, e);
             return;
+        }
+        if (gateway) {
+            log.info("gateway {} registered from {} with {} examples behind it", hello.getClientId(),
+                    ctx.channel().remoteAddress(), hello.getNumExamples());
         }
         if (handshakeTimer != null) {
             handshakeTimer.cancel(false);
@@ -181,6 +197,10 @@ final class ClientSessionHandler extends SimpleChannelInboundHandler<Envelope> {
                 .setUpdateChunkElements(state.limits.updateChunkElements())).build());
         log.debug("client {} registered from {} with {} examples", session.clientId(), ctx.channel().remoteAddress(),
                 hello.getNumExamples());
+    }
+
+    private static long saturatedProduct(long a, long b) {
+        return Math.multiplyHigh(a, b) != 0 || a * b < 0 ? Long.MAX_VALUE : a * b;
     }
 
     private void onTrainResult(ChannelHandlerContext ctx, TrainResult result) {

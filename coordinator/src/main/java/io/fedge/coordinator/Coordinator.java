@@ -74,9 +74,7 @@ public final class Coordinator implements AutoCloseable {
     private final AdminEvents adminEvents;
     private final int ioThreads;
     private final ExecutorService aggregationExecutor;
-    private EventLoopGroup bossGroup;
-    private EventLoopGroup workerGroup;
-    private Channel serverChannel;
+    private ProtocolServer server;
     private Thread roundThread;
     private final EdgePublishing edgePublishing;
     private final CanaryPolicy canaryPolicy;
@@ -102,6 +100,7 @@ public final class Coordinator implements AutoCloseable {
                 b.sealUpdates, b.secureAggregation, b.halfPrecisionModels, b.deltaModelVersions, connectionLimits,
                 b.revocationList);
         state.bounds = b.bounds;
+        state.maxGatewayDevices = b.maxGatewayDevices;
         aggregation.timing(state.metrics::aggregationTask);
         state.metrics.bind(state, models);
         this.stateDir = b.stateDir;
@@ -173,20 +172,7 @@ public final class Coordinator implements AutoCloseable {
         if (done > 0) {
             log.info("resumed from {}: {} rounds already completed", stateDir, done);
         }
-        bossGroup = Transports.eventLoopGroup(1, "fedge-accept");
-        workerGroup = Transports.eventLoopGroup(ioThreads, "fedge-io");
-        ServerBootstrap bootstrap = new ServerBootstrap()
-                .group(bossGroup, workerGroup)
-                .channel(Transports.serverChannelClass())
-                .option(ChannelOption.SO_BACKLOG, 1024)
-                .childOption(ChannelOption.TCP_NODELAY, true)
-                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
-                        new WriteBufferWaterMark(state.connectionLimits.writeBufferLowBytes(),
-                                state.connectionLimits.writeBufferHighBytes()))
-                .childHandler(new CoordinatorChannelInitializer(state));
-        serverChannel = bootstrap.bind(bindAddress).sync().channel();
-        log.info("coordinator listening on {} ({})", serverChannel.localAddress(),
-                Transports.usesEpoll() ? "epoll" : "nio");
+        server = ProtocolServer.bind(state, bindAddress, ioThreads, "coordinator");
         if (edgeServer != null) {
             edgeAddress = edgeServer.start();
         }
@@ -202,10 +188,10 @@ public final class Coordinator implements AutoCloseable {
 
     /** The address the server is bound to (useful with port 0). */
     public synchronized InetSocketAddress localAddress() {
-        if (serverChannel == null) {
+        if (server == null) {
             throw new IllegalStateException("coordinator not started");
         }
-        return (InetSocketAddress) serverChannel.localAddress();
+        return server.localAddress();
     }
 
     /** The rounds run so far. */
@@ -301,12 +287,8 @@ public final class Coordinator implements AutoCloseable {
                 break;
             }
         }
-        if (serverChannel != null) {
-            serverChannel.close().syncUninterruptibly();
-        }
-        if (workerGroup != null) {
-            workerGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS);
-            bossGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+        if (server != null) {
+            server.close();
         }
         aggregationExecutor.shutdownNow();
         if (edgeServer != null) {
@@ -427,11 +409,8 @@ public final class Coordinator implements AutoCloseable {
     /** Waits until the threads released by {@link #close()} have ended. */
     public boolean awaitTermination(long timeout, TimeUnit unit) throws InterruptedException {
         long deadline = System.nanoTime() + unit.toNanos(timeout);
-        if (workerGroup != null) {
-            if (!workerGroup.awaitTermination(timeout, unit) || !bossGroup.awaitTermination(
-                    Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
-                return false;
-            }
+        if (server != null && !server.awaitTermination(timeout, unit)) {
+            return false;
         }
         if (roundThread != null) {
             roundThread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
@@ -509,6 +488,7 @@ public final class Coordinator implements AutoCloseable {
         private AdminEndpoint admin;
         private CanaryPolicy canary;
         private UpdateBounds bounds = UpdateBounds.defaults();
+        private int maxGatewayDevices = 10_000;
         private int maxConsecutiveFailedRounds = 20;
         private Duration transferProgressTimeout = Duration.ofSeconds(30);
         private ServerEvaluator evaluator;
@@ -681,6 +661,18 @@ public final class Coordinator implements AutoCloseable {
         public Builder updateBounds(UpdateBounds bounds) {
             once("updateBounds");
             this.bounds = Objects.requireNonNull(bounds, "bounds");
+            return this;
+        }
+
+        /**
+         * The most devices one gateway's update may aggregate (docs/gateways.md); a gateway may
+         * declare at most this many times the per-client example maximum. Default 10,000.
+         */
+        public Builder maxGatewayDevices(int devices) {
+            if (devices < 1) {
+                throw new IllegalArgumentException("maxGatewayDevices must be at least 1: " + devices);
+            }
+            this.maxGatewayDevices = devices;
             return this;
         }
 

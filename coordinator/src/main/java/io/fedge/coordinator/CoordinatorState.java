@@ -47,6 +47,8 @@ final class CoordinatorState {
     volatile ActiveEvaluation evaluation;
     /** What one client's update may weigh and move; set before the coordinator starts. */
     UpdateBounds bounds = UpdateBounds.defaults();
+    /** The most devices one gateway's update may aggregate (and declare at registration); set before the coordinator starts. */
+    int maxGatewayDevices = 10_000;
     /** Which clients missed deadlines, and whether they have shown signs of life since. */
     final ClientHealth health = new ClientHealth();
     private final Object progress = new Object();

@@ -38,6 +38,7 @@ final class ModelBroadcast {
     private OutgoingTransfer broadcast;
     /** The broadcast's header, signed when the coordinator has a model-signing key. */
     private TransferHeader header;
+    private long version;
     /** The encoded models of the last versions, oldest first, for deltas (empty when deltas are off). */
     private final LinkedHashMap<Long, byte[]> recentModels = new LinkedHashMap<>();
     /** This version's deltas, by base version. */
@@ -60,6 +61,11 @@ final class ModelBroadcast {
         broadcast = encode(next);
         old.release();
         releaseDeltas();
+    }
+
+    /** The version of the model that goes out. */
+    long version() {
+        return version;
     }
 
     /** The full model's header. */
@@ -164,6 +170,7 @@ final class ModelBroadcast {
     }
 
     private OutgoingTransfer encode(GlobalModel m) {
+        version = m.version();
         byte[] bytes = m.encode(state.halfPrecisionModels);
         if (state.deltaModelVersions > 0) {
             recentModels.put(m.version(), bytes);

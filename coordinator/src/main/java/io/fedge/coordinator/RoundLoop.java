@@ -63,6 +63,7 @@ final class RoundLoop implements Runnable {
     private final RoundDeadline deadline;
     private final RoundEvaluations evaluations;
     private final ClientEligibility eligibility;
+    private final TrainingRound training;
     private final RoundListener listener;
     private final History history;
     private final long seed;
@@ -95,6 +96,7 @@ final class RoundLoop implements Runnable {
         this.deadline = deadline;
         this.evaluations = new RoundEvaluations(state, strategy, evaluator);
         this.eligibility = new ClientEligibility(state, strategy);
+        this.training = new TrainingRound(state, listener);
         this.listener = listener;
         this.history = history;
         this.seed = seed;
@@ -331,87 +333,15 @@ final class RoundLoop implements Runnable {
             return null;
         }
         lastWaitReason = null;
-        UpdateCodec codec;
-        try {
-            codec = state.codecs.get(plan.instructions().codec());
-        } catch (FedgeException e) {
-            throw new IllegalStateException("strategy " + strategy.name() + " asks for a codec this coordinator "
-                    + "cannot decode", e);
-        }
-        List<String> ids = new ArrayList<>();
-        for (ClientInfo c : plan.clients()) {
-            ids.add(c.id());
-        }
         long deadlineMillis = System.currentTimeMillis() + deadline.millis();
-        LocalTraining local = plan.instructions().local();
-        int updateLength = local.updateLength(current.parameterCount()); // [dy ; dc] under SCAFFOLD
-        ActiveRound.RoundLimits limits = limits(plan, current, ids.size());
-        // Listeners hear of the round before the strategy allocates its accumulator, so a heap
-        // probe sees the idle coordinator.
-        listener.roundStarted(round, ids.size());
-        // A key pair per round: updates are sealed to it end to end, and it dies with the round.
-        KeyPair roundKeys = state.sealUpdates ? UpdateSealer.newKeyPair() : null;
-        SecAggAggregator secAgg = state.secureAggregation == null ? null
-                : new SecAggAggregator(round, ids, maskedWords(plan.clients(), limits.maxWeight()),
-                        updateLength, state.secureAggregation.maxNeighbours(),
-                        state.secureAggregation.thresholdFraction(),
-                        new SecureRandom()); // the graph must not be predictable, and must not shift the seeded rng
-        // a plain round allocates its accumulator now (after listeners heard of the round); a secure one only
-        // when the unmasked mean is ready, so it never holds the accumulator and the masked sum at once
-        FitAggregation plainAggregation = secAgg == null ? strategy.beginFit(round, current) : null;
-        Supplier<FitAggregation> aggregation = secAgg == null ? () -> plainAggregation
-                : () -> strategy.beginFit(round, current);
-        ActiveRound active = new ActiveRound(round, current.version(), plan.instructions(), codec,
-                updateLength, state.limits.updateChunkElements(), deadlineMillis, ids, aggregation,
-                listener, roundKeys, secAgg);
-        active.limits(limits);
-        state.round = active;
-        TrainTask.Builder taskBody = TrainTask.newBuilder();
-        if (roundKeys != null) {
-            taskBody.setUpdatePublicKey(ByteString.copyFrom(roundKeys.getPublic().getEncoded()));
-        }
-        if (secAgg != null) {
-            taskBody.setSecureAggregation(secAgg.words().toSetup());
-        }
-        if (!local.equals(LocalTraining.NONE)) { // only clients that announced its features were selected
-            taskBody.setLocalTraining(LocalTrainingMessages.toProto(local, local.scaffold()
-                    ? broadcast.controlVariate(round, controlVariate(plan, current)) : null));
-        }
-        TrainTask template = taskBody
-                .setRound(round)
-                .setModelVersion(current.version())
-                .setLocalEpochs(plan.instructions().localEpochs())
-                .setBatchSize(plan.instructions().batchSize())
-                .setLearningRate(plan.instructions().learningRate())
-                .setCodec(codec.name())
-                .setDeadlineUnixMs(deadlineMillis)
-                .setSeed(taskSeed).build();
-        for (String id : ids) {
-            Optional<ClientSession> s = state.registry.get(id).filter(ClientSession::isActive);
-            if (s.isEmpty()) {
-                active.clientFailed(id, "disconnected before the task was sent");
-                continue;
-            }
-            active.taskSent(id, s.get().channel());
-            broadcast.sendTrainTask(s.get(), current.version(), template);
-        }
-        ActiveRound.Outcome outcome;
-        try {
-            if (secAgg == null) {
-                active.awaitOutcomes();
-                outcome = state.aggregationExecutor.submit(active::close).get();
-            } else {
-                outcome = new SecureRound(state, active, secAgg, deadlineMillis, listener, () -> stopping).run();
-            }
-        } finally {
-            // after every queued fold: the aggregation thread runs tasks in order
-            try {
-                state.aggregationExecutor.execute(active::releaseAggregation);
-            } catch (java.util.concurrent.RejectedExecutionException e) {
-                active.releaseAggregation(); // shutting down: nothing folds any more
-            }
-        }
-        updateHealth(round, ids, outcome, active);
+        TrainingRound.Exchange exchange = training.run(round, current, plan, taskSeed, deadlineMillis, broadcast,
+                () -> strategy.beginFit(round, current), strategy.equalWeights(), clipMedian, () -> stopping);
+        ActiveRound active = exchange.active();
+        ActiveRound.Outcome outcome = exchange.outcome();
+        List<String> ids = exchange.ids();
+        UpdateCodec codec = exchange.codec();
+        ActiveRound.RoundLimits limits = exchange.limits();
+        boolean secure = exchange.secure();
         String why = null;
         Optional<float[]> next = outcome.parameters();
         if (next.isEmpty() || outcome.accepted() < strategy.minAcceptedUpdates()) {
@@ -428,7 +358,7 @@ final class RoundLoop implements Runnable {
             published = current.withParameters(current.version() + 1, next.get());
             model = published;
             broadcast.publish(published);
-            if (secAgg == null) {
+            if (!secure) {
                 double median = NormClip.median(active.acceptedNorms());
                 if (!Double.isNaN(median)) {
                     clipMedian = median;
@@ -460,92 +390,11 @@ final class RoundLoop implements Runnable {
                 federated == null ? Double.NaN : federated.accuracy(),
                 roundNanos / 1e9, evalNanos / 1e9, state.traffic.bytesIn() - bytesIn0,
                 state.traffic.bytesOut() - bytesOut0,
-                secAgg == null ? Double.NaN : active.meanClientSecAggMillis() / 1e3,
-                secAgg == null ? Double.NaN : secAgg.busyNanos() / 1e9, why, outcome.failures(),
+                !secure ? Double.NaN : active.meanClientSecAggMillis() / 1e3,
+                !secure ? Double.NaN : active.secAgg().busyNanos() / 1e9, why, outcome.failures(),
                 published != null ? strategy.roundMetrics() : Map.of(), RoundEvaluations.metrics(serverEval, federated));
         return new Attempt(r, published,
                 published == null ? null : lifecycle.entryFor(r, published, current.version(), codec.name()));
-    }
-
-    /**
-     * This round's bounds: what each selected client declared, the weight cap (a share of the
-     * declared total), and the norm bound.
-     */
-    private ActiveRound.RoundLimits limits(FitPlan plan, GlobalModel current, int selected) {
-        UpdateBounds b = state.bounds;
-        Map<String, Long> declared = new HashMap<>();
-        long total = 0;
-        for (ClientInfo c : plan.clients()) {
-            long n = Math.max(1, c.numExamples());
-            declared.put(c.id(), n);
-            total += n;
-        }
-        long maxWeight = selected <= 1 || b.maxWeightShare() >= 1 ? b.maxExamplesPerClient()
-                : Math.max(1, Math.min(b.maxExamplesPerClient(), (long) Math.floor(b.maxWeightShare() * total)));
-        double clip = b.clip().bound(clipMedian, ModelGuard.norm(current.parameters()));
-        int target = Math.min(plan.targetUpdates(), selected);
-        return new ActiveRound.RoundLimits(declared, maxWeight, clip, target);
-    }
-
-    /** SCAFFOLD's server control variate the strategy planned the round with: one value per parameter. */
-    private float[] controlVariate(FitPlan plan, GlobalModel current) {
-        float[] c = plan.controlVariate();
-        if (c == null || c.length != current.parameterCount()) {
-            throw new IllegalStateException("strategy " + strategy.name() + " asks for SCAFFOLD without a control "
-                    + "variate of " + current.parameterCount() + " values");
-        }
-        return c;
-    }
-
-    /** Missed deadlines keep clients out of the next rounds; a delivered update clears the record. */
-    private void updateHealth(long round, List<String> ids, ActiveRound.Outcome outcome, ActiveRound active) {
-        Set<String> failed = new HashSet<>();
-        for (Failure f : outcome.failures()) {
-            failed.add(f.clientId());
-        }
-        for (String id : active.silentClients()) {
-            if (state.registry.get(id).filter(ClientSession::isActive).isPresent()) {
-                state.health.missedDeadline(id, round);
-                log.info("round {}: {} held the round up (missed its deadline or stalled) while connected; it sits out: {}",
-                        round, id,
-                        state.health.whyNot(id, round + 1));
-            }
-        }
-        for (String id : ids) {
-            if (!failed.contains(id)) {
-                state.health.delivered(id);
-            }
-        }
-    }
-
-    /**
-     * The fixed-point encoding of a secure round: 32-bit words when the selected clients' capped
-     * example counts leave enough fraction bits, 64-bit otherwise. The weight cap it carries is
-     * the round's (a share of the declared examples), and never more than 64-bit words can sum
-     * for this many clients, so no client's declared count can make the round impossible.
-     */
-    private MaskedWords maskedWords(List<ClientInfo> selected, long maxWeight) {
-        SecureAggregation cfg = state.secureAggregation;
-        long cap = 1;
-        if (!strategy.equalWeights()) { // equal weights: every masked update counts once
-            for (ClientInfo c : selected) {
-                cap = Math.max(cap, Math.min(c.numExamples(), maxWeight));
-            }
-        }
-        long carried = MaskedWords.maxWeightCap(64, cfg.clipRange(), selected.size());
-        if (cap > carried) {
-            log.warn("secure aggregation: weights capped at {} examples, the most 64-bit words can sum for {} clients",
-                    carried, selected.size());
-            cap = Math.max(1, carried);
-        }
-        if (cfg.wordBits() == 32) {
-            try {
-                return MaskedWords.forRound(32, cfg.clipRange(), cap, selected.size());
-            } catch (IllegalArgumentException e) {
-                log.info("secure aggregation: {}; using 64-bit words", e.getMessage());
-            }
-        }
-        return MaskedWords.forRound(64, cfg.clipRange(), cap, selected.size());
     }
 
     private RoundRecord failedRecord(long round, String why) {

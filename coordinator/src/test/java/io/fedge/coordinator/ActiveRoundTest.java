@@ -30,7 +30,7 @@ class ActiveRoundTest {
     private static final int MAX_CHUNK_ELEMENTS = 4;
 
     /** Records what reaches the strategy, chunk by chunk. */
-    private static final class RecordingAggregation implements FitAggregation {
+    private static class RecordingAggregation implements FitAggregation {
         final List<float[]> folded = new ArrayList<>();
 
         @Override
@@ -184,5 +184,56 @@ class ActiveRoundTest {
         }
         assertEquals(1, sealedAggregation.accepted(), "only the intact update");
         assertArrayEquals(update, sealedAggregation.folded.get(0));
+    }
+
+    /** Records the weight each folded update carried. */
+    private static final class WeightRecording extends RecordingAggregation {
+        final List<Long> weights = new ArrayList<>();
+
+        @Override
+        public void accept(FitResult result, UpdateChunks delta) {
+            weights.add(result.numExamples());
+            super.accept(result, delta);
+        }
+    }
+
+    @Test
+    void onlyAGatewaysUpdateMayAggregateDevicesAndEachDeviceIsBounded() {
+        WeightRecording weights = new WeightRecording();
+        ActiveRound r = new ActiveRound(3, 5, new FitInstructions(1, 32, 0.1, Fp32Codec.NAME), new Fp32Codec(),
+                PARAMS, MAX_CHUNK_ELEMENTS, Long.MAX_VALUE, List.of("device", "gw"), weights,
+                new RoundListener() { }, null, null);
+        // device declared 10 examples; gw is a gateway: at most 100 devices of at most 1,000 examples each;
+        // the round's weight cap (a share of what was declared) is 40
+        r.limits(new ActiveRound.RoundLimits(java.util.Map.of("device", 10L), 40, Double.POSITIVE_INFINITY, 2,
+                java.util.Set.of("gw"), 100, 1_000));
+        TrainResult base = result(3, 5, 4, 3);
+        FedgeException notGateway = assertThrows(FedgeException.class,
+                () -> r.announce("device", base.toBuilder().setContributors(2).build()));
+        assertEquals(ErrorCode.LIMIT_EXCEEDED, notGateway.code());
+        assertTrue(notGateway.getMessage().contains("did not register as a gateway"), notGateway.getMessage());
+        FedgeException tooMany = assertThrows(FedgeException.class, () -> r.announce("gw",
+                result(3, 5, 4, 3).toBuilder().setContributors(101).setNumExamples(5_000).build()));
+        assertEquals(ErrorCode.LIMIT_EXCEEDED, tooMany.code());
+        assertTrue(tooMany.getMessage().contains("at most 100 per gateway"), tooMany.getMessage());
+        FedgeException heavy = assertThrows(FedgeException.class, () -> r.announce("gw",
+                result(3, 5, 4, 3).toBuilder().setContributors(3).setNumExamples(3_001).build()));
+        assertEquals(ErrorCode.LIMIT_EXCEEDED, heavy.code());
+        assertTrue(heavy.getMessage().contains("at most 1000 per device"), heavy.getMessage());
+        assertEquals(ErrorCode.MALFORMED, refusal(() -> r.announce("gw",
+                result(3, 5, 4, 3).toBuilder().setContributors(3).setNumExamples(2).build())));
+
+        // 3 devices with 3,000 examples: the gateway's weight is its devices', not the round's share cap of 40
+        TrainResult gw = result(3, 5, 4, 3).toBuilder().setContributors(3).setNumExamples(3_000).build();
+        r.announce("gw", gw);
+        r.uploaded("gw");
+        r.fold("gw", gw, fp32Chunks(new float[PARAMS], 4));
+        // a device's claim is capped by the share cap as before
+        TrainResult device = result(3, 5, 4, 3).toBuilder().setNumExamples(10).build();
+        r.announce("device", device);
+        r.uploaded("device");
+        r.fold("device", device, fp32Chunks(new float[PARAMS], 4));
+        assertEquals(List.of(3_000L, 10L), weights.weights);
+        assertEquals(4, r.devices(), "three devices behind the gateway, one on its own");
     }
 }

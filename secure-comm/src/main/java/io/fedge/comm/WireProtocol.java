@@ -6,6 +6,12 @@ public final class WireProtocol {
     public static final int VERSION = 1;
     /** The Hello feature a client advertises when it can take part in secure aggregation. */
     public static final String FEATURE_SECURE_AGGREGATION = "secagg-v1";
+    /**
+     * The Hello feature of a gateway: its updates aggregate several devices
+     * ({@code TrainResult.contributors}). Under mutual TLS only a certificate with
+     * {@code KeyPurposes.GATEWAY} may announce it.
+     */
+    public static final String FEATURE_GATEWAY = "gateway-v1";
     /** The codec name of a secure-aggregation round's masked fixed-point updates. */
     public static final String MASKED_CODEC = "secagg-masked";
     /** The training metric in which a client reports its milliseconds of secure-aggregation work. */

@@ -21,11 +21,11 @@ import java.util.concurrent.Callable;
         description = {"Create a certificate authority and issue the coordinator's and the clients' certificates; "
                 + "revoke clients or the coordinator. Both sides re-read the revocation list at every handshake."},
         subcommands = {CertsCommand.Init.class, CertsCommand.Server.class, CertsCommand.Client.class, CertsCommand.Admin.class,
-                CertsCommand.Revoke.class})
+                CertsCommand.Gateway.class, CertsCommand.Revoke.class})
 final class CertsCommand implements Runnable {
     @Override
     public void run() {
-        System.out.println("fedge certs: choose init, server, client or revoke (fedge certs --help)");
+        System.out.println("fedge certs: choose init, server, client, admin, gateway or revoke (fedge certs --help)");
     }
 
     static final class Folder {
@@ -167,6 +167,46 @@ final class CertsCommand implements Runnable {
         }
     }
 
+    @Command(name = "gateway", mixinStandardHelpOptions = true,
+            description = "Issue a gateway's certificate (gateways/ID.crt, gateways/ID.key: its id upstream, the host "
+                    + "names its devices dial, and the gateway key purpose the coordinator requires of aggregated "
+                    + "updates) and its own model-signing key pair (gateways/ID-model-signing.key, .pub: its devices "
+                    + "pin the .pub with fedge client --model-key).")
+    static final class Gateway implements Callable<Integer>, OptionChecks.Validated {
+        @picocli.CommandLine.Mixin
+        Folder folder = new Folder();
+
+        @Option(names = "--id", required = true, description = "the gateway's id (its client id upstream)")
+        String id;
+
+        @Option(names = "--names", split = ",", required = true, description = "the host names and IP addresses "
+                + "its devices dial")
+        List<String> names;
+
+        @Option(names = "--days", description = "validity in days; default ${DEFAULT-VALUE}")
+        int days = 365;
+
+        @Override
+        public void validate() {
+            OptionChecks.atLeast("--days", days, 1);
+            if (!CertificateAuthority.CLIENT_ID.matcher(id).matches()) {
+                throw new IllegalArgumentException("--id must be 1-64 letters, digits or ._- starting with a letter "
+                        + "or digit: '" + id + "'");
+            }
+        }
+
+        @Override
+        public Integer call() throws Exception {
+            CertificateDirectory dir = folder.directory();
+            CertificateAuthority ca = dir.authority(Clock.systemUTC());
+            printIssued("gateway " + id + " " + names, dir.gatewayCertificate(id),
+                    dir.issueGateway(ca, id, names, Duration.ofDays(days)));
+            System.out.printf("model signing: %s (the gateway), %s (its devices pin it)%n", dir.gatewaySigningKey(id),
+                    dir.gatewayVerifyingKey(id));
+            return 0;
+        }
+    }
+
     @Command(name = "revoke", mixinStandardHelpOptions = true,
             description = "Add clients' certificates, or the coordinator's, to the revocation list (ca.crl). A running "
                     + "coordinator refuses revoked clients from their next handshake on; clients whose certificate "
@@ -181,14 +221,17 @@ final class CertsCommand implements Runnable {
         @Option(names = "--admin", description = "administrator name (admins/NAME.crt); repeat for several")
         List<String> admins = List.of();
 
+        @Option(names = "--gateway", description = "gateway id (gateways/ID.crt); repeat for several")
+        List<String> gateways = List.of();
+
         @Option(names = "--coordinator", description = "revoke the coordinator's certificate (server.crt); issue a "
                 + "new one with 'fedge certs server' and give clients the new ca.crl")
         boolean coordinator;
 
         @Override
         public Integer call() throws Exception {
-            if (ids.isEmpty() && admins.isEmpty() && !coordinator) {
-                throw new IllegalArgumentException("name at least one --id, --admin or --coordinator");
+            if (ids.isEmpty() && admins.isEmpty() && gateways.isEmpty() && !coordinator) {
+                throw new IllegalArgumentException("name at least one --id, --admin, --gateway or --coordinator");
             }
             CertificateDirectory dir = folder.directory();
             CertificateAuthority ca = dir.authority(Clock.systemUTC());
@@ -200,6 +243,11 @@ final class CertsCommand implements Runnable {
             for (String id : ids) {
                 BigInteger serial = dir.revokeClient(ca, id);
                 System.out.printf("revoked client %s (serial %s) in %s%n", id, serial.toString(16), dir.revocationList());
+            }
+            for (String gateway : gateways) {
+                BigInteger serial = dir.revokeGateway(ca, gateway);
+                System.out.printf("revoked gateway %s (serial %s) in %s%n", gateway, serial.toString(16),
+                        dir.revocationList());
             }
             for (String admin : admins) {
                 BigInteger serial = dir.revokeAdmin(ca, admin);

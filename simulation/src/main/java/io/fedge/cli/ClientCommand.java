@@ -53,6 +53,11 @@ final class ClientCommand implements Callable<Integer>, OptionChecks.Validated {
     @picocli.CommandLine.Mixin
     TransportSecurity security = new TransportSecurity();
 
+    @Option(names = "--model-key", description = "the Ed25519 public key this client's models and tasks must be "
+            + "signed with: behind a gateway, the gateway's (certs/gateways/ID-model-signing.pub); default the "
+            + "coordinator's (model-signing.pub in --certs)")
+    java.nio.file.Path modelKey;
+
     @picocli.CommandLine.Mixin
     GiveUpOption giveUp = new GiveUpOption();
 
@@ -86,7 +91,7 @@ final class ClientCommand implements Callable<Integer>, OptionChecks.Validated {
                 .clientId(clientId)
                 .data(train.toDataSet(mine));
         coordinator.applyTo(builder);
-        security.applyTo(builder, clientId);
+        security.applyTo(builder, clientId, modelKey);
         giveUp.applyTo(builder);
         try (FederatedClient client = builder.build()) {
             client.start();

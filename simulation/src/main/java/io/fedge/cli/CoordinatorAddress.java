@@ -17,17 +17,28 @@ final class CoordinatorAddress {
      * @throws IllegalArgumentException if the option is not host:port with a valid port
      */
     FederatedClient.Builder applyTo(FederatedClient.Builder builder) {
-        int colon = coordinator.lastIndexOf(':');
-        if (colon <= 0 || colon == coordinator.length() - 1) {
-            throw new IllegalArgumentException("--coordinator must be host:port: " + coordinator);
+        java.net.InetSocketAddress a = parse("--coordinator", coordinator);
+        return builder.coordinator(a.getHostString(), a.getPort());
+    }
+
+    /**
+     * {@code value} as host:port, unresolved.
+     *
+     * @throws IllegalArgumentException naming {@code option} if it is not host:port with a port in [0, 65535]
+     */
+    static java.net.InetSocketAddress parse(String option, String value) {
+        int colon = value.lastIndexOf(':');
+        if (colon <= 0 || colon == value.length() - 1) {
+            throw new IllegalArgumentException(option + " must be host:port: " + value);
         }
         int port;
         try {
-            port = Integer.parseInt(coordinator.substring(colon + 1));
+            port = Integer.parseInt(value.substring(colon + 1));
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("--coordinator must be host:port: " + coordinator);
+            throw new IllegalArgumentException(option + " must be host:port: " + value);
         }
-        return builder.coordinator(coordinator.substring(0, colon), port);
+        OptionChecks.between(option + " port", port, 0, 65535);
+        return java.net.InetSocketAddress.createUnresolved(value.substring(0, colon), port);
     }
 
     @Override

@@ -83,6 +83,10 @@ final class CoordinatorCommand implements Callable<Integer>, OptionChecks.Valida
     @Option(names = "--max-examples", description = "most examples one client may declare; default ${DEFAULT-VALUE}")
     long maxExamples = 10_000_000L;
 
+    @Option(names = "--max-gateway-devices", description = "most devices one gateway's partial aggregate may stand "
+            + "for (docs/gateways.md); default ${DEFAULT-VALUE}")
+    int maxGatewayDevices = 10_000;
+
     @Option(names = "--max-weight-share", description = "most of a round's declared examples one update may weigh, "
             + "in (0, 1]; default ${DEFAULT-VALUE}")
     double maxWeightShare = 0.5;
@@ -193,6 +197,7 @@ final class CoordinatorCommand implements Callable<Integer>, OptionChecks.Valida
         }
         OptionChecks.range("--over-select", overSelect, 0, 10, true);
         OptionChecks.atLeast("--max-examples", maxExamples, 1);
+        OptionChecks.atLeast("--max-gateway-devices", maxGatewayDevices, 1);
         OptionChecks.range("--max-weight-share", maxWeightShare, 0, 1, true);
         NormClip.parse(clip); // one line naming the allowed forms
         OptionChecks.range("--secagg-threshold", secAggThreshold, 0.5, 1, false);
@@ -316,6 +321,7 @@ final class CoordinatorCommand implements Callable<Integer>, OptionChecks.Valida
                 .stateDir(out)
                 .updateBounds(UpdateBounds.defaults().withClip(NormClip.parse(clip))
                         .withMaxExamplesPerClient(maxExamples).withMaxWeightShare(maxWeightShare))
+                .maxGatewayDevices(maxGatewayDevices)
                 .addListener(new ProgressReporter(System.out, rounds, false))
                 .addListener(new RoundListener() {
                     @Override

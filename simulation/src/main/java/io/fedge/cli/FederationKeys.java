@@ -145,6 +145,8 @@ final class FederationKeys {
             key("security.tls", BOOLEAN, "mutual TLS, signed models, sealed updates")
                     .set("--tls", SIMULATE).setNegated("--insecure", COORDINATOR, CLIENT),
             key("security.certs", PATH, "the folder made by fedge certs").set("--certs", COORDINATOR, CLIENT),
+            key("security.model_key", PATH, "the model-signing public key a client pins (a gateway's behind one)")
+                    .set("--model-key", CLIENT),
             key("security.secure_aggregation", BOOLEAN, "secure aggregation")
                     .set("--secure-aggregation", SIMULATE, COORDINATOR),
             key("security.secagg_threshold", NUMBER, "Shamir threshold as a fraction of neighbours")
@@ -156,6 +158,8 @@ final class FederationKeys {
             key("robustness.clip", STRING, "the L2 norm bound on each update").set("--clip", COORDINATOR),
             key("robustness.max_examples", INTEGER, "the most examples one client may declare")
                     .set("--max-examples", COORDINATOR),
+            key("robustness.max_gateway_devices", INTEGER, "the most devices one gateway's update may aggregate")
+                    .set("--max-gateway-devices", COORDINATOR),
             key("robustness.max_weight_share", NUMBER, "the most of a round's weight one update may have")
                     .set("--max-weight-share", COORDINATOR),
             key("timeouts.round", INTEGER, "seconds clients have to deliver an update")

@@ -73,12 +73,30 @@ final class TransportSecurity {
      * pinned model key; nothing with {@code --insecure}.
      */
     FederatedClient.Builder applyTo(FederatedClient.Builder builder, String clientId) throws IOException {
+        return applyTo(builder, clientId, null);
+    }
+
+    /**
+     * As {@link #applyTo(FederatedClient.Builder, String)}, pinning {@code modelKey} (a gateway's,
+     * for a device behind one) instead of the coordinator's when it is not null.
+     */
+    FederatedClient.Builder applyTo(FederatedClient.Builder builder, String clientId, Path modelKey) throws IOException {
         SslContext tls = client(clientId);
         if (tls == null) {
             return builder;
         }
         CertificateDirectory dir = directory(List.of("ca.crt"));
-        return builder.tls(tls).trustedModelKey(pinnedModelKey()).secureAggregationIdentity(
+        PublicKey pinned;
+        if (modelKey == null) {
+            pinned = pinnedModelKey();
+        } else if (!Files.isRegularFile(modelKey)) {
+            throw new IllegalArgumentException("no " + modelKey + ": --model-key names the model-signing public key "
+                    + "of the coordinator or gateway this client connects to (fedge certs gateway writes "
+                    + "gateways/ID-model-signing.pub)");
+        } else {
+            pinned = CertificateDirectory.readVerifyingKey(modelKey);
+        }
+        return builder.tls(tls).trustedModelKey(pinned).secureAggregationIdentity(
                 new io.fedge.comm.secagg.SecAggIdentity(dir.loadClient(clientId), dir.loadCaCertificate()));
     }
 

@@ -8,7 +8,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.File;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,29 +27,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class CoordinatorKillTest {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private final List<Process> processes = new ArrayList<>();
+    private final FedgeProcesses processes = new FedgeProcesses("1g");
 
     @AfterEach
     void killAll() {
-        processes.forEach(Process::destroyForcibly);
+        processes.close();
     }
 
     private Process start(Path log, String... args) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx1g", "-Dorg.bytedeco.javacpp.nopointergc=true", "-cp", System.getProperty("java.class.path"),
-                Fedge.class.getName()));
-        cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
-        pb.environment().put("OMP_NUM_THREADS", "1");
-        Process p = pb.start();
-        processes.add(p);
-        return p;
+        return processes.start(log, args);
     }
 
     private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
+        return FedgeProcesses.freePort();
     }
 
     private static int recordedRounds(Path history) {

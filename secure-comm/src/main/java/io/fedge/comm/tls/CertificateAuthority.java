@@ -120,6 +120,26 @@ public final class CertificateAuthority {
      * all written as subject alternative names (clients check the one they dialled).
      */
     public Credentials issueServer(List<String> names, Duration validity) {
+        return issue(names.get(0), hostNames(names), new ExtendedKeyUsage(KeyPurposeId.id_kp_serverAuth), validity);
+    }
+
+    /**
+     * A gateway's certificate: its common name {@code gatewayId} is the client id it registers
+     * with upstream ({@code clientAuth}), {@code names} the host names and addresses its devices
+     * dial ({@code serverAuth}), and {@link KeyPurposes#GATEWAY} lets the coordinator take its
+     * aggregated updates.
+     *
+     * @throws IllegalArgumentException if the id does not match {@link #CLIENT_ID} or no name is given
+     */
+    public Credentials issueGateway(String gatewayId, List<String> names, Duration validity) {
+        if (!CLIENT_ID.matcher(gatewayId).matches()) {
+            throw new IllegalArgumentException("gateway id must match " + CLIENT_ID.pattern() + ": '" + gatewayId + "'");
+        }
+        return issue(gatewayId, hostNames(names), new ExtendedKeyUsage(new KeyPurposeId[] {
+                KeyPurposeId.id_kp_clientAuth, KeyPurposeId.id_kp_serverAuth, purpose(KeyPurposes.GATEWAY)}), validity);
+    }
+
+    private static GeneralNames hostNames(List<String> names) {
         if (names.isEmpty()) {
             throw new IllegalArgumentException("a server certificate needs at least one host name or address");
         }
@@ -128,8 +148,11 @@ public final class CertificateAuthority {
             boolean ip = n.matches("[0-9.]+") || n.contains(":");
             sans.add(new GeneralName(ip ? GeneralName.iPAddress : GeneralName.dNSName, n));
         }
-        return issue(names.get(0), new GeneralNames(sans.toArray(new GeneralName[0])), KeyPurposeId.id_kp_serverAuth,
-                validity);
+        return new GeneralNames(sans.toArray(new GeneralName[0]));
+    }
+
+    private static KeyPurposeId purpose(String oid) {
+        return KeyPurposeId.getInstance(new org.bouncycastle.asn1.ASN1ObjectIdentifier(oid));
     }
 
     /**
@@ -142,12 +165,12 @@ public final class CertificateAuthority {
         if (!CLIENT_ID.matcher(clientId).matches()) {
             throw new IllegalArgumentException("client id must match " + CLIENT_ID.pattern() + ": '" + clientId + "'");
         }
-        return issue(clientId, null, KeyPurposeId.id_kp_clientAuth, validity);
+        return issue(clientId, null, new ExtendedKeyUsage(KeyPurposeId.id_kp_clientAuth), validity);
     }
 
     /**
      * An administrator's certificate named {@code name}: {@code clientAuth} plus
-     * {@link AdminRole#KEY_PURPOSE_OID}, the only certificates the coordinator's admin API takes.
+     * {@link KeyPurposes#ADMIN}, the only certificates the coordinator's admin API takes.
      *
      * @throws IllegalArgumentException if the name does not match {@link #CLIENT_ID}
      */
@@ -156,12 +179,7 @@ public final class CertificateAuthority {
             throw new IllegalArgumentException("admin name must match " + CLIENT_ID.pattern() + ": '" + name + "'");
         }
         return issue(name, null, new ExtendedKeyUsage(new KeyPurposeId[] {KeyPurposeId.id_kp_clientAuth,
-                KeyPurposeId.getInstance(new org.bouncycastle.asn1.ASN1ObjectIdentifier(AdminRole.KEY_PURPOSE_OID))}),
-                validity);
-    }
-
-    private Credentials issue(String commonName, GeneralNames sans, KeyPurposeId purpose, Duration validity) {
-        return issue(commonName, sans, new ExtendedKeyUsage(purpose), validity);
+                purpose(KeyPurposes.ADMIN)}), validity);
     }
 
     private Credentials issue(String commonName, GeneralNames sans, ExtendedKeyUsage purposes, Duration validity) {

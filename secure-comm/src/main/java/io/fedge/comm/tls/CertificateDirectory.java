@@ -163,6 +163,65 @@ public final class CertificateDirectory {
         return c;
     }
 
+    public Path gatewayCertificate(String gatewayId) {
+        return dir.resolve("gateways").resolve(gatewayId + ".crt");
+    }
+
+    public Path gatewayKey(String gatewayId) {
+        return dir.resolve("gateways").resolve(gatewayId + ".key");
+    }
+
+    /** The gateway's own Ed25519 model-signing key: it signs the tasks and models it sends its devices. */
+    public Path gatewaySigningKey(String gatewayId) {
+        return dir.resolve("gateways").resolve(gatewayId + "-model-signing.key");
+    }
+
+    /** What the gateway's devices pin to check its models and tasks. */
+    public Path gatewayVerifyingKey(String gatewayId) {
+        return dir.resolve("gateways").resolve(gatewayId + "-model-signing.pub");
+    }
+
+    /** A model-signing public key from a PEM file anywhere (a coordinator's or a gateway's .pub). */
+    public static PublicKey readVerifyingKey(Path file) throws IOException {
+        return PemFiles.readPublicKey(file);
+    }
+
+    /** The gateway's model-signing key. */
+    public PrivateKey loadGatewaySigningKey(String gatewayId) throws IOException {
+        return PemFiles.readPrivateKey(gatewaySigningKey(gatewayId));
+    }
+
+    /** The public key the gateway's devices pin. */
+    public PublicKey loadGatewayVerifyingKey(String gatewayId) throws IOException {
+        return PemFiles.readPublicKey(gatewayVerifyingKey(gatewayId));
+    }
+
+    /** A gateway's certificate and key ({@code gateways/ID.crt}, {@code .key}). */
+    public Credentials loadGateway(String gatewayId) throws IOException {
+        return Credentials.load(gatewayCertificate(gatewayId), gatewayKey(gatewayId));
+    }
+
+    /**
+     * Issues and writes a gateway's certificate ({@link CertificateAuthority#issueGateway}) and,
+     * unless it has one, its model-signing key pair.
+     */
+    public Credentials issueGateway(CertificateAuthority ca, String gatewayId, List<String> names, Duration validity)
+            throws IOException {
+        Credentials c = ca.issueGateway(gatewayId, names, validity);
+        c.save(gatewayCertificate(gatewayId), gatewayKey(gatewayId));
+        if (!Files.exists(gatewaySigningKey(gatewayId))) {
+            KeyPair keys = ModelSigner.newKeyPair();
+            PemFiles.writePrivateKey(gatewaySigningKey(gatewayId), keys.getPrivate());
+            PemFiles.writePublicKey(gatewayVerifyingKey(gatewayId), keys.getPublic());
+        }
+        return c;
+    }
+
+    /** Adds a gateway's certificate to the revocation list. */
+    public BigInteger revokeGateway(CertificateAuthority ca, String gatewayId) throws IOException {
+        return revoke(ca, gatewayCertificate(gatewayId));
+    }
+
     /** Adds an administrator's certificate to the revocation list. */
     public BigInteger revokeAdmin(CertificateAuthority ca, String name) throws IOException {
         return revoke(ca, adminCertificate(name));

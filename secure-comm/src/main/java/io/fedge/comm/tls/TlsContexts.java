@@ -110,8 +110,17 @@ public final class TlsContexts {
      */
     public static SslContext server(CertificateDirectory dir, SslProvider provider, RevocationList revocations)
             throws IOException {
-        Credentials server = Credentials.load(dir.serverCertificate(), dir.serverKey());
-        X509Certificate ca = PemFiles.readCertificate(dir.caCertificate());
+        return server(Credentials.load(dir.serverCertificate(), dir.serverKey()),
+                PemFiles.readCertificate(dir.caCertificate()), provider, revocations);
+    }
+
+    /**
+     * A server context presenting {@code server} (a coordinator's or a gateway's certificate) that
+     * requires client certificates of {@code ca}, checked against {@code revocations}, as
+     * {@link #server(CertificateDirectory, SslProvider, RevocationList)} does.
+     */
+    public static SslContext server(Credentials server, X509Certificate ca, SslProvider provider,
+                                    RevocationList revocations) throws IOException {
         SslContextBuilder b = SslContextBuilder.forServer(server.key(), server.certificate())
                 .sslProvider(available(provider))
                 .protocols(PROTOCOL)
@@ -184,12 +193,17 @@ public final class TlsContexts {
      * client's id. Empty before the handshake or without a client certificate.
      */
     public static Optional<String> peerCommonName(SslHandler tls) {
+        return peerCertificate(tls).flatMap(TlsContexts::commonName);
+    }
+
+    /** The certificate the peer on {@code tls}'s connection presented; empty before the handshake or without one. */
+    public static Optional<X509Certificate> peerCertificate(SslHandler tls) {
         try {
             Certificate[] chain = tls.engine().getSession().getPeerCertificates();
             if (chain.length == 0 || !(chain[0] instanceof X509Certificate leaf)) {
                 return Optional.empty();
             }
-            return commonName(leaf);
+            return Optional.of(leaf);
         } catch (SSLPeerUnverifiedException e) {
             return Optional.empty();
         }

@@ -40,12 +40,31 @@ class CertificateAuthorityTest {
         Credentials admin = ca.issueAdmin("ops", Duration.ofDays(30));
         Credentials client = ca.issueClient("ops", Duration.ofDays(30));
         Credentials server = ca.issueServer(List.of("localhost"), Duration.ofDays(30));
-        assertTrue(AdminRole.isAdmin(admin.certificate()));
+        assertTrue(KeyPurposes.carries(admin.certificate(), KeyPurposes.ADMIN));
         assertTrue(admin.certificate().getExtendedKeyUsage().contains("1.3.6.1.5.5.7.3.2"), "it is a TLS client too");
-        assertFalse(AdminRole.isAdmin(client.certificate()), "a device's certificate of the same name is not");
-        assertFalse(AdminRole.isAdmin(server.certificate()));
+        assertFalse(KeyPurposes.carries(client.certificate(), KeyPurposes.ADMIN), "a device's certificate of the same name is not");
+        assertFalse(KeyPurposes.carries(server.certificate(), KeyPurposes.ADMIN));
         admin.certificate().verify(ca.certificate().getPublicKey());
         assertThrows(IllegalArgumentException.class, () -> ca.issueAdmin("../ops", Duration.ofDays(1)));
+    }
+
+    @Test
+    void gatewayCertificatesAreClientsAndServersWithTheGatewayKeyPurpose() throws Exception {
+        CertificateAuthority ca = CertificateAuthority.create("test-ca", Duration.ofDays(365), Clock.systemUTC());
+        Credentials gateway = ca.issueGateway("shop-12", List.of("shop-12.example", "10.0.0.7"), Duration.ofDays(30));
+        X509Certificate cert = gateway.certificate();
+        assertEquals("shop-12", commonName(cert), "its client id upstream");
+        assertTrue(KeyPurposes.carries(cert, KeyPurposes.GATEWAY));
+        assertFalse(KeyPurposes.carries(cert, KeyPurposes.ADMIN));
+        assertTrue(cert.getExtendedKeyUsage().containsAll(List.of("1.3.6.1.5.5.7.3.1", "1.3.6.1.5.5.7.3.2")),
+                "serverAuth for its devices, clientAuth upstream");
+        assertEquals(2, cert.getSubjectAlternativeNames().size(), "the names its devices dial");
+        cert.verify(ca.certificate().getPublicKey());
+        assertFalse(KeyPurposes.carries(ca.issueClient("shop-12", Duration.ofDays(30)).certificate(), KeyPurposes.GATEWAY),
+                "a device's certificate of the same name is not a gateway's");
+        assertFalse(KeyPurposes.carries(ca.issueAdmin("shop-12", Duration.ofDays(30)).certificate(), KeyPurposes.GATEWAY));
+        assertThrows(IllegalArgumentException.class, () -> ca.issueGateway("../x", List.of("h"), Duration.ofDays(1)));
+        assertThrows(IllegalArgumentException.class, () -> ca.issueGateway("x", List.of(), Duration.ofDays(1)));
     }
 
     @Test
