@@ -111,6 +111,7 @@ final class CoordinatorLinkHandler extends SimpleChannelInboundHandler<Envelope>
         long heartbeat = Math.max(100, msg.getWelcome().getHeartbeatIntervalMs());
         client.setMaxChunkBytes(msg.getWelcome().getMaxChunkBytes());
         client.setUpdateChunkElements(msg.getWelcome().getUpdateChunkElements());
+        download.keepForDeltas(msg.getWelcome().getModelDeltas());
         ctx.pipeline().addBefore(ctx.name(), "idle",
                 new IdleStateHandler(heartbeat * 4, heartbeat, 0, TimeUnit.MILLISECONDS));
         client.onRegistered();

@@ -39,6 +39,8 @@ final class ModelDownload {
     /** The encoded model last received on this connection, base for the next delta; null if none. */
     private byte[] cachedModel;
     private long cachedModelVersion = -1;
+    /** Whether the coordinator said it may send deltas (Welcome.model_deltas). */
+    private boolean keepForDeltas;
 
     /**
      * A task whose model (and control variate) arrived whole.
@@ -152,9 +154,20 @@ final class ModelDownload {
                 throw e;
             }
         }
-        cachedModel = payload;
-        cachedModelVersion = Tasks.modelVersion(task);
+        if (keepForDeltas) { // else a whole model per client would be held for nothing (a swarm: gigabytes)
+            cachedModel = payload;
+            cachedModelVersion = Tasks.modelVersion(task);
+        }
         return new Downloaded(task, payload, sent.controlVariate());
+    }
+
+    /** Whether to keep the last model as the base of deltas: what the coordinator's Welcome says. */
+    void keepForDeltas(boolean keep) {
+        keepForDeltas = keep;
+        if (!keep) {
+            cachedModel = null;
+            cachedModelVersion = -1;
+        }
     }
 
     /** Drops the download in progress (the connection closed). */

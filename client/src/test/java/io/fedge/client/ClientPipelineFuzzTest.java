@@ -118,7 +118,8 @@ class ClientPipelineFuzzTest {
         });
         assertEquals(Envelope.BodyCase.HELLO, received(ch).get(0).getBodyCase());
         send(ch, Envelope.newBuilder().setWelcome(Welcome.newBuilder().setProtocolVersion(WireProtocol.VERSION)
-                .setClientId(LinkHarness.CLIENT_ID).setHeartbeatIntervalMs(600_000).setMaxChunkBytes(1 << 14)).build());
+                .setClientId(LinkHarness.CLIENT_ID).setHeartbeatIntervalMs(600_000).setMaxChunkBytes(1 << 14)
+                .setModelDeltas(true)).build());
         return ch;
     }
 

@@ -74,7 +74,7 @@ final class FakeCoordinator implements AutoCloseable {
 
     static Envelope welcome() {
         return Envelope.newBuilder().setWelcome(Welcome.newBuilder().setProtocolVersion(WireProtocol.VERSION)
-                .setHeartbeatIntervalMs(60_000).setMaxChunkBytes(1 << 20)).build();
+                .setHeartbeatIntervalMs(60_000).setMaxChunkBytes(1 << 20).setModelDeltas(true)).build();
     }
 
     /** The next message the client sent of {@code body}, skipping others, within ten seconds. */

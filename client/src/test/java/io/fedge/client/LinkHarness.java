@@ -53,7 +53,7 @@ final class LinkHarness implements AutoCloseable {
         hello = channel.readOutbound();
         assertEquals(Envelope.BodyCase.HELLO, hello.getBodyCase());
         receive(Envelope.newBuilder().setWelcome(Welcome.newBuilder().setProtocolVersion(WireProtocol.VERSION)
-                .setClientId(CLIENT_ID).setHeartbeatIntervalMs(60_000).setMaxChunkBytes(1 << 20)).build());
+                .setClientId(CLIENT_ID).setHeartbeatIntervalMs(60_000).setMaxChunkBytes(1 << 20).setModelDeltas(true)).build());
     }
 
     void receive(Envelope msg) {

@@ -194,7 +194,8 @@ final class ClientSessionHandler extends SimpleChannelInboundHandler<Envelope> {
                 .setClientId(session.clientId())
                 .setHeartbeatIntervalMs((int) state.limits.heartbeatMillis())
                 .setMaxChunkBytes(state.limits.chunkBytes())
-                .setUpdateChunkElements(state.limits.updateChunkElements())).build());
+                .setUpdateChunkElements(state.limits.updateChunkElements())
+                .setModelDeltas(state.deltaModelVersions > 0)).build());
         log.debug("client {} registered from {} with {} examples", session.clientId(), ctx.channel().remoteAddress(),
                 hello.getNumExamples());
     }

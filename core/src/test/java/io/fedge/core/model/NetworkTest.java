@@ -62,6 +62,25 @@ class NetworkTest {
     }
 
     @Test
+    void parametersAreReadAndWrittenInPlaceForEveryPresetAndAGraph() {
+        for (String json : java.util.List.of(ModelPresets.mlp(1, 0.1).toJson(), ModelPresets.cnn(1, 0.1).toJson(),
+                ModelPresets.simpleCnn(1, 0.1).toJson(), residual().toJson())) {
+            Network net = Network.fromJson(json);
+            assertTrue(net.parametersInPlace(), "no INDArray per call for " + net.numParams() + " parameters");
+            float[] p = new float[(int) net.numParams()];
+            for (int i = 0; i < p.length; i++) {
+                p[i] = (i % 97) / 50f - 1;
+            }
+            net.setParameters(p);
+            assertArrayEquals(p, net.params().toFloatVector(), "what DL4J reads (its own copy path) is what was written");
+            assertArrayEquals(p, net.parameters());
+            float[] copy = net.parameters();
+            copy[0] = 42;
+            assertNotEquals(42f, net.parameters()[0], "parameters() is a copy, not a view");
+        }
+    }
+
+    @Test
     void aGraphTrainsAndItsOutputIsADistribution() {
         Network net = Network.fromJson(residual().toJson());
         float[] before = net.parameters();
