@@ -83,6 +83,10 @@ final class CoordinatorCommand implements Callable<Integer>, OptionChecks.Valida
     @Option(names = "--max-examples", description = "most examples one client may declare; default ${DEFAULT-VALUE}")
     long maxExamples = 10_000_000L;
 
+    @Option(names = "--max-connections", description = "most client connections open at once; more are refused "
+            + "before any TLS work; default ${DEFAULT-VALUE}")
+    int maxConnections = 10_000;
+
     @Option(names = "--max-gateway-devices", description = "most devices one gateway's partial aggregate may stand "
             + "for (docs/gateways.md); default ${DEFAULT-VALUE}")
     int maxGatewayDevices = 10_000;
@@ -198,6 +202,7 @@ final class CoordinatorCommand implements Callable<Integer>, OptionChecks.Valida
         OptionChecks.range("--over-select", overSelect, 0, 10, true);
         OptionChecks.atLeast("--max-examples", maxExamples, 1);
         OptionChecks.atLeast("--max-gateway-devices", maxGatewayDevices, 1);
+        OptionChecks.between("--max-connections", maxConnections, 1, 1_000_000);
         OptionChecks.range("--max-weight-share", maxWeightShare, 0, 1, true);
         NormClip.parse(clip); // one line naming the allowed forms
         OptionChecks.range("--secagg-threshold", secAggThreshold, 0.5, 1, false);
@@ -322,6 +327,7 @@ final class CoordinatorCommand implements Callable<Integer>, OptionChecks.Valida
                 .updateBounds(UpdateBounds.defaults().withClip(NormClip.parse(clip))
                         .withMaxExamplesPerClient(maxExamples).withMaxWeightShare(maxWeightShare))
                 .maxGatewayDevices(maxGatewayDevices)
+                .maxConnections(maxConnections)
                 .addListener(new ProgressReporter(System.out, rounds, false))
                 .addListener(new RoundListener() {
                     @Override

@@ -158,6 +158,8 @@ final class FederationKeys {
             key("robustness.clip", STRING, "the L2 norm bound on each update").set("--clip", COORDINATOR),
             key("robustness.max_examples", INTEGER, "the most examples one client may declare")
                     .set("--max-examples", COORDINATOR),
+            key("robustness.max_connections", INTEGER, "the most client connections open at once")
+                    .set("--max-connections", COORDINATOR),
             key("robustness.max_gateway_devices", INTEGER, "the most devices one gateway's update may aggregate")
                     .set("--max-gateway-devices", COORDINATOR),
             key("robustness.max_weight_share", NUMBER, "the most of a round's weight one update may have")

@@ -49,6 +49,15 @@ final class SwarmCommand implements Callable<Integer>, OptionChecks.Validated {
     @Option(names = "--data", description = "Fashion-MNIST folder; default ${DEFAULT-VALUE}")
     Path data = FashionMnist.DEFAULT_DIR;
 
+    @Option(names = "--gateways", description = "run this many gateways in the process too (swarm-gw-NNN, "
+            + "docs/gateways.md), the clients spread evenly over them and the gateways connected to --coordinator; "
+            + "default ${DEFAULT-VALUE}: clients connect to --coordinator directly")
+    int gateways;
+
+    @Option(names = "--offset", description = "the first client's index (ids, data slices and gateway numbers start "
+            + "there), so several swarm processes make one fleet; default ${DEFAULT-VALUE}")
+    int offset;
+
     @picocli.CommandLine.Mixin
     TransportSecurity security = new TransportSecurity();
 
@@ -63,9 +72,15 @@ final class SwarmCommand implements Callable<Integer>, OptionChecks.Validated {
             OptionChecks.atLeast("--examples", examples, 1);
         }
         OptionChecks.atLeast("--parallel", parallel, 1);
-        if ((long) clients * examples() > 60_000) {
-            throw new IllegalArgumentException("--clients times --examples must be <= 60000 (the training set), not "
-                    + clients + " * " + examples());
+        OptionChecks.between("--gateways", gateways, 0, clients);
+        OptionChecks.between("--offset", offset, 0, 60_000);
+        if ((long) (offset + clients) * examples() > 60_000) {
+            throw new IllegalArgumentException("(--offset + --clients) times --examples must be <= 60000 (the "
+                    + "training set), not (" + offset + " + " + clients + ") * " + examples());
+        }
+        if (gateways > 0 && offset % (clients / gateways) != 0) {
+            throw new IllegalArgumentException("--offset must be a multiple of the clients per gateway ("
+                    + clients / gateways + ") so that gateway numbers do not overlap");
         }
     }
 
@@ -87,8 +102,11 @@ final class SwarmCommand implements Callable<Integer>, OptionChecks.Validated {
         EventLoopGroup io = Transports.eventLoopGroup(1, "fedge-swarm-io");
         ExecutorService trainers = Executors.newFixedThreadPool(parallel);
         List<FederatedClient> all = new ArrayList<>();
+        SwarmGateways sites = new SwarmGateways(gateways, clients, offset, security, coordinator, giveUp, io);
         try {
-            for (int k = 0; k < clients; k++) {
+            sites.start();
+            for (int j = 0; j < clients; j++) {
+                int k = offset + j;
                 int n = examples();
                 int[] idx = new int[n];
                 for (int i = 0; i < n; i++) {
@@ -102,18 +120,19 @@ final class SwarmCommand implements Callable<Integer>, OptionChecks.Validated {
                         .trainingExecutor(trainers)
                         .seed(k)
                         .listener(tally);
-                coordinator.applyTo(b);
-                security.applyTo(b, id);
+                sites.connect(b, j, id);
                 giveUp.applyTo(b);
                 FederatedClient c = b.build();
                 all.add(c);
                 c.start();
             }
-            spec.commandLine().getOut().printf("swarm: %d clients connecting to %s%n", clients, coordinator);
+            spec.commandLine().getOut().printf("swarm: %d clients connecting to %s%n", clients,
+                    gateways == 0 ? coordinator : gateways + " gateways of " + coordinator);
             for (FederatedClient c : all) {
                 c.awaitTermination(Long.MAX_VALUE, TimeUnit.DAYS);
             }
             int exit = report(all);
+            sites.awaitAndReport(spec.commandLine().getOut());
             spec.commandLine().getOut().printf("swarm: connected peak %d of %d clients, %d rounds seen, %s%n",
                     tally.peakConnected(), clients, tally.roundsSeen(), memory.describe());
             return exit;
@@ -121,6 +140,7 @@ final class SwarmCommand implements Callable<Integer>, OptionChecks.Validated {
             for (FederatedClient c : all) {
                 c.close();
             }
+            sites.close();
             trainers.shutdownNow();
             io.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         }
