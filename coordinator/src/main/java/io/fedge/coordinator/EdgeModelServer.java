@@ -41,7 +41,7 @@ import java.util.concurrent.TimeUnit;
  * signed file for that device (the canary's for the devices in it, else the stable one) with
  * {@code ETag: "v<version>"} (the global model version it was distilled from) and
  * {@code X-Fedge-Release: stable|canary}, {@code 304} to a request whose {@code If-None-Match}
- * names it, {@code 404} before the first one exists. {@code POST /edge-telemetry} takes a device's
+ * names it (alone or in a list: a gateway names every version it holds), {@code 404} before the first one exists. {@code POST /edge-telemetry} takes a device's
  * {@link EdgeTelemetry} report (JSON, at most 16 KiB) and answers {@code {"ok":true,"canary":STATE}}
  * or 400 with the reason.
  */
@@ -200,7 +200,7 @@ final class EdgeModelServer implements AutoCloseable {
             EdgeReleases.Release r = p.get();
             String etag = "\"v" + r.version() + "\"";
             FullHttpResponse res;
-            if (etag.equals(req.headers().get(HttpHeaderNames.IF_NONE_MATCH))) {
+            if (names(req.headers().get(HttpHeaderNames.IF_NONE_MATCH), etag)) {
                 res = status(HttpResponseStatus.NOT_MODIFIED);
             } else {
                 res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
@@ -236,6 +236,22 @@ final class EdgeModelServer implements AutoCloseable {
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             ctx.close();
         }
+    }
+
+    /**
+     * Whether an {@code If-None-Match} header names {@code etag}: one tag or a list of them (a
+     * gateway names every version it holds, and gets a bodiless 304 for any of them).
+     */
+    static boolean names(String ifNoneMatch, String etag) {
+        if (ifNoneMatch == null || ifNoneMatch.length() > 4096) {
+            return false;
+        }
+        for (String tag : ifNoneMatch.split(",", 64)) {
+            if (tag.strip().equals(etag)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static FullHttpResponse json(HttpResponseStatus status, com.fasterxml.jackson.databind.JsonNode node) {

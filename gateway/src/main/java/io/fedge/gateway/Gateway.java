@@ -35,6 +35,9 @@ public final class Gateway implements AutoCloseable {
     private final Thread registration;
     private final CountDownLatch ended = new CountDownLatch(1);
     private volatile boolean closed;
+    private SiteEdgeServer edge;
+    private EdgeRelay edgeRelay;
+    private java.net.InetSocketAddress edgeAddress;
 
     private Gateway(SiteServer site, FederatedClient upstream, int minDevices) {
         this.site = site;
@@ -52,6 +55,15 @@ public final class Gateway implements AutoCloseable {
      */
     public static Gateway start(SiteServer site, Function<FederatedClient.Builder, FederatedClient.Builder> upstream,
                                 int minDevices) throws InterruptedException {
+        return start(site, upstream, minDevices, null);
+    }
+
+    /**
+     * As {@link #start(SiteServer, Function, int)}, and with {@code edge} not null also serves the
+     * coordinator's edge models and inference to the site ({@link #edgeAddress()}).
+     */
+    public static Gateway start(SiteServer site, Function<FederatedClient.Builder, FederatedClient.Builder> upstream,
+                                int minDevices, GatewayEdge edge) throws InterruptedException {
         Objects.requireNonNull(site, "site");
         if (minDevices < 1) {
             throw new IllegalArgumentException("minDevices must be at least 1: " + minDevices);
@@ -59,6 +71,13 @@ public final class Gateway implements AutoCloseable {
         FederatedClient client = upstream.apply(FederatedClient.builder().work(new SiteWork(site))).build();
         site.start();
         Gateway g = new Gateway(site, client, minDevices);
+        if (edge != null) {
+            EdgeRelay relay = new EdgeRelay(edge.upstream(), edge.coordinatorKey(),
+                    io.fedge.edge.EdgeModelFetcher.client(edge.upstreamTls()));
+            g.edge = new SiteEdgeServer(relay, edge.serverTls(), edge.bind(), edge.threads(), edge.refresh());
+            g.edgeRelay = relay;
+            g.edgeAddress = g.edge.start();
+        }
         g.registration.start();
         return g;
     }
@@ -87,6 +106,21 @@ public final class Gateway implements AutoCloseable {
         }
     }
 
+    /** Where the site's edge endpoint listens, or null without one. */
+    public java.net.InetSocketAddress edgeAddress() {
+        return edgeAddress;
+    }
+
+    /** Bytes of edge model files this gateway downloaded from the coordinator (0 without an edge endpoint). */
+    public long edgeBytesFromCoordinator() {
+        return edgeRelay == null ? 0 : edgeRelay.upstreamBytes();
+    }
+
+    /** Inference requests the site's edge endpoint answered. */
+    public int inferencesServed() {
+        return edge == null ? 0 : edge.inferences();
+    }
+
     /** The devices' server. */
     public SiteServer site() {
         return site;
@@ -113,6 +147,9 @@ public final class Gateway implements AutoCloseable {
         upstream.close();
         registration.interrupt();
         site.close();
+        if (edge != null) {
+            edge.close();
+        }
         try {
             ended.await(10, TimeUnit.SECONDS);
         } catch (InterruptedException e) {

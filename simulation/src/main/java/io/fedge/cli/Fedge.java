@@ -11,7 +11,7 @@ import picocli.CommandLine.Option;
         description = "Federated learning for fleets of edge devices, on the JVM.",
         subcommands = {SimulateCommand.class, CoordinatorCommand.class, ClientCommand.class, SwarmCommand.class, CertsCommand.class,
                 BenchTrainCommand.class, ExportCommand.class, EdgeClientCommand.class, NewCommand.class, DataCommand.class,
-                ModelsCommand.class, EdgeFleetCommand.class, GatewayCommand.class,
+                ModelsCommand.class, EdgeFleetCommand.class, GatewayCommand.class, InferLoadCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Fedge implements Runnable {
     @CommandLine.Spec

@@ -64,6 +64,23 @@ final class GatewayCommand implements Callable<Integer>, OptionChecks.Validated 
             + "gateway learns only their sum (needs --min-devices 3 or more)")
     boolean secureAggregation;
 
+    @Option(names = "--edge-upstream", description = "the coordinator's edge model endpoint (its --edge-every "
+            + "publishing), e.g. https://HOST:7071/edge-model: the gateway then relays edge models and telemetry for "
+            + "its inference-only devices and answers POST /infer with the newest stable one (docs/gateways.md)")
+    java.net.URI edgeUpstream;
+
+    @Option(names = "--edge-listen", description = "with --edge-upstream: host:port of the gateway's edge endpoint; "
+            + "default ${DEFAULT-VALUE}")
+    String edgeListen = "0.0.0.0:7073";
+
+    @Option(names = "--edge-threads", description = "with --edge-upstream: threads that relay and infer; default "
+            + "the number of cores")
+    int edgeThreads = Runtime.getRuntime().availableProcessors();
+
+    @Option(names = "--edge-refresh", description = "with --edge-upstream: seconds between the gateway's checks for a "
+            + "newer stable edge model for its own inference; default ${DEFAULT-VALUE}")
+    int edgeRefresh = 60;
+
     @picocli.CommandLine.Mixin
     TransportSecurity security = new TransportSecurity();
 
@@ -85,22 +102,38 @@ final class GatewayCommand implements Callable<Integer>, OptionChecks.Validated 
             OptionChecks.atLeast("--min-devices", minDevices, 3);
         }
         CoordinatorAddress.parse("--listen", listen);
+        CoordinatorAddress.parse("--edge-listen", edgeListen);
+        OptionChecks.between("--edge-threads", edgeThreads, 1, 256);
+        OptionChecks.between("--edge-refresh", edgeRefresh, 1, 86_400);
+        if (edgeUpstream != null) {
+            String scheme = String.valueOf(edgeUpstream.getScheme());
+            if (!(scheme.equals("http") || scheme.equals("https")) || edgeUpstream.getHost() == null) {
+                throw new IllegalArgumentException("--edge-upstream must be an http(s)://HOST:PORT/edge-model URL, "
+                        + "not " + edgeUpstream);
+            }
+            if (scheme.equals("http") && !security.insecure) {
+                throw new IllegalArgumentException("--edge-upstream must be https:// with TLS (the coordinator serves "
+                        + "edge models over TLS unless --insecure)");
+            }
+        }
     }
 
-    private InetSocketAddress listenAddress() {
-        InetSocketAddress a = CoordinatorAddress.parse("--listen", listen);
+    private static InetSocketAddress bindAddress(String option, String value) {
+        InetSocketAddress a = CoordinatorAddress.parse(option, value);
         return new InetSocketAddress(a.getHostString(), a.getPort());
     }
 
     @Override
     public Integer call() throws Exception {
-        SiteServer.Builder site = SiteServer.builder().name(id).bind(listenAddress())
+        SiteServer.Builder site = SiteServer.builder().name(id).bind(bindAddress("--listen", listen))
                 .deviceCodec(deviceCodec).selection(fraction, minDevices, minDevices).maxConnections(maxDevices);
         if (secureAggregation) {
             site.secureAggregation(SecureAggregation.defaults());
         }
         SslContext upstreamTls = null;
         PublicKey coordinatorKey = null;
+        javax.net.ssl.SSLContext edgeUpstreamTls = null;
+        SslContext edgeServerTls = null;
         if (!security.insecure) {
             Path certs = security.certs;
             for (String f : List.of("ca.crt", "ca.crl", "model-signing.pub", "gateways/" + id + ".crt",
@@ -120,22 +153,31 @@ final class GatewayCommand implements Callable<Integer>, OptionChecks.Validated 
                     .revocationList(crl).modelSigningKey(signing);
             upstreamTls = TlsContexts.client(credentials, dir.loadCaCertificate(), TlsContexts.provider());
             coordinatorKey = dir.loadModelVerifyingKey();
+            edgeUpstreamTls = io.fedge.edge.EdgeModelFetcher.trusting(dir.loadCaCertificate());
+            edgeServerTls = TlsContexts.serverWithoutClientAuth(credentials, TlsContexts.provider());
         } else {
             security.client(id); // prints the --insecure warning
         }
         SslContext tls = upstreamTls;
         PublicKey pinned = coordinatorKey;
         SiteServer server = site.build();
+        io.fedge.gateway.GatewayEdge edge = edgeUpstream == null ? null : new io.fedge.gateway.GatewayEdge(
+                edgeUpstream, coordinatorKey, edgeUpstreamTls, edgeServerTls, bindAddress("--edge-listen", edgeListen),
+                edgeThreads, java.time.Duration.ofSeconds(edgeRefresh));
         try (Gateway gateway = Gateway.start(server, b -> {
             FederatedClient.Builder up = coordinator.applyTo(b.clientId(id));
             if (tls != null) {
                 up.tls(tls).trustedModelKey(pinned);
             }
             return giveUp.applyTo(up);
-        }, minDevices)) {
+        }, minDevices, edge)) {
             spec.commandLine().getOut().printf("gateway %s: devices connect to %s; upstream %s once %d device%s "
                             + "registered%n", id, server.localAddress(), coordinator, minDevices,
                     minDevices == 1 ? " has" : "s have");
+            if (gateway.edgeAddress() != null) {
+                spec.commandLine().getOut().printf("gateway %s: edge models and inference at %s://%s/ (relaying %s)%n",
+                        id, edgeServerTls == null ? "http" : "https", gateway.edgeAddress(), edgeUpstream);
+            }
             gateway.awaitTermination(Long.MAX_VALUE, TimeUnit.DAYS);
             ClientEnding end = gateway.ending().orElse(null);
             if (end != null && end.kind() == ClientEnding.Kind.FINISHED) {

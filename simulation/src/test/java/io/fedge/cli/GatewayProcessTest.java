@@ -122,6 +122,17 @@ class GatewayProcessTest {
             {"--listen port", "gateway", "--insecure", "--id", "g", "--listen", "h:70000"},
             {"--id must be", "gateway", "--insecure", "--id", "bad id!"},
             {"--max-gateway-devices", "coordinator", "--insecure", "--max-gateway-devices", "0"},
+            {"--max-connections", "coordinator", "--insecure", "--max-connections", "0"},
+            {"--gateways", "swarm", "--insecure", "--clients", "10", "--gateways", "11"},
+            {"--offset must be a multiple", "swarm", "--insecure", "--clients", "10", "--gateways", "2", "--offset", "3"},
+            {"--edge-upstream must be an http(s)", "gateway", "--insecure", "--id", "g", "--edge-upstream", "ftp://h/x"},
+            {"--edge-upstream must be https://", "gateway", "--id", "g", "--edge-upstream", "http://h:7071/edge-model"},
+            {"--edge-listen port", "gateway", "--insecure", "--id", "g", "--edge-listen", "h:70000"},
+            {"--edge-threads", "gateway", "--insecure", "--id", "g", "--edge-threads", "257"},
+            {"--edge-refresh", "gateway", "--insecure", "--id", "g", "--edge-refresh", "0"},
+            {"--concurrency", "infer-load", "--url", "http://h:1/infer", "--concurrency", "0"},
+            {"--batch", "infer-load", "--url", "http://h:1/infer", "--batch", "65"},
+            {"--url must be", "infer-load", "--url", "ftp://h/infer"},
             {"--id must be", "certs", "gateway", "--id", "no/slash", "--names", "h"},
         };
         for (String[] c : cases) {

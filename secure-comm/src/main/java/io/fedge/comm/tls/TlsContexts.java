@@ -151,7 +151,11 @@ public final class TlsContexts {
      * endpoints devices without certificates use, such as the edge model download.
      */
     public static SslContext serverWithoutClientAuth(CertificateDirectory dir, SslProvider provider) throws IOException {
-        Credentials server = Credentials.load(dir.serverCertificate(), dir.serverKey());
+        return serverWithoutClientAuth(Credentials.load(dir.serverCertificate(), dir.serverKey()), provider);
+    }
+
+    /** As {@link #serverWithoutClientAuth(CertificateDirectory, SslProvider)} with {@code server}'s certificate (a gateway's). */
+    public static SslContext serverWithoutClientAuth(Credentials server, SslProvider provider) throws IOException {
         return SslContextBuilder.forServer(server.key(), server.certificate())
                 .sslProvider(available(provider))
                 .protocols(PROTOCOL)
