@@ -47,7 +47,7 @@ final class CoordinatorLinkHandler extends SimpleChannelInboundHandler<Envelope>
 
     CoordinatorLinkHandler(FederatedClient client) {
         this.client = client;
-        this.download = new ModelDownload(client.trustedModelKey(), client.maxModelBytes());
+        this.download = new ModelDownload(client.trustedModelKey(), client.maxModelBytes(), client.sharedModels());
         this.upload = new UpdateUpload(client);
         this.secure = new SecureRound(client, upload);
         this.runner = new TaskRunner(client, upload, secure);

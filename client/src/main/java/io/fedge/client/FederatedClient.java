@@ -74,6 +74,7 @@ public final class FederatedClient implements AutoCloseable {
     private final EventLoopGroup group;
     private final boolean ownsGroup;
     private final Executor trainingExecutor;
+    private final SharedModels sharedModels;
     private final ExecutorService ownedExecutor;
     private final Duration initialBackoff;
     private final Duration maxBackoff;
@@ -113,6 +114,7 @@ public final class FederatedClient implements AutoCloseable {
         this.trustedModelKey = b.trustedModelKey;
         this.clientId = b.clientId;
         this.work = b.work;
+        this.sharedModels = b.sharedModels;
         this.codecs = b.codecs;
         this.ownsGroup = b.group == null;
         this.group = ownsGroup ? Transports.eventLoopGroup(1, "fedge-client-io") : b.group;
@@ -392,6 +394,11 @@ public final class FederatedClient implements AutoCloseable {
         return trainingExecutor;
     }
 
+    /** The process's shared model copies; null when this client keeps its own. */
+    SharedModels sharedModels() {
+        return sharedModels;
+    }
+
     int maxFrameBytes() {
         return maxFrameBytes;
     }
@@ -528,6 +535,7 @@ public final class FederatedClient implements AutoCloseable {
         private SslContext tls;
         private PublicKey trustedModelKey;
         private Executor trainingExecutor;
+        private SharedModels sharedModels;
         private Duration initialBackoff = Duration.ofMillis(200);
         private Duration maxBackoff = Duration.ofSeconds(30);
         private Duration giveUpAfter;
@@ -644,6 +652,16 @@ public final class FederatedClient implements AutoCloseable {
         public Builder trainingExecutor(Executor executor) {
             once("trainingExecutor");
             this.trainingExecutor = Objects.requireNonNull(executor, "executor");
+            return this;
+        }
+
+        /**
+         * Keeps one copy of each model for all the clients of this process that share {@code models}
+         * (simulations); default each client keeps its own.
+         */
+        public Builder sharedModels(SharedModels models) {
+            once("sharedModels");
+            this.sharedModels = Objects.requireNonNull(models, "models");
             return this;
         }
 

@@ -41,6 +41,8 @@ final class ModelDownload {
     private long cachedModelVersion = -1;
     /** Whether the coordinator said it may send deltas (Welcome.model_deltas). */
     private boolean keepForDeltas;
+    /** The process's one copy per model (simulations), or null. */
+    private final SharedModels shared;
 
     /**
      * A task whose model (and control variate) arrived whole.
@@ -50,9 +52,10 @@ final class ModelDownload {
     record Downloaded(Envelope task, byte[] model, byte[] controlVariate) {
     }
 
-    ModelDownload(PublicKey trustedModelKey, long maxModelBytes) {
+    ModelDownload(PublicKey trustedModelKey, long maxModelBytes, SharedModels shared) {
         this.trustedModelKey = trustedModelKey;
         this.maxModelBytes = maxModelBytes;
+        this.shared = shared;
     }
 
     /**
@@ -153,6 +156,9 @@ final class ModelDownload {
                 cachedModel = null;
                 throw e;
             }
+        }
+        if (shared != null) {
+            payload = shared.canonical(payload);
         }
         if (keepForDeltas) { // else a whole model per client would be held for nothing (a swarm: gigabytes)
             cachedModel = payload;

@@ -102,6 +102,7 @@ final class SwarmCommand implements Callable<Integer>, OptionChecks.Validated {
         EventLoopGroup io = Transports.eventLoopGroup(1, "fedge-swarm-io");
         ExecutorService trainers = Executors.newFixedThreadPool(parallel);
         List<FederatedClient> all = new ArrayList<>();
+        io.fedge.client.SharedModels models = new io.fedge.client.SharedModels();
         SwarmGateways sites = new SwarmGateways(gateways, clients, offset, security, coordinator, giveUp, io);
         try {
             sites.start();
@@ -118,6 +119,7 @@ final class SwarmCommand implements Callable<Integer>, OptionChecks.Validated {
                         .data(train.toDataSet(idx))
                         .eventLoopGroup(io)
                         .trainingExecutor(trainers)
+                        .sharedModels(models)
                         .seed(k)
                         .listener(tally);
                 sites.connect(b, j, id);

@@ -129,6 +129,7 @@ public final class Simulation {
         Strategy strategy = Strategies.create(config.strategy(), sampling.buildSampling());
         EventLoopGroup clientIo = Transports.eventLoopGroup(1, "fedge-sim-io");
         AtomicInteger threadIds = new AtomicInteger();
+        io.fedge.client.SharedModels models = new io.fedge.client.SharedModels(); // one copy per model
         ExecutorService trainers = Executors.newFixedThreadPool(config.parallelism(), r -> {
             Thread t = new Thread(r, "fedge-sim-train-" + threadIds.incrementAndGet());
             t.setDaemon(true);
@@ -191,6 +192,7 @@ public final class Simulation {
                         .data(local)
                         .eventLoopGroup(clientIo)
                         .trainingExecutor(trainers)
+                        .sharedModels(models)
                         .seed(config.seed() * 1_000_003L + k);
                 if (stateDir != null) {
                     b.stateDir(stateDir.resolve("clients").resolve(id)); // error feedback survives a restart
