@@ -9,13 +9,19 @@
 #                                        would be the same handshakes in both runs). EPOCHS (5) local epochs at LR
 #                                        (0.05). The devices live in two swarm processes of half the fleet each (with
 #                                        their gateways in the tiered run).
+#   benchmarks/gateways.sh infer [OUT]   a gateway's POST /infer under load: a coordinator trains the cnn for 2 rounds
+#                                        (10 swarm clients of 2,000 images) and publishes a distilled, int8 cnn-small;
+#                                        the gateway relays it and answers `fedge infer-load` at each CONCURRENCY
+#                                        (default "1 2 4 16 64") for SECONDS_EACH (20) after 5 s of warm-up, one image
+#                                        per request, on EDGE_THREADS (2) threads, over TLS (keep-alive); the load
+#                                        generator shares the same 2 cores.
 #   benchmarks/gateways.sh idle [OUT]    CLIENTS (default 10,000) idle clients connected to one coordinator (mutual
 #                                        TLS, heartbeats every 10 s): its heap (live after a full GC), RSS, open file
 #                                        descriptors, and the CPU it spends over IDLE_SECONDS (default 120) of
 #                                        heartbeats alone.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-what="${1:?usage: gateways.sh tiers|idle [OUT]}"
+what="${1:?usage: gateways.sh tiers|infer|idle [OUT]}"
 out="$(realpath -m "${2:-$here/runs/gateways}/$what")"
 "$here/fedge" --version >/dev/null
 frozen="$(mktemp -d)"
@@ -66,7 +72,7 @@ if [ "$what" = tiers ]; then
       via=()
       [ "$run" = tiered ] && via=(--gateways $((gateways / 2)) --offset "$offset")
       [ "$run" = flat ] && via=(--offset "$offset")
-      FEDGE_JAVA_OPTS="-Xmx7g -XX:+UseParallelGC" "$here/fedge" swarm --insecure --coordinator "127.0.0.1:$port" \
+      FEDGE_JAVA_OPTS="-Xmx${SWARM_HEAP:-6g} -XX:+UseParallelGC" "$here/fedge" swarm --insecure --coordinator "127.0.0.1:$port" \
         --clients "$half" --examples "$examples" "${via[@]}" --give-up-after 30m >"$dir/swarm-$offset.log" 2>&1 &
       pids+=($!)
     done
@@ -76,6 +82,35 @@ if [ "$what" = tiers ]; then
     summary "$dir/coordinator/history.json" "$run"
     echo "$run: coordinator $(grep -o 'peak heap.*' "$dir/coordinator.log" | tail -1); wall $(python3 -c "print(round($end - $start))") s"
     grep -h "swarm:" "$dir"/swarm*.log | sed "s/^/  $run /"
+  done
+elif [ "$what" = infer ]; then
+  certs="$out/certs"
+  "$here/fedge" certs init --dir "$certs" --names 127.0.0.1 >/dev/null
+  "$here/fedge" certs gateway --dir "$certs" --id gw-infer --names 127.0.0.1 >/dev/null
+  ids=(); for k in $(seq 0 9); do ids+=(--id "$(printf 'swarm-%04d' "$k")"); done
+  "$here/fedge" certs client --dir "$certs" "${ids[@]}" >/dev/null
+  port=$(free_port); edge=$(free_port); site=$(free_port); site_edge=$(free_port)
+  FEDGE_JAVA_OPTS="-Xmx2g" "$here/fedge" coordinator --certs "$certs" --host 127.0.0.1 --port "$port" --model cnn \
+    --rounds 2 --min-clients 10 --per-round 10 --local-epochs 1 --edge-every 1 --edge-student cnn-small \
+    --edge-port "$edge" --out "$out/coordinator" >"$out/coordinator.log" 2>&1 &
+  coord=$!
+  pids+=("$coord")
+  # no devices: the gateway never registers upstream, it only relays edge models and answers inference
+  FEDGE_JAVA_OPTS="-Xmx1g" "$here/fedge" gateway --certs "$certs" --id gw-infer --coordinator "127.0.0.1:$port" \
+    --listen "127.0.0.1:$site" --edge-upstream "https://127.0.0.1:$edge/edge-model" \
+    --edge-listen "127.0.0.1:$site_edge" --edge-threads "${EDGE_THREADS:-2}" --edge-refresh 1 >"$out/gateway.log" 2>&1 &
+  pids+=($!)
+  "$here/fedge" swarm --certs "$certs" --coordinator "127.0.0.1:$port" --clients 10 --examples 2000 \
+    >"$out/swarm.log" 2>&1 &
+  pids+=($!)
+  wait "$coord"
+  timeout 600 grep -q -m1 "relayed from the coordinator" <(tail -n +1 -f "$out/gateway.log") \
+    || { echo "the gateway relayed no edge model:"; tail -5 "$out/gateway.log"; exit 1; }
+  grep -h "published" "$out/coordinator.log" | tail -1
+  grep -h "relayed" "$out/gateway.log" | tail -1
+  for c in ${CONCURRENCY:-1 2 4 16 64}; do
+    "$here/fedge" infer-load --url "https://127.0.0.1:$site_edge" --ca "$certs/ca.crt" --concurrency "$c" \
+      --seconds "${SECONDS_EACH:-20}" --warmup 5
   done
 else
   clients=${CLIENTS:-10000}
@@ -103,7 +138,8 @@ else
   sleep "$idle"
   c1=$(cpu); t1=$(date +%s.%N)
   jcmd "$java_pid" GC.run >/dev/null
-  heap=$(jcmd "$java_pid" GC.heap_info | grep -o 'used [0-9]*K' | head -1 | grep -o '[0-9]*')
+  # live heap: the used KiB of both generations after the full GC (not Metaspace)
+  heap=$(jcmd "$java_pid" GC.heap_info | awk '/PSYoungGen|ParOldGen/ {for (i = 1; i < NF; i++) if ($i == "used") {v = $(i + 1); gsub(/[^0-9]/, "", v); s += v}} END {print s}')
   rss=$(awk '/VmRSS/ {print $2}' "/proc/$java_pid/status")
   fds=$(ls "/proc/$java_pid/fd" | wc -l)
   threads=$(ls "/proc/$java_pid/task" | wc -l)

@@ -406,6 +406,16 @@ public final class Coordinator implements AutoCloseable {
         return edgeServer == null ? -1 : edgeServer.publishedVersion();
     }
 
+    /**
+     * Waits for the edge exports already queued (the last round's) to end: a federation's final
+     * version is exported before {@link #close()} drops what is still running.
+     *
+     * @return false if they had not ended within the timeout; true at once without edge publishing
+     */
+    public boolean awaitEdgeExports(long timeout, TimeUnit unit) throws InterruptedException {
+        return edgeServer == null || edgeServer.awaitExports(timeout, unit);
+    }
+
     /** Waits until the threads released by {@link #close()} have ended. */
     public boolean awaitTermination(long timeout, TimeUnit unit) throws InterruptedException {
         long deadline = System.nanoTime() + unit.toNanos(timeout);

@@ -103,6 +103,28 @@ final class EdgeModelServer implements AutoCloseable {
         return releases.stableVersion();
     }
 
+    /**
+     * Waits for the exports queued so far (the last round's, say) to end.
+     *
+     * @return false if they had not ended within the timeout
+     */
+    boolean awaitExports(long timeout, TimeUnit unit) throws InterruptedException {
+        java.util.concurrent.Future<?> marker;
+        try {
+            marker = exporter.submit(() -> { }); // one thread: runs after everything queued before it
+        } catch (RejectedExecutionException e) {
+            return true; // closed: nothing more will be exported
+        }
+        try {
+            marker.get(timeout, unit);
+            return true;
+        } catch (java.util.concurrent.TimeoutException e) {
+            return false;
+        } catch (java.util.concurrent.ExecutionException e) {
+            return true;
+        }
+    }
+
     /** Exports an edge model from {@code model} on the export thread and starts a canary with it. */
     void exportAsCanary(GlobalModel model) {
         try {

@@ -138,7 +138,7 @@ final class SiteEdgeServer implements AutoCloseable {
             String path = uri.path();
             if (req.method().equals(HttpMethod.GET) && path.equals("/edge-model")) {
                 List<String> ids = uri.parameters().get("device");
-                String device = ids != null && !ids.isEmpty() ? ids.get(0) : null;
+                String device = ids != null && !ids.isEmpty() ? ids.get(0) : req.headers().get("X-Fedge-Device");
                 if (device != null && !CertificateAuthority.CLIENT_ID.matcher(device).matches()) {
                     respond(ctx, text(HttpResponseStatus.BAD_REQUEST, "device must be an id of 1 to 64 letters, "
                             + "digits, '.', '_' or '-'"), keepAlive);

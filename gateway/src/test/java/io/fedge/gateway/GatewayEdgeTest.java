@@ -17,7 +17,6 @@ import io.fedge.edge.EdgeModelFetcher;
 import io.fedge.edge.InferenceTelemetry;
 import io.fedge.export.Distiller;
 import io.fedge.export.EdgeQuantizer;
-import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
 import java.io.InputStream;
@@ -75,7 +74,8 @@ class GatewayEdgeTest {
             try (FederatedClient device = FederatedClient.builder().coordinator(c.localAddress()).clientId("c0")
                     .data(train.toDataSet(range(0, 2000))).seed(1).build().start()) {
                 assertTrue(c.awaitRounds(3, TimeUnit.MINUTES));
-                Awaitility.await().atMost(Duration.ofMinutes(2)).until(() -> c.publishedEdgeModelVersion() == 1);
+                assertTrue(c.awaitEdgeExports(2, TimeUnit.MINUTES), "the last round's edge export ends");
+                assertEquals(1, c.publishedEdgeModelVersion());
             }
             URI upstream = URI.create("http://127.0.0.1:" + c.edgeModelAddress().getPort() + "/edge-model");
             SiteServer site = SiteServer.builder().name("gw-edge").bind(new InetSocketAddress("127.0.0.1", 0)).build();

@@ -169,7 +169,7 @@ final class CoordinatorCommand implements Callable<Integer>, OptionChecks.Valida
     int edgeTransfer = 5_000;
 
     @Option(names = "--edge-port", description = "port serving GET /edge-model, over HTTPS with the coordinator's "
-            + "certificate (plain HTTP with --insecure); default ${DEFAULT-VALUE}")
+            + "certificate; default ${DEFAULT-VALUE}")
     int edgePort = 7071;
 
     @picocli.CommandLine.Mixin
@@ -221,6 +221,10 @@ final class CoordinatorCommand implements Callable<Integer>, OptionChecks.Valida
         data.validate();
         OptionChecks.between("--edge-port", edgePort, 0, 65535);
         registry.validate(security.insecure);
+        if (edgeEvery > 0 && security.insecure) {
+            throw new IllegalArgumentException("--edge-every signs each edge model with the federation's model-signing "
+                    + "key, and devices verify it: it needs --certs DIR, not --insecure");
+        }
         if (registry.canary > 0 && edgeEvery == 0) {
             throw new IllegalArgumentException("--canary tries edge models on part of the fleet: it needs --edge-every N");
         }
@@ -297,6 +301,9 @@ final class CoordinatorCommand implements Callable<Integer>, OptionChecks.Valida
                     security.insecure ? "plain TCP" : "mutual TLS 1.3", coordinator.globalModel().version(),
                     parameterCount, out, strategy.minAvailableClients());
             coordinator.awaitRounds(Long.MAX_VALUE, TimeUnit.DAYS);
+            if (edgeEvery > 0 && !coordinator.awaitEdgeExports(1, TimeUnit.HOURS)) {
+                System.err.println("fedge coordinator: the last edge export did not end within an hour; stopping it");
+            }
             if (probe != null) {
                 System.out.println(probe.report(modelBytes));
             }

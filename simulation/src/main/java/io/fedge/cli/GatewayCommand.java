@@ -20,6 +20,7 @@ import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -118,6 +119,10 @@ final class GatewayCommand implements Callable<Integer>, OptionChecks.Validated 
         }
     }
 
+    private static String hostPort(InetSocketAddress a) {
+        return a.getHostString() + ":" + a.getPort();
+    }
+
     private static InetSocketAddress bindAddress(String option, String value) {
         InetSocketAddress a = CoordinatorAddress.parse(option, value);
         return new InetSocketAddress(a.getHostString(), a.getPort());
@@ -176,13 +181,24 @@ final class GatewayCommand implements Callable<Integer>, OptionChecks.Validated 
                     minDevices == 1 ? " has" : "s have");
             if (gateway.edgeAddress() != null) {
                 spec.commandLine().getOut().printf("gateway %s: edge models and inference at %s://%s/ (relaying %s)%n",
-                        id, edgeServerTls == null ? "http" : "https", gateway.edgeAddress(), edgeUpstream);
+                        id, edgeServerTls == null ? "http" : "https", hostPort(gateway.edgeAddress()), edgeUpstream);
             }
             gateway.awaitTermination(Long.MAX_VALUE, TimeUnit.DAYS);
             ClientEnding end = gateway.ending().orElse(null);
             if (end != null && end.kind() == ClientEnding.Kind.FINISHED) {
                 spec.commandLine().getOut().printf("gateway %s: federation over after %d partial aggregates "
                         + "(%d accepted)%n", id, gateway.upstream().updatesSent(), gateway.upstream().updatesAccepted());
+                if (gateway.edgeAddress() != null) {
+                    // a site's inference outlives the training: serve until stopped
+                    spec.commandLine().getOut().printf("gateway %s: still serving edge models and inference at %s "
+                            + "until stopped (SIGTERM or Ctrl-C)%n", id, hostPort(gateway.edgeAddress()));
+                    CountDownLatch stopped = new CountDownLatch(1);
+                    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                        gateway.close();
+                        stopped.countDown();
+                    }, "fedge-gateway-stop"));
+                    stopped.await();
+                }
                 return 0;
             }
             spec.commandLine().getErr().println(spec.qualifiedName() + ": " + id + ": "

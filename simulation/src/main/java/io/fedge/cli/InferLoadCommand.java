@@ -127,9 +127,7 @@ final class InferLoadCommand implements Callable<Integer>, OptionChecks.Validate
             th.setDaemon(true);
             th.start();
         }
-        Thread.sleep(Math.max(0, (measureFrom - System.nanoTime()) / 1_000_000));
-        latencies.reset(); // what the warm-up recorded
-        done.await();
+        done.await(); // the warm-up's requests were not recorded
         Histogram h = latencies.getIntervalHistogram();
         long n = h.getTotalCount();
         spec.commandLine().getOut().printf(Locale.ROOT, "infer-load: %d requests of %d image%s in %d s at concurrency "

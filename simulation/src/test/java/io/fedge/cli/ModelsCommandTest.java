@@ -141,6 +141,7 @@ class ModelsCommandTest {
             {"--admin-port", "coordinator", "--insecure", "--admin-port", "70000"},
             {"cannot run with --insecure", "coordinator", "--insecure", "--admin-port", "7072"},
             {"it needs --edge-every N", "coordinator", "--insecure", "--canary", "0.1"},
+            {"it needs --certs DIR, not --insecure", "coordinator", "--insecure", "--edge-every", "1"},
             {"--devices", "edge-fleet", "--devices", "0"},
             {"--batch", "edge-fleet", "--batch", "0"},
             {"--check-every", "edge-fleet", "--check-every", "0"},
