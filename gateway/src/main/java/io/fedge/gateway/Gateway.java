@@ -74,7 +74,8 @@ public final class Gateway implements AutoCloseable {
         if (edge != null) {
             EdgeRelay relay = new EdgeRelay(edge.upstream(), edge.coordinatorKey(),
                     io.fedge.edge.EdgeModelFetcher.client(edge.upstreamTls()));
-            g.edge = new SiteEdgeServer(relay, edge.serverTls(), edge.bind(), edge.threads(), edge.refresh());
+            g.edge = new SiteEdgeServer(relay, edge.serverTls(), edge.bind(), edge.threads(), edge.refresh(),
+                    edge.maxConnections());
             g.edgeRelay = relay;
             g.edgeAddress = g.edge.start();
         }

@@ -58,6 +58,10 @@ final class SiteEdgeServer implements AutoCloseable {
     private final InetSocketAddress bind;
     private final ExecutorService work;
     private final AtomicInteger inferences = new AtomicInteger();
+    private final int maxConnections;
+    private final AtomicInteger open = new AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicLong lastRefusalLog = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong refusedConnections = new java.util.concurrent.atomic.AtomicLong();
     private EventLoopGroup group;
     private Channel channel;
 
@@ -69,8 +73,10 @@ final class SiteEdgeServer implements AutoCloseable {
             });
     private final java.time.Duration refresh;
 
-    SiteEdgeServer(EdgeRelay relay, SslContext tls, InetSocketAddress bind, int threads, java.time.Duration refresh) {
+    SiteEdgeServer(EdgeRelay relay, SslContext tls, InetSocketAddress bind, int threads, java.time.Duration refresh,
+                   int maxConnections) {
         this.relay = relay;
+        this.maxConnections = maxConnections;
         this.tls = tls;
         this.bind = bind;
         this.refresh = refresh;
@@ -88,6 +94,9 @@ final class SiteEdgeServer implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        if (!admit(ch)) {
+                            return;
+                        }
                         if (tls != null) {
                             ch.pipeline().addLast(tls.newHandler(ch.alloc()));
                         }
@@ -102,6 +111,42 @@ final class SiteEdgeServer implements AutoCloseable {
         log.info("gateway edge endpoint at {}://{}:{}/ (edge-model, edge-telemetry, infer)", tls == null ? "http"
                 : "https", a.getHostString(), a.getPort());
         return a;
+    }
+
+    /**
+     * Counts {@code ch} in while there is room; otherwise answers it {@code 503} (plain HTTP) or
+     * closes it (TLS: nothing can be said before a handshake), before any other work, and logs the
+     * refusals once a minute with their count.
+     */
+    private boolean admit(SocketChannel ch) {
+        if (open.incrementAndGet() > maxConnections) {
+            open.decrementAndGet();
+            long n = refusedConnections.incrementAndGet();
+            long now = System.nanoTime();
+            long last = lastRefusalLog.get();
+            if ((last == 0 || now - last > 60_000_000_000L) && lastRefusalLog.compareAndSet(last, now)) {
+                log.warn("gateway edge endpoint: refused a connection from {}: {} connections open, the most it "
+                        + "takes; {} refused so far", ch.remoteAddress(), maxConnections, n);
+            }
+            if (tls == null) {
+                byte[] body = ("the gateway has " + maxConnections + " connections open; try again later\n")
+                        .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                byte[] head = ("HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
+                        + "Content-Length: " + body.length + "\r\nConnection: close\r\n\r\n")
+                        .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+                ch.writeAndFlush(Unpooled.wrappedBuffer(head, body)).addListener(ChannelFutureListener.CLOSE);
+            } else {
+                ch.close();
+            }
+            return false;
+        }
+        ch.closeFuture().addListener(f -> open.decrementAndGet());
+        return true;
+    }
+
+    /** Device connections open now. */
+    int openConnections() {
+        return open.get();
     }
 
     /** Fetches the newest stable edge model for the gateway's own inference (a bodiless 304 when it has it). */

@@ -81,7 +81,7 @@ class GatewayEdgeTest {
             SiteServer site = SiteServer.builder().name("gw-edge").bind(new InetSocketAddress("127.0.0.1", 0)).build();
             try (Gateway g = Gateway.start(site, b -> b.coordinator(c.localAddress()).clientId("gw-edge"), 1,
                     new GatewayEdge(upstream, keys.getPublic(), null, null, new InetSocketAddress("127.0.0.1", 0), 2,
-                            Duration.ofSeconds(30)))) {
+                            Duration.ofSeconds(30), GatewayEdge.DEFAULT_MAX_CONNECTIONS))) {
                 URI base = URI.create("http://127.0.0.1:" + g.edgeAddress().getPort());
                 HttpClient http = EdgeModelFetcher.client(null);
                 // 40 devices at once, 8 at a time: the file still crosses upstream once

@@ -221,10 +221,6 @@ final class CoordinatorCommand implements Callable<Integer>, OptionChecks.Valida
         data.validate();
         OptionChecks.between("--edge-port", edgePort, 0, 65535);
         registry.validate(security.insecure);
-        if (edgeEvery > 0 && security.insecure) {
-            throw new IllegalArgumentException("--edge-every signs each edge model with the federation's model-signing "
-                    + "key, and devices verify it: it needs --certs DIR, not --insecure");
-        }
         if (registry.canary > 0 && edgeEvery == 0) {
             throw new IllegalArgumentException("--canary tries edge models on part of the fleet: it needs --edge-every N");
         }
@@ -234,6 +230,11 @@ final class CoordinatorCommand implements Callable<Integer>, OptionChecks.Valida
 
     @Override
     public Integer call() throws Exception {
+        // here, not in validate(): --print-config shows such a configuration, it just cannot run
+        if (edgeEvery > 0 && security.insecure) {
+            throw new IllegalArgumentException("--edge-every signs each edge model with the federation's model-signing "
+                    + "key, and devices verify it: it needs --certs DIR, not --insecure");
+        }
         try (ProcessMemory memory = ProcessMemory.watch()) {
             int exit = run();
             System.out.println("coordinator: " + memory.describe());

@@ -82,6 +82,10 @@ final class GatewayCommand implements Callable<Integer>, OptionChecks.Validated 
             + "newer stable edge model for its own inference; default ${DEFAULT-VALUE}")
     int edgeRefresh = 60;
 
+    @Option(names = "--edge-max-connections", description = "with --edge-upstream: the most device connections to "
+            + "the edge endpoint open at once; more are answered 503; default ${DEFAULT-VALUE}")
+    int edgeMaxConnections = io.fedge.gateway.GatewayEdge.DEFAULT_MAX_CONNECTIONS;
+
     @picocli.CommandLine.Mixin
     TransportSecurity security = new TransportSecurity();
 
@@ -106,6 +110,7 @@ final class GatewayCommand implements Callable<Integer>, OptionChecks.Validated 
         CoordinatorAddress.parse("--edge-listen", edgeListen);
         OptionChecks.between("--edge-threads", edgeThreads, 1, 256);
         OptionChecks.between("--edge-refresh", edgeRefresh, 1, 86_400);
+        OptionChecks.between("--edge-max-connections", edgeMaxConnections, 1, 1_000_000);
         if (edgeUpstream != null) {
             String scheme = String.valueOf(edgeUpstream.getScheme());
             if (!(scheme.equals("http") || scheme.equals("https")) || edgeUpstream.getHost() == null) {
@@ -168,7 +173,7 @@ final class GatewayCommand implements Callable<Integer>, OptionChecks.Validated 
         SiteServer server = site.build();
         io.fedge.gateway.GatewayEdge edge = edgeUpstream == null ? null : new io.fedge.gateway.GatewayEdge(
                 edgeUpstream, coordinatorKey, edgeUpstreamTls, edgeServerTls, bindAddress("--edge-listen", edgeListen),
-                edgeThreads, java.time.Duration.ofSeconds(edgeRefresh));
+                edgeThreads, java.time.Duration.ofSeconds(edgeRefresh), edgeMaxConnections);
         try (Gateway gateway = Gateway.start(server, b -> {
             FederatedClient.Builder up = coordinator.applyTo(b.clientId(id));
             if (tls != null) {

@@ -19,7 +19,19 @@ final class FedgeProcesses implements AutoCloseable {
     }
 
     Process start(Path log, String... args) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        return startIn(null, log, args);
+    }
+
+    /**
+     * As {@link #start}, in network namespace {@code netns} ({@code ip netns exec}, which execs the
+     * JVM: the process is the JVM itself, so a forcible kill is a SIGKILL to it); null: this one.
+     */
+    Process startIn(String netns, Path log, String... args) throws IOException {
+        List<String> cmd = new ArrayList<>();
+        if (netns != null) {
+            cmd.addAll(List.of("ip", "netns", "exec", netns));
+        }
+        cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx" + heap, "-Dorg.bytedeco.javacpp.nopointergc=true", "-cp", System.getProperty("java.class.path"),
                 Fedge.class.getName()));
         cmd.addAll(List.of(args));

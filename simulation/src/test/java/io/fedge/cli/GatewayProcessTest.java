@@ -130,6 +130,7 @@ class GatewayProcessTest {
             {"--edge-listen port", "gateway", "--insecure", "--id", "g", "--edge-listen", "h:70000"},
             {"--edge-threads", "gateway", "--insecure", "--id", "g", "--edge-threads", "257"},
             {"--edge-refresh", "gateway", "--insecure", "--id", "g", "--edge-refresh", "0"},
+            {"--edge-max-connections", "gateway", "--insecure", "--id", "g", "--edge-max-connections", "0"},
             {"--concurrency", "infer-load", "--url", "http://h:1/infer", "--concurrency", "0"},
             {"--batch", "infer-load", "--url", "http://h:1/infer", "--batch", "65"},
             {"--url must be", "infer-load", "--url", "ftp://h/infer"},
