@@ -87,8 +87,7 @@ final class InferLoadCommand implements Callable<Integer>, OptionChecks.Validate
         URI infer = url.resolve("/infer");
         Recorder latencies = new Recorder(3);
         AtomicLong errors = new AtomicLong();
-        AtomicLong lastError = new AtomicLong();
-        String[] errorLine = new String[1];
+        java.util.concurrent.atomic.AtomicReference<String> lastError = new java.util.concurrent.atomic.AtomicReference<>();
         long measureFrom = System.nanoTime() + Duration.ofSeconds(warmup).toNanos();
         long until = measureFrom + Duration.ofSeconds(seconds).toNanos();
         CountDownLatch done = new CountDownLatch(concurrency);
@@ -108,14 +107,14 @@ final class InferLoadCommand implements Callable<Integer>, OptionChecks.Validate
                             long t1 = System.nanoTime();
                             if (r.statusCode() != 200) {
                                 errors.incrementAndGet();
-                                errorLine[0] = r.statusCode() + " " + new String(r.body()).strip();
+                                lastError.set(r.statusCode() + " " + new String(r.body()).strip());
                             } else if (t0 >= measureFrom && t1 <= until) {
                                 latencies.recordValue(Math.max(1, (t1 - t0) / 1_000));
                             }
                         } catch (java.io.IOException e) {
                             errors.incrementAndGet();
-                            lastError.set(System.nanoTime());
-                            errorLine[0] = e.toString();
+                            lastError.set(e instanceof java.net.ConnectException ? "cannot connect to " + infer
+                                    : e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName());
                         }
                     }
                 } catch (InterruptedException e) {
@@ -137,7 +136,7 @@ final class InferLoadCommand implements Callable<Integer>, OptionChecks.Validate
                 h.getValueAtPercentile(99) / 1e3, h.getValueAtPercentile(99.9) / 1e3, h.getMaxValue() / 1e3,
                 errors.get());
         if (errors.get() > 0) {
-            spec.commandLine().getErr().println("infer-load: last error: " + errorLine[0]);
+            spec.commandLine().getErr().println("infer-load: last error: " + lastError.get());
             return CliErrors.FAILED;
         }
         return n == 0 ? CliErrors.FAILED : 0;
