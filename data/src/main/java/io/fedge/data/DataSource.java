@@ -42,10 +42,13 @@ import java.util.Objects;
  * @param csv how to read a CSV table (ignored by the other formats)
  * @param channels image channels (1 or 3) for {@code images}, or null to take the first image's
  * @param scaling how features are rescaled, with the training set's statistics
+ *
+ * <p>Serializable (paths as their strings, checked again when read back): a simulation engine
+ * sends it to the machines that host clients, which read their own copy of the data.
  */
 public record DataSource(DataFormat format, Path dataDir, Path train, Path trainLabels, Path test, Path testLabels,
                          double testFraction, long splitSeed, Task task, CsvOptions csv, Integer channels,
-                         Scaling scaling) {
+                         Scaling scaling) implements java.io.Serializable {
     public DataSource {
         Objects.requireNonNull(format, "format");
         Objects.requireNonNull(scaling, "scaling");
@@ -89,6 +92,30 @@ public record DataSource(DataFormat format, Path dataDir, Path train, Path train
                 throw new IllegalArgumentException("Fashion-MNIST's pixels are already scaled to [0, 1]; --scale is "
                         + "for tables of raw numbers");
             }
+        }
+    }
+
+    /** Serialized as {@link Form}: a {@link Path} is not serializable. */
+    private Object writeReplace() {
+        return new Form(format, text(dataDir), text(train), text(trainLabels), text(test), text(testLabels),
+                testFraction, splitSeed, task, csv, channels, scaling);
+    }
+
+    private static String text(Path p) {
+        return p == null ? null : p.toString();
+    }
+
+    private static Path path(String s) {
+        return s == null ? null : Path.of(s);
+    }
+
+    /** A {@link DataSource} in serialized form; read back through the canonical constructor's checks. */
+    private record Form(DataFormat format, String dataDir, String train, String trainLabels, String test,
+                        String testLabels, double testFraction, long splitSeed, Task task, CsvOptions csv,
+                        Integer channels, Scaling scaling) implements java.io.Serializable {
+        private Object readResolve() {
+            return new DataSource(format, path(dataDir), path(train), path(trainLabels), path(test), path(testLabels),
+                    testFraction, splitSeed, task, csv, channels, scaling);
         }
     }
 

@@ -97,6 +97,21 @@ final class SimulateCommand implements Callable<Integer>, OptionChecks.Validated
     @picocli.CommandLine.Mixin
     AttackOptions attacks = new AttackOptions();
 
+    @Option(names = "--engine", description = "where the clients run: in-process (default; --parallel training "
+            + "threads) or spark (Spark tasks on --master; one training thread per task core; docs/simulation.md)")
+    String engine = io.fedge.simulation.engine.ClientEngines.IN_PROCESS;
+
+    @Option(names = "--master", description = "with --engine spark: local[N], local[*] or a standalone cluster's "
+            + "spark://HOST:PORT; default local[*]")
+    String master;
+
+    @Option(names = "--engine-option", paramLabel = "KEY=VALUE", description = "an engine setting, repeatable "
+            + "(spark: any spark.* setting, e.g. spark.executor.memory=4g)")
+    java.util.Map<String, String> engineOptions = new java.util.LinkedHashMap<>();
+
+    /** The engine the options name; null in process. */
+    private io.fedge.simulation.engine.ClientEngine clientEngine;
+
     @Option(names = "--heap-probe", description = "benchmark: measure the live heap of the simulation's JVM "
             + "(coordinator and clients) after every folded update (slow: a full GC each)")
     boolean heapProbe;
@@ -127,6 +142,22 @@ final class SimulateCommand implements Callable<Integer>, OptionChecks.Validated
         compression.validate();
         strategy.validate(compression.codec, secureAggregation);
         attacks.validate(clients, secureAggregation);
+        java.util.Map<String, String> options = new java.util.LinkedHashMap<>(engineOptions);
+        if (master != null) {
+            if (options.containsKey("master")) {
+                throw new IllegalArgumentException("give the master once: --master or --engine-option master=URL");
+            }
+            options.put("master", master);
+        }
+        if (!engine.equals(io.fedge.simulation.engine.ClientEngines.IN_PROCESS) && spec != null
+                && spec.commandLine().getParseResult().hasMatchedOption("--parallel")) {
+            throw new IllegalArgumentException("--parallel is the in-process engine's; --engine " + engine
+                    + " trains one client per task core (spark: spark.task.cpus threads per task)");
+        }
+        if (engine.equals(io.fedge.simulation.engine.ClientEngines.IN_PROCESS) && master != null) {
+            throw new IllegalArgumentException("--master goes with --engine spark; in process the clients run here");
+        }
+        clientEngine = io.fedge.simulation.engine.ClientEngines.create(engine, options);
     }
 
     @Override
@@ -136,20 +167,24 @@ final class SimulateCommand implements Callable<Integer>, OptionChecks.Validated
                 parallel, testLimit, trainLimit, tls, secureAggregation, compression.codec, compression.halfPrecisionModels(),
                 compression.warmup, holdout, compression.deltaVersions, attacks.parsed(), attacks.attackers(),
                 attacks.timeouts(), strategy.strategy, data.source(seed), EvaluateOn.byName(evaluate));
+        ProgressReporter progress = new ProgressReporter(System.out, rounds, !noProgress && System.console() != null);
+        HeapProbe probe = heapProbe ? new HeapProbe() : null;
+        // before the banner: an engine that cannot run this says so in one line
+        Simulation simulation = probe == null ? new Simulation(config, clientEngine, progress)
+                : new Simulation(config, clientEngine, progress, probe);
         boolean natural = partition.equals(Partitions.NATURAL);
         System.out.printf(Locale.ROOT, "fedge simulate: %s, %s partition, %s, %d rounds, "
-                        + "E=%d B=%d lr=%s, seed %d, %d training at once%s%n", model.describe(), partition,
+                        + "E=%d B=%d lr=%s, seed %d, %s%s%n", model.describe(), partition,
                 natural ? "the data's clients" + (perRound == null ? "" : " (" + perRound + " per round)")
                         : clients + " clients (" + config.perRound() + " per round)",
-                rounds, localEpochs, batch, lr, seed, parallel, (tls ? ", mutual TLS" : "")
+                rounds, localEpochs, batch, lr, seed, clientEngine == null ? parallel + " training at once"
+                        : "clients on " + clientEngine.name() + (master == null ? "" : " " + master),
+                (tls ? ", mutual TLS" : "")
                         + (secureAggregation ? ", secure aggregation" : "")
                         + strategy.describe() + compression.describe() + attacks.describe()
                         + (data.isFashionMnist() ? "" : "; data: " + data.describe())
                         + (evaluate.equals("server") ? "" : "; evaluated on " + evaluate));
-        ProgressReporter progress = new ProgressReporter(System.out, rounds, !noProgress && System.console() != null);
-        HeapProbe probe = heapProbe ? new HeapProbe() : null;
-        SimulationResult result = probe == null ? new Simulation(config, progress).run()
-                : new Simulation(config, progress, probe).run();
+        SimulationResult result = simulation.run();
         if (result.isRegression()) {
             // a regression model has no accuracy: its loss is the mean squared error
             System.out.printf(Locale.ROOT, "final test loss (MSE) %.6g, mean of last 5 rounds %.6g, %.1f s for %d "

@@ -23,6 +23,11 @@ import io.fedge.simulation.attack.AttackReport;
 import io.fedge.simulation.attack.Attackers;
 import io.fedge.simulation.attack.WireAttacker;
 import io.fedge.simulation.report.HistoryWriter;
+import io.fedge.simulation.engine.ClientEngine;
+import io.fedge.simulation.engine.ClientOutcome;
+import io.fedge.simulation.engine.ClientShard;
+import io.fedge.simulation.engine.EngineSession;
+import io.fedge.simulation.engine.HostedFederation;
 import io.netty.channel.EventLoopGroup;
 import org.nd4j.linalg.dataset.DataSet;
 
@@ -56,16 +61,35 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code absent} one, or one declaring more examples than it takes).
  */
 public final class Simulation {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Simulation.class);
     private static final String CLIENT_ID = "client-%03d";
     /** Batch size of the clients' evaluations (federated evaluation). */
     private static final int EVALUATE_BATCH = 256;
+    /** How long an engine's client keeps reconnecting to a coordinator it cannot reach before it ends. */
+    private static final Duration ENGINE_GIVE_UP = Duration.ofMinutes(2);
     private final SimulationConfig config;
+    private final ClientEngine engine;
     private final List<RoundListener> listeners;
 
     /** A simulation of {@code config} whose coordinator tells {@code listeners} of its rounds. */
     public Simulation(SimulationConfig config, RoundListener... listeners) {
+        this(config, null, listeners);
+    }
+
+    /**
+     * A simulation of {@code config} whose clients {@code engine} hosts ({@code null}: in this
+     * process), and whose coordinator tells {@code listeners} of its rounds.
+     *
+     * @throws IllegalArgumentException if the engine cannot run {@code config} (the message says why)
+     */
+    public Simulation(SimulationConfig config, ClientEngine engine, RoundListener... listeners) {
         this.config = config;
+        this.engine = engine;
         this.listeners = List.of(listeners);
+        String refused = engine == null ? null : engine.refuses(config);
+        if (refused != null) {
+            throw new IllegalArgumentException(refused);
+        }
     }
 
     /**
@@ -127,6 +151,24 @@ public final class Simulation {
             sampling.evaluateOnClients(1.0, 1, EVALUATE_BATCH);
         }
         Strategy strategy = Strategies.create(config.strategy(), sampling.buildSampling());
+        // with an output folder the run keeps its state there and resumes after a crash (bit for bit)
+        Path stateDir = config.outDir() == null ? null : SimulationState.prepare(config.outDir(), config.describe());
+        // an engine's hosts reach the coordinator where the engine says; in-process clients on loopback
+        EngineSession session = engine == null ? null : engine.open(config);
+        try {
+            return run(t0, train, test, parts, clientCount, initial, strategy, stateDir, report, attack, attackerIds,
+                    session);
+        } finally {
+            if (session != null) {
+                session.close();
+            }
+        }
+    }
+
+    private SimulationResult run(long t0, Examples train, Examples test, int[][] parts, int clientCount,
+                                 GlobalModel initial, Strategy strategy, Path stateDir, AttackReport report,
+                                 Attack attack, List<String> attackerIds, EngineSession session)
+            throws IOException, InterruptedException {
         EventLoopGroup clientIo = Transports.eventLoopGroup(1, "fedge-sim-io");
         AtomicInteger threadIds = new AtomicInteger();
         io.fedge.client.SharedModels models = new io.fedge.client.SharedModels(); // one copy per model
@@ -137,10 +179,9 @@ public final class Simulation {
         });
         List<FederatedClient> clients = new ArrayList<>();
         List<WireAttacker> wireAttackers = new ArrayList<>();
-        // with an output folder the run keeps its state there and resumes after a crash (bit for bit)
-        Path stateDir = config.outDir() == null ? null : SimulationState.prepare(config.outDir(), config.describe());
         Coordinator.Builder builder = Coordinator.builder()
-                .bind(new InetSocketAddress("127.0.0.1", 0))
+                .bind(new InetSocketAddress(session == null ? java.net.InetAddress.getLoopbackAddress()
+                        : session.coordinatorHost(), 0))
                 .initialModel(initial)
                 .strategy(strategy)
                 .rounds(config.rounds())
@@ -168,9 +209,16 @@ public final class Simulation {
             builder.tls(pki.server()).modelSigningKey(pki.modelSigningKey());
         }
         PublicKey pinned = pki == null ? null : pki.modelVerifyingKey();
+        java.util.concurrent.atomic.AtomicReference<String> engineFailure = new java.util.concurrent.atomic.AtomicReference<>();
         try (Coordinator coordinator = builder.build()) {
             coordinator.start();
-            for (int k = 0; k < parts.length; k++) {
+            if (session != null) {
+                session.start(hosted(coordinator, parts), reason -> {
+                    engineFailure.compareAndSet(null, reason);
+                    coordinator.close(); // ends awaitRounds below
+                });
+            }
+            for (int k = 0; session == null && k < parts.length; k++) {
                 String id = String.format(CLIENT_ID, k);
                 Attack own = attackerIds.contains(id) ? attack : null;
                 if (own != null && own.kind() == Attack.Kind.ABSENT) {
@@ -214,11 +262,18 @@ public final class Simulation {
             double loadSeconds = (System.nanoTime() - t0) / 1e9;
             long tLoop = System.nanoTime();
             coordinator.awaitRounds(Long.MAX_VALUE, TimeUnit.DAYS);
+            if (engineFailure.get() != null) {
+                throw new IllegalStateException(engineFailure.get());
+            }
             double totalSeconds = (System.nanoTime() - tLoop) / 1e9;
             GlobalModel finalModel = coordinator.globalModel();
             List<Path> written = writeOutputs(coordinator, finalModel, totalSeconds, parts.length, train);
             if (stateDir != null && coordinator.finished()) {
                 SimulationState.finished(stateDir);
+            }
+            coordinator.close(); // tells the engine's clients the federation is over
+            if (session != null) {
+                reportEndings(session.finish());
             }
             return new SimulationResult(coordinator.history().rounds(), finalModel, totalSeconds, loadSeconds, written,
                     report);
@@ -233,6 +288,26 @@ public final class Simulation {
             clientIo.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             if (pki != null) {
                 pki.delete();
+            }
+        }
+    }
+
+    /** The clients as an engine hosts them: the same ids, examples and seeds as in this process. */
+    private HostedFederation hosted(Coordinator coordinator, int[][] parts) {
+        List<ClientShard> shards = new ArrayList<>();
+        for (int k = 0; k < parts.length; k++) {
+            shards.add(new ClientShard(String.format(CLIENT_ID, k), parts[k], config.seed() * 1_000_003L + k));
+        }
+        InetSocketAddress at = coordinator.localAddress();
+        return new HostedFederation(at.getAddress().getHostAddress(), at.getPort(), config.data(), shards,
+                ENGINE_GIVE_UP);
+    }
+
+    /** Logs, one line each, the engine's clients that ended otherwise than with the federation. */
+    private static void reportEndings(List<ClientOutcome> outcomes) {
+        for (ClientOutcome o : outcomes) {
+            if (o.isFailure()) {
+                LOG.warn("client {} on {} ended: {} ({})", o.id(), o.host(), o.kind(), o.reason());
             }
         }
     }

@@ -15,7 +15,7 @@ import java.util.Objects;
  * @param clientColumn the column naming each row's client (a natural partition), or null
  */
 public record CsvOptions(boolean header, int skipLines, char delimiter, List<String> labelColumns,
-                         List<String> featureColumns, String clientColumn) {
+                         List<String> featureColumns, String clientColumn) implements java.io.Serializable {
     /** The most lines {@link #skipLines} may skip. */
     public static final int MAX_SKIP_LINES = 1_000_000;
 

@@ -1,0 +1,89 @@
+package io.fedge.spark;
+
+import io.fedge.core.data.FashionMnist;
+import io.fedge.coordinator.RoundRecord;
+import io.fedge.core.model.ModelSource;
+import io.fedge.simulation.Simulation;
+import io.fedge.simulation.SimulationConfig;
+import io.fedge.simulation.SimulationResult;
+import io.fedge.simulation.engine.ClientEngine;
+import io.fedge.simulation.engine.ClientEngines;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The spark engine on {@code local[2]}: a federation whose clients run as Spark tasks gives the
+ * model the same federation gives in process (same ids, examples and seeds).
+ */
+class SparkEngineTest {
+    static final SimulationConfig.Timeouts TIMEOUTS = new SimulationConfig.Timeouts(Duration.ofMinutes(5),
+            Duration.ofSeconds(30), Duration.ofMinutes(1));
+
+    /** mlp on 3,000 Fashion-MNIST images split Dirichlet(0.5) among 6 clients, 2 rounds, all clients each round. */
+    static SimulationConfig config(boolean tls, io.fedge.simulation.attack.Attack attack) {
+        return new SimulationConfig(ModelSource.named("mlp"), "dirichlet", 0.5, 6, 6, 2, 1, 32, 0.1, 7,
+                FashionMnist.DEFAULT_DIR, null, 2, 1000, 3000, tls, false, "fp32", false, List.of(), 0, 0, attack,
+                attack == null ? 0 : 1, TIMEOUTS, "fedavg");
+    }
+
+    /** The largest difference between two models' parameters. */
+    static double maxDifference(float[] a, float[] b) {
+        assertEquals(a.length, b.length);
+        double max = 0;
+        for (int i = 0; i < a.length; i++) {
+            max = Math.max(max, Math.abs(a[i] - b[i]));
+        }
+        return max;
+    }
+
+    @Test
+    void localSparkGivesTheInProcessModel() throws Exception {
+        SimulationResult inProcess = new Simulation(config(false, null)).run();
+        ClientEngine engine = ClientEngines.create("spark", Map.of("master", "local[2]"));
+        SimulationResult spark = new Simulation(config(false, null), engine).run();
+        assertEquals(2, spark.rounds().size());
+        for (RoundRecord r : spark.rounds()) {
+            assertTrue(r.succeeded(), r.toString());
+            assertEquals(6, r.clients(), r.toString());
+        }
+        assertEquals(2, spark.model().version());
+        // the same updates, folded in whatever order they arrive: equal up to float rounding
+        double diff = maxDifference(inProcess.model().parameters(), spark.model().parameters());
+        assertTrue(diff < 1e-5, "largest parameter difference " + diff);
+        assertEquals(inProcess.finalAccuracy(), spark.finalAccuracy(), 0.002);
+        // and training moved the model: the comparison is not of two untouched initial models
+        SimulationResult oneRound = new Simulation(new SimulationConfig(ModelSource.named("mlp"), "dirichlet", 0.5, 6, 6,
+                1, 1, 32, 0.1, 7, FashionMnist.DEFAULT_DIR, null, 2, 1000, 3000, false, false, "fp32", false,
+                List.of(), 0, 0, null, 0, TIMEOUTS, "fedavg")).run();
+        assertTrue(maxDifference(oneRound.model().parameters(), spark.model().parameters()) > 1e-3);
+    }
+
+    @Test
+    void refusesWhatItCannotHostInOneLine() {
+        ClientEngine engine = ClientEngines.create("spark", Map.of());
+        IllegalArgumentException tls = assertThrows(IllegalArgumentException.class,
+                () -> new Simulation(config(true, null), engine));
+        assertTrue(tls.getMessage().contains("--tls"), tls.getMessage());
+        IllegalArgumentException attack = assertThrows(IllegalArgumentException.class,
+                () -> new Simulation(config(false, io.fedge.simulation.attack.Attack.parse("labelflip")), engine));
+        assertTrue(attack.getMessage().contains("attacks"), attack.getMessage());
+        IllegalArgumentException master = assertThrows(IllegalArgumentException.class,
+                () -> ClientEngines.create("spark", Map.of("master", "yarn")));
+        assertTrue(master.getMessage().contains("spark://HOST:PORT"), master.getMessage());
+        IllegalArgumentException key = assertThrows(IllegalArgumentException.class,
+                () -> ClientEngines.create("spark", Map.of("executors", "3")));
+        assertTrue(key.getMessage().contains("executors"), key.getMessage());
+        IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class,
+                () -> ClientEngines.create("ray", Map.of()));
+        assertEquals("no engine 'ray' on the class path; there are: in-process, spark", unknown.getMessage());
+        assertInstanceOf(SparkEngine.class, engine);
+    }
+}
