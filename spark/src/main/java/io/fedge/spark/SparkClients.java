@@ -28,6 +28,7 @@ final class SparkClients implements EngineSession {
     private final InetAddress host;
     private volatile JavaFutureAction<List<ClientOutcome>> job;
     private volatile boolean finishing;
+    private volatile boolean failureReported;
     private boolean closed;
 
     SparkClients(JavaSparkContext context, InetAddress host) {
@@ -60,6 +61,7 @@ final class SparkClients implements EngineSession {
                 job.get();
             } catch (ExecutionException e) {
                 if (!finishing) {
+                    failureReported = true;
                     failed.accept("the Spark job hosting the clients failed: " + firstLine(e.getCause()));
                 }
             } catch (InterruptedException | java.util.concurrent.CancellationException e) {
@@ -83,7 +85,9 @@ final class SparkClients implements EngineSession {
             LOG.warn("spark: the clients' tasks did not end {} s after the federation; cancelling them", FINISH_SECONDS);
             j.cancel(true);
         } catch (ExecutionException e) {
-            LOG.warn("spark: the clients' job failed after the federation: {}", firstLine(e.getCause()));
+            if (!failureReported) {
+                LOG.warn("spark: the clients' job failed after the federation: {}", firstLine(e.getCause()));
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -91,7 +91,9 @@ public final class SparkEngine implements ClientEngine {
 
     /** Spark's INFO lines would drown fedge's own; a user's -D setting wins. */
     private static void quietSpark() {
-        String[][] levels = {{"org.apache.spark", "warn"}, {"org.sparkproject", "warn"}, {"org.apache.hadoop", "error"}};
+        // a failed task's stack trace: the simulation says its reason in one line instead
+        String[][] levels = {{"org.apache.spark", "warn"}, {"org.sparkproject", "warn"}, {"org.apache.hadoop", "error"},
+                {"org.apache.spark.executor.Executor", "off"}, {"org.apache.spark.scheduler.TaskSetManager", "error"}};
         for (String[] level : levels) {
             String key = "org.slf4j.simpleLogger.log." + level[0];
             if (System.getProperty(key) == null) {

@@ -67,6 +67,26 @@ class SparkEngineTest {
     }
 
     @Test
+    void aHostWhoseDataDiffersFailsTheJobWithItsReasonInOneLine() throws Exception {
+        SimulationConfig config = config(false, null);
+        // positions past the end of the 60,000 training images: what a host with a shorter copy sees
+        io.fedge.simulation.engine.HostedFederation federation = new io.fedge.simulation.engine.HostedFederation(
+                "127.0.0.1", 9, config.data(), List.of(new io.fedge.simulation.engine.ClientShard("client-000",
+                new int[] {0, 1, 60_000}, 1)), Duration.ofSeconds(5));
+        java.util.concurrent.CompletableFuture<String> failure = new java.util.concurrent.CompletableFuture<>();
+        ClientEngine engine = ClientEngines.create("spark", Map.of("master", "local[1]"));
+        try (io.fedge.simulation.engine.EngineSession session = engine.open(config)) {
+            session.start(federation, failure::complete);
+            String reason = failure.get(2, java.util.concurrent.TimeUnit.MINUTES);
+            assertTrue(reason.startsWith("the Spark job hosting the clients failed: "), reason);
+            assertTrue(reason.contains("client client-000 names example 60000 but this host's copy of the data "
+                    + "holds 60000: the hosts' data differ"), reason);
+            assertEquals(1, reason.lines().count(), reason);
+            assertEquals(List.of(), session.finish());
+        }
+    }
+
+    @Test
     void refusesWhatItCannotHostInOneLine() {
         ClientEngine engine = ClientEngines.create("spark", Map.of());
         IllegalArgumentException tls = assertThrows(IllegalArgumentException.class,

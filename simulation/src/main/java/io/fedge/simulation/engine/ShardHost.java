@@ -45,6 +45,14 @@ public final class ShardHost {
             return List.of();
         }
         Examples train = training(federation.data());
+        for (ClientShard shard : shards) { // before any client starts
+            for (int i : shard.indices()) {
+                if (i < 0 || i >= train.size()) {
+                    throw new IOException("client " + shard.id() + " names example " + i + " but this host's "
+                            + "copy of the data holds " + train.size() + ": the hosts' data differ");
+                }
+            }
+        }
         LOG.info("hosting {} clients ({} .. {}) with {} training thread(s) on {}, coordinator {}:{}", shards.size(),
                 shards.get(0).id(), shards.get(shards.size() - 1).id(), threads, host, federation.coordinatorHost(),
                 federation.coordinatorPort());
@@ -61,12 +69,6 @@ public final class ShardHost {
         List<FederatedClient> clients = new ArrayList<>();
         try {
             for (ClientShard shard : shards) {
-                for (int i : shard.indices()) {
-                    if (i < 0 || i >= train.size()) {
-                        throw new IOException("client " + shard.id() + " names example " + i + " but this host's "
-                                + "copy of the data holds " + train.size() + ": the hosts' data differ");
-                    }
-                }
                 FederatedClient client = FederatedClient.builder()
                         .coordinator(coordinator)
                         .clientId(shard.id())
