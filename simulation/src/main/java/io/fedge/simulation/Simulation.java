@@ -204,7 +204,8 @@ public final class Simulation {
         if (config.secureAggregation()) {
             builder.secureAggregation(SecureAggregation.defaults());
         }
-        ThrowawayPki pki = config.tls() ? ThrowawayPki.create(parts.length, CLIENT_ID) : null;
+        ThrowawayPki pki = config.tls() ? ThrowawayPki.create(parts.length, CLIENT_ID,
+                session == null ? null : session.coordinatorHost().getHostAddress()) : null;
         if (pki != null) {
             builder.tls(pki.server()).modelSigningKey(pki.modelSigningKey());
         }
@@ -213,7 +214,7 @@ public final class Simulation {
         try (Coordinator coordinator = builder.build()) {
             coordinator.start();
             if (session != null) {
-                session.start(hosted(coordinator, parts), reason -> {
+                session.start(hosted(coordinator, parts, pki), reason -> {
                     engineFailure.compareAndSet(null, reason);
                     coordinator.close(); // ends awaitRounds below
                 });
@@ -293,14 +294,16 @@ public final class Simulation {
     }
 
     /** The clients as an engine hosts them: the same ids, examples and seeds as in this process. */
-    private HostedFederation hosted(Coordinator coordinator, int[][] parts) {
+    private HostedFederation hosted(Coordinator coordinator, int[][] parts, ThrowawayPki pki) throws IOException {
         List<ClientShard> shards = new ArrayList<>();
         for (int k = 0; k < parts.length; k++) {
-            shards.add(new ClientShard(String.format(CLIENT_ID, k), parts[k], config.seed() * 1_000_003L + k));
+            String id = String.format(CLIENT_ID, k);
+            shards.add(new ClientShard(id, parts[k], config.seed() * 1_000_003L + k,
+                    pki == null ? null : pki.clientKeys(id)));
         }
         InetSocketAddress at = coordinator.localAddress();
         return new HostedFederation(at.getAddress().getHostAddress(), at.getPort(), config.data(), shards,
-                ENGINE_GIVE_UP);
+                ENGINE_GIVE_UP, pki == null ? null : pki.hostTrust(), config.secureAggregation());
     }
 
     /** Logs, one line each, the engine's clients that ended otherwise than with the federation. */

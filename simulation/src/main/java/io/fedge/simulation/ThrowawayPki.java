@@ -31,9 +31,21 @@ final class ThrowawayPki {
 
     /** Issues certificates for clients {@code String.format(idFormat, k)}, k in [0, clients). */
     static ThrowawayPki create(int clients, String idFormat) throws IOException {
+        return create(clients, idFormat, null);
+    }
+
+    /**
+     * As {@link #create(int, String)}, the coordinator's certificate naming {@code host} too (the
+     * address an engine's hosts reach it at), unless null.
+     */
+    static ThrowawayPki create(int clients, String idFormat, String host) throws IOException {
         CertificateDirectory dir = new CertificateDirectory(Files.createTempDirectory("fedge-sim-pki"));
         CertificateAuthority ca = dir.createAuthority("fedge-simulation-ca", Duration.ofDays(1), Clock.systemUTC());
-        dir.issueServer(ca, List.of("127.0.0.1", "localhost"), Duration.ofDays(1));
+        java.util.Set<String> names = new java.util.LinkedHashSet<>(List.of("127.0.0.1", "localhost"));
+        if (host != null) {
+            names.add(host);
+        }
+        dir.issueServer(ca, List.copyOf(names), Duration.ofDays(1));
         dir.createModelSigningKey();
         for (int k = 0; k < clients; k++) {
             dir.issueClient(ca, String.format(idFormat, k), Duration.ofDays(1));
@@ -56,6 +68,16 @@ final class ThrowawayPki {
     /** Client {@code id}'s certificate identity for secure aggregation. */
     io.fedge.comm.secagg.SecAggIdentity identity(String id) throws IOException {
         return new io.fedge.comm.secagg.SecAggIdentity(dir.loadClient(id), dir.loadCaCertificate());
+    }
+
+    /** The CA and model-signing key, for an engine's hosts. */
+    io.fedge.simulation.engine.HostTrust hostTrust() throws IOException {
+        return io.fedge.simulation.engine.HostTrust.of(dir.loadCaCertificate(), dir.loadModelVerifyingKey());
+    }
+
+    /** Client {@code id}'s certificate and key, for an engine's host. */
+    io.fedge.simulation.engine.HostTrust.ClientKeys clientKeys(String id) throws IOException {
+        return io.fedge.simulation.engine.HostTrust.ClientKeys.of(dir.loadClient(id));
     }
 
     SslContext client(String id) throws IOException {

@@ -56,10 +56,6 @@ public final class SparkEngine implements ClientEngine {
         if (config.attack() != null) {
             return "--engine spark hosts honest clients; simulate attacks in process (without --engine)";
         }
-        if (config.tls() || config.secureAggregation()) {
-            return "--engine spark connects its clients over plain TCP; mutual TLS (--tls) and secure aggregation "
-                    + "need certificates on every host: simulate them in process (without --engine)";
-        }
         return null;
     }
 

@@ -29,8 +29,13 @@ class SparkEngineTest {
 
     /** mlp on 3,000 Fashion-MNIST images split Dirichlet(0.5) among 6 clients, 2 rounds, all clients each round. */
     static SimulationConfig config(boolean tls, io.fedge.simulation.attack.Attack attack) {
+        return config(tls, false, attack);
+    }
+
+    static SimulationConfig config(boolean tls, boolean secureAggregation, io.fedge.simulation.attack.Attack attack) {
         return new SimulationConfig(ModelSource.named("mlp"), "dirichlet", 0.5, 6, 6, 2, 1, 32, 0.1, 7,
-                FashionMnist.DEFAULT_DIR, null, 2, 1000, 3000, tls, false, "fp32", false, List.of(), 0, 0, attack,
+                FashionMnist.DEFAULT_DIR, null, 2, 1000, 3000, tls, secureAggregation, "fp32", false, List.of(), 0, 0,
+                attack,
                 attack == null ? 0 : 1, TIMEOUTS, "fedavg");
     }
 
@@ -67,12 +72,28 @@ class SparkEngineTest {
     }
 
     @Test
+    void overMutualTlsWithSecureAggregationLocalSparkGivesTheInProcessModel() throws Exception {
+        SimulationConfig config = config(true, true, null);
+        SimulationResult inProcess = new Simulation(config).run();
+        SimulationResult spark = new Simulation(config, ClientEngines.create("spark", Map.of("master", "local[2]")))
+                .run();
+        assertEquals(2, spark.model().version());
+        for (RoundRecord r : spark.rounds()) {
+            assertTrue(r.succeeded(), r.toString());
+            assertEquals(6, r.clients(), r.toString());
+            assertTrue(r.secAggCoordinatorSeconds() > 0, "securely aggregated: " + r);
+        }
+        double diff = maxDifference(inProcess.model().parameters(), spark.model().parameters());
+        assertTrue(diff < 1e-5, "largest parameter difference " + diff);
+    }
+
+    @Test
     void aHostWhoseDataDiffersFailsTheJobWithItsReasonInOneLine() throws Exception {
         SimulationConfig config = config(false, null);
         // positions past the end of the 60,000 training images: what a host with a shorter copy sees
         io.fedge.simulation.engine.HostedFederation federation = new io.fedge.simulation.engine.HostedFederation(
                 "127.0.0.1", 9, config.data(), List.of(new io.fedge.simulation.engine.ClientShard("client-000",
-                new int[] {0, 1, 60_000}, 1)), Duration.ofSeconds(5));
+                new int[] {0, 1, 60_000}, 1, null)), Duration.ofSeconds(5), null, false);
         java.util.concurrent.CompletableFuture<String> failure = new java.util.concurrent.CompletableFuture<>();
         ClientEngine engine = ClientEngines.create("spark", Map.of("master", "local[1]"));
         try (io.fedge.simulation.engine.EngineSession session = engine.open(config)) {
@@ -89,9 +110,6 @@ class SparkEngineTest {
     @Test
     void refusesWhatItCannotHostInOneLine() {
         ClientEngine engine = ClientEngines.create("spark", Map.of());
-        IllegalArgumentException tls = assertThrows(IllegalArgumentException.class,
-                () -> new Simulation(config(true, null), engine));
-        assertTrue(tls.getMessage().contains("--tls"), tls.getMessage());
         IllegalArgumentException attack = assertThrows(IllegalArgumentException.class,
                 () -> new Simulation(config(false, io.fedge.simulation.attack.Attack.parse("labelflip")), engine));
         assertTrue(attack.getMessage().contains("attacks"), attack.getMessage());

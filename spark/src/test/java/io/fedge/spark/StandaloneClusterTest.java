@@ -75,8 +75,9 @@ class StandaloneClusterTest {
     }
 
     @Test
-    void executorsOfAWorkerGiveTheInProcessModel() throws Exception {
-        SimulationConfig config = SparkEngineTest.config(false, null);
+    void executorsOfAWorkerGiveTheInProcessModelOverMutualTls() throws Exception {
+        // the clients' certificates and keys travel to the executor JVM with their shares
+        SimulationConfig config = SparkEngineTest.config(true, null);
         List<Path> earlier = cluster.executorLogs();
         SimulationResult inProcess = new Simulation(config).run();
         SimulationResult spark = new Simulation(config, ClientEngines.create("spark", options())).run();

@@ -11,8 +11,9 @@ import java.util.Objects;
  * @param id the client id it registers with
  * @param indices its examples: positions in the training set ({@link io.fedge.data.DataSource#load})
  * @param seed its local training's seed (shuffling, dropout)
+ * @param keys its certificate and key when the federation runs over mutual TLS, else null
  */
-public record ClientShard(String id, int[] indices, long seed) implements Serializable {
+public record ClientShard(String id, int[] indices, long seed, HostTrust.ClientKeys keys) implements Serializable {
     @Serial
     private static final long serialVersionUID = 1L;
 

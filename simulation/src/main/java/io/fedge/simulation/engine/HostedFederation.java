@@ -18,9 +18,14 @@ import java.util.Objects;
  * @param data the federation's data; every host reads the same training set from its own copy
  * @param clients the clients, in id order
  * @param giveUpAfter how long a client keeps reconnecting to a coordinator it cannot reach before it ends
+ * @param trust the CA and model-signing key of a federation over mutual TLS (each client's keys in
+ *     its {@link ClientShard}), or null for plain TCP
+ * @param secureAggregation whether the clients take part in secure aggregation (their certificates
+ *     are their identities)
  */
 public record HostedFederation(String coordinatorHost, int coordinatorPort, DataSource data, List<ClientShard> clients,
-                               Duration giveUpAfter) implements Serializable {
+                               Duration giveUpAfter, HostTrust trust, boolean secureAggregation)
+        implements Serializable {
     @Serial
     private static final long serialVersionUID = 1L;
 
@@ -34,6 +39,15 @@ public record HostedFederation(String coordinatorHost, int coordinatorPort, Data
         clients = List.copyOf(clients);
         if (clients.isEmpty()) {
             throw new IllegalArgumentException("a federation without clients");
+        }
+        for (ClientShard c : clients) {
+            if ((c.keys() == null) != (trust == null)) {
+                throw new IllegalArgumentException("client " + c.id() + (trust == null ? " has keys in a federation "
+                        + "over plain TCP" : " has no keys in a federation over mutual TLS"));
+            }
+        }
+        if (secureAggregation && trust == null) {
+            throw new IllegalArgumentException("secure aggregation needs the clients' certificates (mutual TLS)");
         }
     }
 

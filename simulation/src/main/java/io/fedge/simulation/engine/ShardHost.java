@@ -4,6 +4,8 @@ import io.fedge.client.ClientEnding;
 import io.fedge.client.FederatedClient;
 import io.fedge.client.SharedModels;
 import io.fedge.comm.Transports;
+import io.fedge.comm.secagg.SecAggIdentity;
+import io.fedge.comm.tls.TlsContexts;
 import io.fedge.data.DataSource;
 import io.fedge.data.Examples;
 import io.netty.channel.EventLoopGroup;
@@ -66,10 +68,13 @@ public final class ShardHost {
             return t;
         });
         SharedModels models = new SharedModels();
+        HostTrust trust = federation.trust();
+        java.security.cert.X509Certificate ca = trust == null ? null : trust.ca();
+        java.security.PublicKey modelKey = trust == null ? null : trust.modelKey();
         List<FederatedClient> clients = new ArrayList<>();
         try {
             for (ClientShard shard : shards) {
-                FederatedClient client = FederatedClient.builder()
+                FederatedClient.Builder b = FederatedClient.builder()
                         .coordinator(coordinator)
                         .clientId(shard.id())
                         .data(train.toDataSet(shard.indices()))
@@ -77,8 +82,15 @@ public final class ShardHost {
                         .trainingExecutor(trainers)
                         .sharedModels(models)
                         .giveUpAfter(federation.giveUpAfter())
-                        .seed(shard.seed())
-                        .build();
+                        .seed(shard.seed());
+                if (trust != null) {
+                    io.fedge.comm.tls.Credentials own = shard.keys().credentials();
+                    b.tls(TlsContexts.client(own, ca, TlsContexts.provider())).trustedModelKey(modelKey);
+                    if (federation.secureAggregation()) {
+                        b.secureAggregationIdentity(new SecAggIdentity(own, ca));
+                    }
+                }
+                FederatedClient client = b.build();
                 clients.add(client);
                 client.start();
             }
