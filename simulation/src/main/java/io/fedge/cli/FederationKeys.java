@@ -205,7 +205,7 @@ final class FederationKeys {
      * run rather than what the federation is (or, for a client, who it is).
      */
     static final Map<String, List<String>> OPERATIONAL = Map.of(
-            SIMULATE, List.of("--parallel", "--no-progress", "--heap-probe"),
+            SIMULATE, List.of("--parallel", "--engine", "--master", "--engine-option", "--no-progress", "--heap-probe"),
             COORDINATOR, List.of("--heap-probe"),
             CLIENT, List.of("--id", "--index"));
 
