@@ -122,7 +122,7 @@ set +e
 if [ "$mode" = host ]; then
   FEDGE_JAVA_OPTS="-Xmx2g -XX:+UseSerialGC ${client_opts[*]}" host "${client_args[@]}" > "$out/client-$mode.log" 2>&1
 else
-  device -Xmx2g -XX:+UseSerialGC "-XX:ErrorFile=$out/hs_err_%p.log" -Dorg.bytedeco.javacpp.nopointergc=true "${client_opts[@]}" \
+  device -Xmx2g -XX:+UseSerialGC "-XX:ErrorFile=$out/hs_err_%p.log" -Dorg.bytedeco.javacpp.maxPhysicalBytes=0 -Dorg.bytedeco.javacpp.maxBytes=0 "${client_opts[@]}" \
     -cp "$out/device-cli/fedge.jar:$out/device-cli/lib/*" io.fedge.cli.Fedge "${client_args[@]}" \
     > "$out/client-$mode.log" 2>&1
 fi

@@ -29,7 +29,7 @@ cp=("target/fedge-new-trial.jar:target/lib/*")
 
 cd "$dir"
 export OMP_NUM_THREADS=1
-java() { command java -Dorg.bytedeco.javacpp.nopointergc=true "$@"; }
+java() { command java -Dorg.bytedeco.javacpp.maxPhysicalBytes=0 -Dorg.bytedeco.javacpp.maxBytes=0 "$@"; }
 java -cp "${cp[0]}" com.example.trial.Main model model.fgm --insecure
 "$here/fedge" coordinator --config federation.yaml --rounds 1 --port "$port" --insecure > coordinator.log 2>&1 &
 coordinator=$!

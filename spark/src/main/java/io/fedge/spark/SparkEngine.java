@@ -59,6 +59,10 @@ public final class SparkEngine implements ClientEngine {
         return null;
     }
 
+    /** JavaCPP's size checks off, ND4J's array deallocator on: executors host clients for hours. */
+    static final String EXECUTOR_JAVA_OPTIONS =
+            "-Dorg.bytedeco.javacpp.maxPhysicalBytes=0 -Dorg.bytedeco.javacpp.maxBytes=0";
+
     @Override
     public EngineSession open(SimulationConfig config) throws IOException {
         quietSpark();
@@ -66,9 +70,10 @@ public final class SparkEngine implements ClientEngine {
                 .setMaster(master)
                 .setAppName("fedge simulate")
                 .set("spark.ui.enabled", "false")
-                // as ./fedge runs fedge: one native thread per ND4J op, no JavaCPP pointer GC
+                // as ./fedge runs fedge: one native thread per ND4J op, ND4J's deallocator on,
+                // JavaCPP's physical-memory checks off (docs/benchmarks.md, "Native memory")
                 .set("spark.executorEnv.OMP_NUM_THREADS", "1")
-                .set("spark.executor.extraJavaOptions", "-Dorg.bytedeco.javacpp.nopointergc=true");
+                .set("spark.executor.extraJavaOptions", EXECUTOR_JAVA_OPTIONS);
         settings.forEach(conf::set);
         JavaSparkContext context;
         try {
