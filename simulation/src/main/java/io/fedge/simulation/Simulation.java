@@ -5,7 +5,6 @@ import io.fedge.aggregation.Strategies;
 import io.fedge.aggregation.Strategy;
 import io.fedge.aggregation.FitInstructions;
 import io.fedge.client.FederatedClient;
-import io.fedge.comm.Transports;
 import io.fedge.coordinator.Coordinator;
 import io.fedge.coordinator.RoundListener;
 import io.fedge.coordinator.SecureAggregation;
@@ -28,24 +27,19 @@ import io.fedge.simulation.engine.ClientOutcome;
 import io.fedge.simulation.engine.ClientShard;
 import io.fedge.simulation.engine.EngineSession;
 import io.fedge.simulation.engine.HostedFederation;
-import io.netty.channel.EventLoopGroup;
 import org.nd4j.linalg.dataset.DataSet;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.PublicKey;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Runs a federation on one machine: partitions the data (Fashion-MNIST unless {@link SimulationConfig#data()}
@@ -169,16 +163,6 @@ public final class Simulation {
                                  GlobalModel initial, Strategy strategy, Path stateDir, AttackReport report,
                                  Attack attack, List<String> attackerIds, EngineSession session)
             throws IOException, InterruptedException {
-        EventLoopGroup clientIo = Transports.eventLoopGroup(1, "fedge-sim-io");
-        AtomicInteger threadIds = new AtomicInteger();
-        io.fedge.client.SharedModels models = new io.fedge.client.SharedModels(); // one copy per model
-        ExecutorService trainers = Executors.newFixedThreadPool(config.parallelism(), r -> {
-            Thread t = new Thread(r, "fedge-sim-train-" + threadIds.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
-        List<FederatedClient> clients = new ArrayList<>();
-        List<WireAttacker> wireAttackers = new ArrayList<>();
         Coordinator.Builder builder = Coordinator.builder()
                 .bind(new InetSocketAddress(session == null ? java.net.InetAddress.getLoopbackAddress()
                         : session.coordinatorHost(), 0))
@@ -209,8 +193,8 @@ public final class Simulation {
         if (pki != null) {
             builder.tls(pki.server()).modelSigningKey(pki.modelSigningKey());
         }
-        PublicKey pinned = pki == null ? null : pki.modelVerifyingKey();
         java.util.concurrent.atomic.AtomicReference<String> engineFailure = new java.util.concurrent.atomic.AtomicReference<>();
+        InProcessClients inProcess = null;
         try (Coordinator coordinator = builder.build()) {
             coordinator.start();
             if (session != null) {
@@ -218,47 +202,9 @@ public final class Simulation {
                     engineFailure.compareAndSet(null, reason);
                     coordinator.close(); // ends awaitRounds below
                 });
-            }
-            for (int k = 0; session == null && k < parts.length; k++) {
-                String id = String.format(CLIENT_ID, k);
-                Attack own = attackerIds.contains(id) ? attack : null;
-                if (own != null && own.kind() == Attack.Kind.ABSENT) {
-                    continue;
-                }
-                if (own != null && own.isTransportLevel()) {
-                    wireAttackers.add(new WireAttacker(own.kind(), id, coordinator.localAddress(),
-                            pki == null ? null : pki.client(id), parts[k].length, initial.parameterCount(), clientIo,
-                            report).start());
-                    continue;
-                }
-                DataSet local = train.toDataSet(parts[k]);
-                if (own != null && own.poisonsData()) {
-                    local = flipLabels(local);
-                }
-                FederatedClient.Builder b = FederatedClient.builder()
-                        .coordinator(coordinator.localAddress())
-                        .clientId(id)
-                        .data(local)
-                        .eventLoopGroup(clientIo)
-                        .trainingExecutor(trainers)
-                        .sharedModels(models)
-                        .seed(config.seed() * 1_000_003L + k);
-                if (stateDir != null) {
-                    b.stateDir(stateDir.resolve("clients").resolve(id)); // error feedback survives a restart
-                }
-                if (pki != null) {
-                    b.tls(pki.client(id)).trustedModelKey(pinned).secureAggregationIdentity(pki.identity(id));
-                }
-                if (own != null) {
-                    b.declaredExamples(own.declaredExamples(local.numExamples())).listener(report)
-                            .codecs(own.codecs());
-                    if (own.transform() != null) {
-                        b.updateTransform(own.transform());
-                    }
-                }
-                FederatedClient client = b.build();
-                clients.add(client);
-                client.start();
+            } else {
+                inProcess = InProcessClients.start(config, coordinator.localAddress(), train, parts, CLIENT_ID,
+                        initial.parameterCount(), attack, attackerIds, report, pki, stateDir);
             }
             double loadSeconds = (System.nanoTime() - t0) / 1e9;
             long tLoop = System.nanoTime();
@@ -279,14 +225,9 @@ public final class Simulation {
             return new SimulationResult(coordinator.history().rounds(), finalModel, totalSeconds, loadSeconds, written,
                     report);
         } finally {
-            for (WireAttacker w : wireAttackers) {
-                w.close();
+            if (inProcess != null) {
+                inProcess.close();
             }
-            for (FederatedClient c : clients) {
-                c.close();
-            }
-            trainers.shutdownNow();
-            clientIo.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             if (pki != null) {
                 pki.delete();
             }
