@@ -57,6 +57,7 @@ public final class Network {
         this.graph = graph;
         this.layout = layers != null ? RowLayout.of(layers.getLayerWiseConfigurations())
                 : RowLayout.of(graph.getConfiguration());
+        JavaMaxPooling.install(layers != null ? layers.getLayers() : graph.getLayers());
     }
 
     /**
