@@ -46,6 +46,51 @@ final class JavaMaxPooling implements SubsamplingHelper {
         this.fallback = fallback;
     }
 
+    /**
+     * In a layer stack, replaces every DL4J {@code SubsamplingLayer} by a {@link JavaSubsamplingLayer}
+     * of the same configuration (whose forward runs {@link #forward} for the windows this class
+     * handles: DL4J's own forward asks no helper), then installs the helper for the backward, unless
+     * {@value #PROPERTY} is {@code dl4j}. A graph gets the backward helper only.
+     */
+    static void install(org.deeplearning4j.nn.multilayer.MultiLayerNetwork net) {
+        Layer[] layers = net.getLayers();
+        if (layers == null || "dl4j".equals(System.getProperty(PROPERTY))) {
+            return;
+        }
+        Layer[] replaced = layers.clone();
+        boolean changed = false;
+        for (int i = 0; i < replaced.length; i++) {
+            if (replaced[i].getClass() == SubsamplingLayer.class) {
+                Layer old = replaced[i];
+                JavaSubsamplingLayer layer = new JavaSubsamplingLayer(old.conf(),
+                        net.getLayerWiseConfigurations().getDataType());
+                layer.setIndex(old.getIndex());
+                layer.setListeners(old.getListeners());
+                replaced[i] = layer;
+                changed = true;
+            }
+        }
+        if (changed) {
+            net.setLayers(replaced);
+            try {
+                Field mapField = org.deeplearning4j.nn.multilayer.MultiLayerNetwork.class.getDeclaredField("layerMap");
+                mapField.setAccessible(true);
+                @SuppressWarnings("unchecked")
+                Map<String, Layer> map = (Map<String, Layer>) mapField.get(net);
+                if (map != null) {
+                    for (int i = 0; i < replaced.length; i++) {
+                        final Layer before = layers[i];
+                        final Layer after = replaced[i];
+                        map.replaceAll((name, l) -> l == before ? after : l);
+                    }
+                }
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException("DL4J's MultiLayerNetwork has no layerMap: another DL4J than 1.0.0-M2.1", e);
+            }
+        }
+        install(replaced);
+    }
+
     /** Puts this helper in front of every {@code SubsamplingLayer} of {@code layers}, unless {@value #PROPERTY} is {@code dl4j}. */
     static void install(Layer[] layers) {
         if (layers == null || "dl4j".equals(System.getProperty(PROPERTY))) {
@@ -67,7 +112,7 @@ final class JavaMaxPooling implements SubsamplingHelper {
         }
     }
 
-    private static boolean handles(INDArray input, int[] kernel, int[] strides, int[] pad, PoolingType type,
+    static boolean handles(INDArray input, int[] kernel, int[] strides, int[] pad, PoolingType type,
                                    ConvolutionMode mode, int[] dilation, CNN2DFormat format) {
         return type == PoolingType.MAX && format == CNN2DFormat.NCHW && mode != ConvolutionMode.Causal
                 && kernel[0] == 2 && kernel[1] == 2 && strides[0] == 2 && strides[1] == 2
@@ -97,6 +142,11 @@ final class JavaMaxPooling implements SubsamplingHelper {
             return fallback == null ? null : fallback.activate(input, training, kernel, strides, pad, poolingType,
                     convolutionMode, dilation, format, workspaceMgr);
         }
+        return forward(input, workspaceMgr);
+    }
+
+    /** The forward of a window this class {@link #handles}: each 2x2 window's maximum, in an activations array of {@code workspaceMgr}. */
+    static INDArray forward(INDArray input, LayerWorkspaceMgr workspaceMgr) {
         long n = input.size(0), c = input.size(1), h = input.size(2), w = input.size(3);
         INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, DataType.FLOAT,
                 new long[] {n, c, h / 2, w / 2}, 'c');

@@ -57,7 +57,11 @@ public final class Network {
         this.graph = graph;
         this.layout = layers != null ? RowLayout.of(layers.getLayerWiseConfigurations())
                 : RowLayout.of(graph.getConfiguration());
-        JavaMaxPooling.install(layers != null ? layers.getLayers() : graph.getLayers());
+        if (layers != null) {
+            JavaMaxPooling.install(layers);
+        } else {
+            JavaMaxPooling.install(graph.getLayers());
+        }
     }
 
     /**

@@ -50,10 +50,26 @@ class JavaMaxPoolingTest {
                 .count();
     }
 
+    private static long javaPoolingLayers(Network net) {
+        return java.util.Arrays.stream(((MultiLayerNetwork) net.model()).getLayers())
+                .filter(l -> l instanceof JavaSubsamplingLayer)
+                .count();
+    }
+
     @Test
-    void installedInFrontOfEveryPoolingLayerUnlessTurnedOff() {
-        assertEquals(2, poolingLayersWithJavaHelper(network(true)), "the cnn has two max-pooling layers");
-        assertEquals(0, poolingLayersWithJavaHelper(network(false)));
+    void installedForEveryPoolingLayerUnlessTurnedOff() {
+        Network java = network(true);
+        assertEquals(2, javaPoolingLayers(java), "the cnn's two max-pooling layers run fedge's forward");
+        assertEquals(2, poolingLayersWithJavaHelper(java), "and its backward");
+        MultiLayerNetwork net = (MultiLayerNetwork) java.model();
+        for (int i = 0; i < net.getLayers().length; i++) {
+            assertEquals(i, net.getLayer(i).getIndex(), "layer indices kept");
+            String name = net.getLayerNames().get(i);
+            assertTrue(net.getLayer(name) == net.getLayer(i), "the network finds layer " + name + " by name");
+        }
+        Network dl4j = network(false);
+        assertEquals(0, javaPoolingLayers(dl4j));
+        assertEquals(0, poolingLayersWithJavaHelper(dl4j));
     }
 
     @Test
