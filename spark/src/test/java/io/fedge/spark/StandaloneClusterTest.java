@@ -59,7 +59,12 @@ class StandaloneClusterTest {
                 "spark.executor.memory", "2g");
     }
 
-    /** How many clients the executors' logs (but those in {@code earlier}) say they hosted, per executor id. */
+    /**
+     * How many clients the executors' logs (but those in {@code earlier}) say they hosted, per
+     * executor id. Each share counts once per log: an executor's stderr can hold a line twice when
+     * its buffered copy is flushed again at SIGTERM (seen once under load: the same line, same
+     * timestamp, after "RECEIVED SIGNAL TERM").
+     */
     private static Map<String, Integer> hosted(List<Path> earlier) throws Exception {
         Map<String, Integer> byExecutor = new java.util.TreeMap<>();
         for (Path log : cluster.executorLogs()) {
@@ -67,8 +72,11 @@ class StandaloneClusterTest {
                 continue;
             }
             Matcher m = HOSTING.matcher(Files.readString(log));
+            java.util.Set<String> shares = new java.util.HashSet<>();
             while (m.find()) {
-                byExecutor.merge(m.group(2), Integer.parseInt(m.group(1)), Integer::sum);
+                if (shares.add(m.group())) {
+                    byExecutor.merge(m.group(2), Integer.parseInt(m.group(1)), Integer::sum);
+                }
             }
         }
         return byExecutor;
