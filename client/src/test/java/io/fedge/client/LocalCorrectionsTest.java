@@ -50,7 +50,17 @@ class LocalCorrectionsTest {
     }
 
     /** One plain SGD step of DL4J's own from {@code w} on {@code batch}: w - lr * g(w), g the minibatch's mean gradient. */
+    /** One step of the network's own training path (the lean path for the tiny model), as the trainer takes it. */
     private static float[] plainStep(float[] w, DataSet batch) {
+        io.fedge.core.model.Network net = io.fedge.core.model.Network.fromJson(MODEL.configJson());
+        net.setParameters(w);
+        net.setLearningRate(LR);
+        net.fit(batch.getFeatures(), batch.getLabels());
+        return net.parameters();
+    }
+
+    /** One step of DL4J's own fit. */
+    private static float[] dl4jStep(float[] w, DataSet batch) {
         MultiLayerNetwork net = Dl4jModels.instantiate(MODEL.configJson());
         Dl4jModels.setParameters(net, w);
         net.setLearningRate(LR);
@@ -110,6 +120,15 @@ class LocalCorrectionsTest {
         }
         assertArrayEquals(minus(w, MODEL.parameters()), u.delta(), 0f, "no correction, no change: bit for bit");
         assertNull(u.controlVariate());
+        float[] dl4j = MODEL.parameters();
+        for (int epoch = 0; epoch < 2; epoch++) {
+            for (int step = 0; step < 2; step++) {
+                dl4j = dl4jStep(dl4j, batch(epoch, step));
+            }
+        }
+        // the lean path's float rounding is not DL4J's: the same steps within float tolerance
+        assertClose(minus(dl4j, MODEL.parameters()), u.delta(), 1e-6 * Math.max(1, maxAbs(u.delta())) + 1e-7,
+                "DL4J's own fit");
     }
 
     @Test

@@ -94,9 +94,10 @@ final class BenchTrainCommand implements Callable<Integer>, OptionChecks.Validat
             for (double rate : rates) {
                 all.append(all.length() == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%.1f", rate));
             }
-            System.out.printf(Locale.ROOT, "{\"model\": \"%s\", \"trainers\": %d, \"batch\": %d, "
+            boolean lean = io.fedge.core.model.Network.fromJson(global.configJson()).trainingPath().startsWith("lean");
+            System.out.printf(Locale.ROOT, "{\"model\": \"%s\", \"trainers\": %d, \"batch\": %d, \"path\": \"%s\", "
                             + "\"samples_per_sec_median\": %.1f, \"runs\": [%s]}%n", model, trainerCount, batch,
-                    sorted[runs / 2], all);
+                    lean ? "lean" : "dl4j", sorted[runs / 2], all);
         } finally {
             pool.shutdownNow();
         }

@@ -49,6 +49,11 @@ public final class Network {
     private final MultiLayerNetwork layers;
     private final ComputationGraph graph;
     private final RowLayout layout;
+    /** The lean training path, or null where DL4J's fit trains the network ({@link #trainingPath()} says why). */
+    private final io.fedge.core.model.lean.LeanNetwork lean;
+    private final String trainingPath;
+    /** Whether DL4J's fit runs although the network has a lean path (a batch with masks). */
+    private boolean dl4jFit;
     private ParameterSpans batchNorm;
     private ParameterSpans statistics;
 
@@ -59,9 +64,29 @@ public final class Network {
                 : RowLayout.of(graph.getConfiguration());
         if (layers != null) {
             JavaMaxPooling.install(layers);
+            io.fedge.core.model.lean.LeanNetwork.Plan plan = io.fedge.core.model.lean.LeanNetwork.plan(layers);
+            this.lean = plan.network();
+            this.trainingPath = plan.describe();
         } else {
             JavaMaxPooling.install(graph.getLayers());
+            this.lean = null;
+            this.trainingPath = "DL4J's fit: a ComputationGraph (the lean path trains layer stacks)";
         }
+        if (LOGGED_PATHS.add(trainingPath)) {
+            LOG.info("{} parameters, {}", numParams(), trainingPath);
+        }
+    }
+
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Network.class);
+    /** The training paths already logged: a simulation builds the same network on every thread. */
+    private static final java.util.Set<String> LOGGED_PATHS = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /**
+     * How {@link #fit} trains this network, in one line: {@code lean training path: dense 784->200
+     * relu, ...} or {@code DL4J's fit: } and the reason the lean path does not take it.
+     */
+    public String trainingPath() {
+        return trainingPath;
     }
 
     /**
@@ -111,6 +136,7 @@ public final class Network {
      */
     public static Network fromJson(String configJson) {
         Kind kind = kindOf(configJson);
+        io.fedge.core.model.lean.LeanNetwork.enabled(); // a wrong -Dfedge.training is the user's, not DL4J's
         Dl4jHelpers.enable();
         try {
             if (kind == Kind.GRAPH) {
@@ -315,13 +341,19 @@ public final class Network {
         return b.originalDataBuffer() == null ? b : b.originalDataBuffer();
     }
 
-    /** The number of examples of the batch DL4J is training on (during a fit, for listeners). */
+    /** The number of examples of the batch being trained on (during a fit, for listeners). */
     public int batchSize() {
+        if (lean != null && !dl4jFit) {
+            return lean.batchSize();
+        }
         return layers != null ? layers.batchSize() : graph.batchSize();
     }
 
-    /** The flattened gradient view DL4J's updater will read (during a fit, for listeners). */
+    /** The flattened gradient the step will apply (during a fit, for listeners, which may rewrite it). */
     public INDArray flattenedGradients() {
+        if (lean != null && !dl4jFit) {
+            return lean.gradient();
+        }
         return layers != null ? layers.getFlattenedGradients() : graph.getFlattenedGradients();
     }
 
@@ -347,21 +379,35 @@ public final class Network {
         }
     }
 
-    /** One step of DL4J's optimizer on one batch. A layer stack takes the first features and labels. */
+    /**
+     * One SGD step on one batch: on the lean path where the network has one ({@link #trainingPath()})
+     * and the batch no masks, else DL4J's optimizer. A layer stack takes the first features and labels.
+     */
     public void fit(MultiDataSet batch) {
         if (layers != null) {
             if (batch.numFeatureArrays() != 1 || batch.numLabelsArrays() != 1) {
                 throw new IllegalArgumentException("a MultiLayerNetwork trains on one features and one labels array, got "
                         + batch.numFeatureArrays() + " and " + batch.numLabelsArrays());
             }
-            layers.fit(new org.nd4j.linalg.dataset.DataSet(batch.getFeatures(0), batch.getLabels(0)));
+            if (lean != null && batch.getFeaturesMaskArrays() == null && batch.getLabelsMaskArrays() == null) {
+                lean.fit(batch.getFeatures(0), batch.getLabels(0));
+                return;
+            }
+            dl4jFit = true; // masks: DL4J's fit, and its gradient for the listeners
+            try {
+                layers.fit(new org.nd4j.linalg.dataset.DataSet(batch.getFeatures(0), batch.getLabels(0),
+                        batch.getFeaturesMaskArray(0), batch.getLabelsMaskArray(0)));
+            } finally {
+                dl4jFit = false;
+            }
         } else {
             graph.fit(batch);
         }
     }
 
     /**
-     * One step of DL4J's optimizer on a batch of fedge's rows: features {@code [n, F]} and labels
+     * One step of the network's training path ({@link #trainingPath()}: the lean path, or DL4J's
+     * optimizer) on a batch of fedge's rows: features {@code [n, F]} and labels
      * {@code [n, C]}, laid out as {@link #layout()} says.
      *
      * @throws IllegalArgumentException if the rows do not fit the network's inputs, or the network
@@ -371,6 +417,10 @@ public final class Network {
         if (outputCount() != 1) {
             throw new IllegalArgumentException("the graph has " + outputCount() + " outputs; fedge's data sets give "
                     + "one label row per example, for one output");
+        }
+        if (lean != null) {
+            lean.fit(features, labels); // a lean network takes rows as they are: no reshaping input, one output
+            return;
         }
         INDArray[] in = layout.reshapes() ? layout.inputs(features) : new INDArray[] {features};
         INDArray[] lab = layout.labels(labels, layout.sequenceOutput() ? layout.timeSteps(features.columns()) : 1);

@@ -1,0 +1,62 @@
+package io.fedge.core.model.lean;
+
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.nio.FloatBuffer;
+
+/**
+ * Bulk copies between float arrays on the Java heap and ND4J arrays in native memory, through
+ * the arrays' direct buffers: one {@code memcpy} per contiguous run, no INDArray allocated. The
+ * lean path does its element-wise work (bias, activations, softmax, loss) on heap copies, where
+ * the JIT's loops beat one native call per operation for the sizes fedge's layers have, and
+ * keeps the matrix products native.
+ */
+final class HostFloats {
+    private HostFloats() {
+    }
+
+    /** The whole buffer under {@code a}, positioned at {@code a}'s first element. */
+    static FloatBuffer buffer(INDArray a) {
+        if (a.dataType() != DataType.FLOAT) {
+            throw new IllegalArgumentException("the lean path trains float networks, got " + a.dataType());
+        }
+        FloatBuffer all = a.data().asNioFloat();
+        all.position(Math.toIntExact(a.offset()));
+        return all.slice();
+    }
+
+    /** Copies the {@code n} elements of a contiguous array, in memory order. */
+    static void read(FloatBuffer from, float[] to, int n) {
+        from.get(0, to, 0, n);
+    }
+
+    /** Writes {@code n} elements into a contiguous array, in memory order. */
+    static void write(float[] from, FloatBuffer to, int n) {
+        to.put(0, from, 0, n);
+    }
+
+    /**
+     * The rows of a matrix {@code m} ({@code [rows, cols]}, any strides: a row range of a data
+     * set, say) into {@code to} row after row ({@code to[r * cols + c]}).
+     */
+    static void readRows(INDArray m, float[] to) {
+        int rows = (int) m.rows();
+        int cols = (int) m.columns();
+        long rowStride = m.stride(0);
+        long colStride = m.stride(1);
+        FloatBuffer all = m.data().asNioFloat();
+        long base = m.offset();
+        if (colStride == 1) {
+            for (int r = 0; r < rows; r++) {
+                all.get(Math.toIntExact(base + r * rowStride), to, r * cols, cols);
+            }
+            return;
+        }
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < cols; c++) {
+                to[r * cols + c] = all.get(Math.toIntExact(base + r * rowStride + c * colStride));
+            }
+        }
+    }
+}

@@ -1,0 +1,300 @@
+package io.fedge.core.model.lean;
+
+import io.fedge.core.data.FashionMnist;
+import io.fedge.core.model.ModelPresets;
+import io.fedge.core.model.Network;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.optimize.api.BaseTrainingListener;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.learning.config.Sgd;
+import org.nd4j.linalg.lossfunctions.LossFunctions.LossFunction;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The lean path against DL4J's own {@code fit}, on real Fashion-MNIST rows: for the same batch and
+ * parameters, the same loss, the same gradient of every parameter (as the listeners see it: summed
+ * over the batch) and the same parameters after each step, within float tolerance, for every layer
+ * kind, activation and loss it takes; networks it does not take are refused with the reason.
+ */
+class LeanNetworkTest {
+    private static DataSet data;
+
+    @BeforeAll
+    static void load() throws Exception {
+        data = FashionMnist.load(FashionMnist.DEFAULT_DIR, FashionMnist.Split.TRAIN).head(200).toDataSet();
+    }
+
+    /** Captures the flattened gradient listeners see, once per step. */
+    private static final class Capture extends BaseTrainingListener {
+        final java.util.List<float[]> gradients = new java.util.ArrayList<>();
+        final java.util.function.Supplier<INDArray> gradient;
+
+        Capture(java.util.function.Supplier<INDArray> gradient) {
+            this.gradient = gradient;
+        }
+
+        @Override
+        public void onGradientCalculation(Model model) {
+            gradients.add(gradient.get().dup().data().asFloat());
+        }
+    }
+
+    private static MultiLayerNetwork init(MultiLayerConfiguration conf) {
+        MultiLayerNetwork net = new MultiLayerNetwork(conf);
+        net.init();
+        return net;
+    }
+
+    /**
+     * Trains two copies of {@code conf} (same initial parameters) for {@code steps} steps of
+     * {@code batch} rows, wrapping around the data, one with DL4J's fit and one on the lean path,
+     * and checks loss, gradient and parameters after every step.
+     */
+    private static void sameAsDl4j(MultiLayerConfiguration conf, int steps, int batch, double labelScale) {
+        MultiLayerNetwork reference = init(conf.clone());
+        MultiLayerNetwork leanNet = init(conf.clone());
+        leanNet.setParams(reference.params().dup());
+        LeanNetwork.Plan plan = LeanNetwork.plan(leanNet);
+        assertTrue(plan.lean(), plan.describe());
+        LeanNetwork lean = plan.network();
+        Capture dl4jGradients = new Capture(reference::getFlattenedGradients);
+        reference.setListeners(dl4jGradients);
+        Capture leanGradients = new Capture(lean::gradient);
+        leanNet.setListeners(leanGradients);
+        INDArray features = data.getFeatures();
+        INDArray labels = data.getLabels().mul(labelScale);
+        int n = (int) features.rows();
+        int classes = (int) reference.getOutputLayer().getParam("b").length();
+        for (int step = 0; step < steps; step++) {
+            int first = (step * batch) % n;
+            int to = Math.min(n, first + batch);
+            INDArray x = features.get(NDArrayIndex.interval(first, to), NDArrayIndex.all());
+            INDArray y = labels.get(NDArrayIndex.interval(first, to), NDArrayIndex.interval(0, classes));
+            reference.fit(new DataSet(x.dup(), y.dup()));
+            lean.fit(x, y);
+            assertEquals(reference.score(), leanNet.score(), 1e-5 * Math.max(1, Math.abs(reference.score())),
+                    "loss at step " + step);
+            assertClose(dl4jGradients.gradients.get(step), leanGradients.gradients.get(step), 2e-4, "gradient at step " + step);
+            assertClose(reference.params().data().asFloat(), leanNet.params().data().asFloat(), 2e-5,
+                    "parameters after step " + step);
+        }
+        assertEquals(steps, leanNet.getIterationCount());
+    }
+
+    /** Every element within {@code tolerance} of the reference, relative to the reference's largest magnitude. */
+    private static void assertClose(float[] expected, float[] actual, double tolerance, String what) {
+        assertEquals(expected.length, actual.length, what + ": lengths");
+        double scale = 0;
+        for (float v : expected) {
+            scale = Math.max(scale, Math.abs(v));
+        }
+        double worst = 0;
+        int at = -1;
+        for (int i = 0; i < expected.length; i++) {
+            double diff = Math.abs(expected[i] - actual[i]);
+            if (diff > worst) {
+                worst = diff;
+                at = i;
+            }
+        }
+        assertTrue(scale > 0, what + ": all zero");
+        assertTrue(worst <= tolerance * scale, what + ": element " + at + " differs by " + worst + " (expected "
+                + (at < 0 ? 0 : expected[at]) + ", got " + (at < 0 ? 0 : actual[at]) + ", scale " + scale + ")");
+    }
+
+    @Test
+    void mlpPresetStepsAsDl4jDoes() {
+        // 200 rows in batches of 32: the seventh batch of each pass has 8 rows
+        sameAsDl4j(ModelPresets.mlp(3, 0.05), 14, 32, 1.0);
+    }
+
+    @Test
+    void everyActivationBiasFreeLayersAndPerLayerLearningRatesStepAsDl4jDoes() {
+        MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(11).dataType(DataType.FLOAT)
+                .updater(new Sgd(0.1)).list()
+                .layer(new DenseLayer.Builder().nIn(784).nOut(40).activation(Activation.TANH).build())
+                .layer(new DenseLayer.Builder().nOut(30).activation(Activation.SIGMOID).hasBias(false)
+                        .updater(new Sgd(0.3)).build())
+                .layer(new DenseLayer.Builder().nOut(20).activation(Activation.IDENTITY).build())
+                .layer(new DenseLayer.Builder().nOut(20).activation(Activation.RELU).build())
+                .layer(new OutputLayer.Builder(LossFunction.MCXENT).nOut(10).activation(Activation.SOFTMAX).build())
+                .build();
+        sameAsDl4j(conf, 8, 25, 1.0);
+    }
+
+    @Test
+    void cnnPresetStepsAsDl4jDoes() {
+        // 3x3 'same' convolutions, ReLU folded into the 2x2 max pooling, flattened into dense layers
+        sameAsDl4j(ModelPresets.cnn(3, 0.05), 8, 32, 1.0);
+    }
+
+    @Test
+    void simpleCnnPresetStepsAsDl4jDoes() {
+        // 5x5 'truncate' convolutions (28 -> 24 -> 12 -> 8 -> 4), then three dense layers
+        sameAsDl4j(ModelPresets.simpleCnn(3, 0.05), 8, 32, 1.0);
+    }
+
+    @Test
+    void paddedBiasFreeIdentityConvolutionsStepAsDl4jDoes() {
+        MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(13).dataType(DataType.FLOAT)
+                .updater(new Sgd(0.05)).convolutionMode(org.deeplearning4j.nn.conf.ConvolutionMode.Truncate).list()
+                // 28 + 2 - 3 + 1 = 28 -> 14; 14 + 0 - 3 + 1 = 12 -> 6
+                .layer(new org.deeplearning4j.nn.conf.layers.ConvolutionLayer.Builder(3, 3).padding(1, 1).nOut(4)
+                        .hasBias(false).activation(Activation.IDENTITY).build())
+                .layer(pool2x2(org.deeplearning4j.nn.conf.layers.SubsamplingLayer.PoolingType.MAX))
+                .layer(new org.deeplearning4j.nn.conf.layers.ConvolutionLayer.Builder(3, 3).nOut(6)
+                        .activation(Activation.RELU).build())
+                .layer(pool2x2(org.deeplearning4j.nn.conf.layers.SubsamplingLayer.PoolingType.MAX))
+                .layer(new OutputLayer.Builder(LossFunction.MCXENT).nOut(10).activation(Activation.SOFTMAX).build())
+                .setInputType(org.deeplearning4j.nn.conf.inputs.InputType.convolutionalFlat(28, 28, 1))
+                .build();
+        sameAsDl4j(conf, 6, 40, 1.0);
+    }
+
+    @Test
+    void squaredErrorOutputStepsAsDl4jDoes() {
+        // a regression onto scaled one-hot targets, the mlp's regression preset
+        sameAsDl4j(ModelPresets.mlpRegression(5, 0.02, 784, 10), 8, 32, 3.0);
+    }
+
+    @Test
+    void aListenerRewritingTheGradientChangesTheStep() {
+        MultiLayerNetwork a = init(ModelPresets.mlp(3, 0.05));
+        MultiLayerNetwork b = init(ModelPresets.mlp(3, 0.05));
+        b.setParams(a.params().dup());
+        LeanNetwork lean = LeanNetwork.plan(b).network();
+        // doubling the summed gradient must double the step: w1 - w0 = 2 (w1' - w0)
+        b.setListeners(new BaseTrainingListener() {
+            @Override
+            public void onGradientCalculation(Model model) {
+                lean.gradient().muli(2);
+            }
+        });
+        LeanNetwork plain = LeanNetwork.plan(a).network();
+        INDArray before = a.params().dup();
+        INDArray x = data.getFeatures().get(NDArrayIndex.interval(0, 32), NDArrayIndex.all());
+        INDArray y = data.getLabels().get(NDArrayIndex.interval(0, 32), NDArrayIndex.all());
+        plain.fit(x, y);
+        lean.fit(x, y);
+        float[] single = a.params().sub(before).data().asFloat();
+        float[] doubled = b.params().sub(before).data().asFloat();
+        for (int i = 0; i < single.length; i++) {
+            single[i] *= 2;
+        }
+        assertClose(single, doubled, 1e-4, "doubled step");
+    }
+
+    @Test
+    void networkUsesTheLeanPathForTheMlpAndSaysSo() {
+        Network net = Network.fromJson(ModelPresets.mlp(1, 0.05).toJson());
+        assertEquals("lean training path: dense 784->200 relu, dense 200->200 relu, output 200->10 softmax/mcxent",
+                net.trainingPath());
+        String before = System.getProperty(LeanNetwork.PROPERTY);
+        try {
+            System.setProperty(LeanNetwork.PROPERTY, "dl4j");
+            assertEquals("DL4J's fit: fedge.training=dl4j", Network.fromJson(ModelPresets.mlp(1, 0.05).toJson())
+                    .trainingPath());
+            System.setProperty(LeanNetwork.PROPERTY, "fast");
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> Network.fromJson(ModelPresets.mlp(1, 0.05).toJson()));
+            assertEquals("-Dfedge.training is 'fast', expected lean or dl4j", e.getMessage());
+        } finally {
+            if (before == null) {
+                System.clearProperty(LeanNetwork.PROPERTY);
+            } else {
+                System.setProperty(LeanNetwork.PROPERTY, before);
+            }
+        }
+    }
+
+    @Test
+    void refusesWhatItDoesNotComputeWithTheReason() {
+        assertEquals("layer 1 (BatchNormalization) is not on the lean path", refusal(new NeuralNetConfiguration.Builder()
+                .seed(1).dataType(DataType.FLOAT).updater(new Sgd(0.1)).list()
+                .layer(new DenseLayer.Builder().nIn(784).nOut(20).activation(Activation.RELU).build())
+                .layer(new BatchNormalization.Builder().build())
+                .layer(new OutputLayer.Builder(LossFunction.MCXENT).nOut(10).activation(Activation.SOFTMAX).build())
+                .build()));
+        assertEquals("layer 0 (DenseLayer) has dropout", refusal(new NeuralNetConfiguration.Builder()
+                .seed(1).dataType(DataType.FLOAT).updater(new Sgd(0.1)).list()
+                .layer(new DenseLayer.Builder().nIn(784).nOut(20).dropOut(0.5).activation(Activation.RELU).build())
+                .layer(new OutputLayer.Builder(LossFunction.MCXENT).nOut(10).activation(Activation.SOFTMAX).build())
+                .build()));
+        assertEquals("layer 0 (DenseLayer) has updater Adam (the lean path runs plain SGD)",
+                refusal(new NeuralNetConfiguration.Builder().seed(1).dataType(DataType.FLOAT).updater(new Adam(0.01))
+                        .list()
+                        .layer(new DenseLayer.Builder().nIn(784).nOut(20).activation(Activation.RELU).build())
+                        .layer(new OutputLayer.Builder(LossFunction.MCXENT).nOut(10).activation(Activation.SOFTMAX)
+                                .build())
+                        .build()));
+        assertEquals("layer 0 (DenseLayer) has activation leakyrelu(a=0.01)", refusal(new NeuralNetConfiguration.Builder()
+                .seed(1).dataType(DataType.FLOAT).updater(new Sgd(0.1)).list()
+                .layer(new DenseLayer.Builder().nIn(784).nOut(20).activation(Activation.LEAKYRELU).build())
+                .layer(new OutputLayer.Builder(LossFunction.MCXENT).nOut(10).activation(Activation.SOFTMAX).build())
+                .build()));
+        String softmaxMse = refusal(new NeuralNetConfiguration.Builder()
+                .seed(1).dataType(DataType.FLOAT).updater(new Sgd(0.1)).list()
+                .layer(new DenseLayer.Builder().nIn(784).nOut(20).activation(Activation.RELU).build())
+                .layer(new OutputLayer.Builder(LossFunction.MSE).nOut(10).activation(Activation.SOFTMAX).build())
+                .build());
+        assertTrue(softmaxMse.startsWith("layer 1 (OutputLayer) has activation softmax with loss"), softmaxMse);
+        assertEquals("layer 0 (ConvolutionLayer) is followed by DenseLayer; the lean path takes a convolution followed "
+                + "by 2x2 max pooling with stride 2",
+                refusal(convolutionThen(new DenseLayer.Builder().nOut(20).activation(Activation.RELU).build())));
+        assertEquals("layer 0 (ConvolutionLayer) is followed by pooling AVG [2, 2] stride [2, 2]; the lean path takes a "
+                + "convolution followed by 2x2 max pooling with stride 2",
+                refusal(convolutionThen(pool2x2(org.deeplearning4j.nn.conf.layers.SubsamplingLayer.PoolingType.AVG))));
+    }
+
+    private static org.deeplearning4j.nn.conf.layers.SubsamplingLayer pool2x2(
+            org.deeplearning4j.nn.conf.layers.SubsamplingLayer.PoolingType type) {
+        return new org.deeplearning4j.nn.conf.layers.SubsamplingLayer.Builder(type).kernelSize(2, 2).stride(2, 2).build();
+    }
+
+    /** A 3x3 convolution with 4 outputs and ReLU on 28x28 images, then {@code next}, then a softmax output. */
+    private static MultiLayerConfiguration convolutionThen(org.deeplearning4j.nn.conf.layers.Layer next) {
+        return new NeuralNetConfiguration.Builder()
+                .seed(1).dataType(DataType.FLOAT).updater(new Sgd(0.1)).list()
+                .layer(new org.deeplearning4j.nn.conf.layers.ConvolutionLayer.Builder(3, 3).nOut(4)
+                        .activation(Activation.RELU).build())
+                .layer(next)
+                .layer(new OutputLayer.Builder(LossFunction.MCXENT).nOut(10).activation(Activation.SOFTMAX).build())
+                .setInputType(org.deeplearning4j.nn.conf.inputs.InputType.convolutionalFlat(28, 28, 1))
+                .build();
+    }
+
+    private static String refusal(MultiLayerConfiguration conf) {
+        LeanNetwork.Plan plan = LeanNetwork.plan(init(conf));
+        assertFalse(plan.lean(), plan.describe());
+        assertNotNull(plan.reason());
+        assertEquals("DL4J's fit: " + plan.reason(), plan.describe());
+        return plan.reason();
+    }
+
+    @Test
+    void refusesRowsOfTheWrongShape() {
+        LeanNetwork lean = LeanNetwork.plan(init(ModelPresets.mlp(1, 0.05))).network();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> lean.fit(Nd4j.zeros(DataType.FLOAT, 4, 783), Nd4j.zeros(DataType.FLOAT, 4, 10)));
+        assertEquals("the network takes [n, 784] features and [n, 10] labels, got [4, 783] and [4, 10]", e.getMessage());
+    }
+}
