@@ -489,6 +489,9 @@ public final class Network {
             }
             layers.setIterationCount(0);
             layers.setEpochCount(0);
+            if (lean != null) {
+                lean.resetUpdaterState();
+            }
         } else {
             org.deeplearning4j.nn.updater.graph.ComputationGraphUpdater updater = graph.getUpdater(false);
             if (updater != null && updater.getStateViewArray() != null) {

@@ -52,6 +52,9 @@ final class LeanMaxPooling implements LeanLayer {
         int rows = examples * channels * height / 2;
         int half = width / 2;
         int o = 0;
+        // branch-free: which input of a window is the maximum is data-dependent, and mispredicted
+        // branches on it cost more than the comparisons (ties go to the first in row-major order)
+        float floor = relu ? 0f : Float.NEGATIVE_INFINITY;
         for (int r = 0; r < rows; r++) {
             int a = 2 * r * width;
             for (int j = 0; j < half; j++, a += 2, o++) {
@@ -59,14 +62,15 @@ final class LeanMaxPooling implements LeanLayer {
                 float v1 = in[a + 1];
                 float v2 = in[a + width];
                 float v3 = in[a + width + 1];
-                float m = Math.max(Math.max(v0, v1), Math.max(v2, v3));
-                if (relu && !(m > 0f)) {
-                    out[o] = 0f;
-                    taken[o] = -1;
-                } else {
-                    out[o] = m;
-                    taken[o] = (byte) (v0 == m ? 0 : v1 == m ? 1 : v2 == m ? 2 : 3);
-                }
+                float m01 = Math.max(v0, v1);
+                int i01 = v1 > v0 ? 1 : 0;
+                float m23 = Math.max(v2, v3);
+                int i23 = v3 > v2 ? 3 : 2;
+                float m = Math.max(m01, m23);
+                int at = m23 > m01 ? i23 : i01;
+                boolean cut = !(m > floor); // ReLU zeroes the window: no gradient reaches any input
+                out[o] = cut ? 0f : m;
+                taken[o] = (byte) (cut ? -1 : at);
             }
         }
         INDArray pooled = outputs.rows(examples);
@@ -85,21 +89,18 @@ final class LeanMaxPooling implements LeanLayer {
         int outLength = inLength / 4;
         outputGradients.rows(n);
         HostFloats.read(outputGradients.host(), out, outLength);
-        java.util.Arrays.fill(in, 0, inLength, 0f);
         int rows = n * channels * height / 2;
         int half = width / 2;
         int o = 0;
         for (int r = 0; r < rows; r++) {
             int a = 2 * r * width;
             for (int j = 0; j < half; j++, a += 2, o++) {
-                switch (taken[o]) {
-                    case 0 -> in[a] = out[o];
-                    case 1 -> in[a + 1] = out[o];
-                    case 2 -> in[a + width] = out[o];
-                    case 3 -> in[a + width + 1] = out[o];
-                    default -> {
-                    }
-                }
+                int at = taken[o];
+                float d = out[o];
+                in[a] = at == 0 ? d : 0f;
+                in[a + 1] = at == 1 ? d : 0f;
+                in[a + width] = at == 2 ? d : 0f;
+                in[a + width + 1] = at == 3 ? d : 0f;
             }
         }
         HostFloats.buffer(below).put(0, in, 0, inLength);

@@ -6,7 +6,6 @@ import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
-import org.nd4j.linalg.learning.config.Sgd;
 
 import java.util.Collection;
 import java.util.List;
@@ -45,6 +44,10 @@ public final class LeanNetwork {
     private final INDArray gradient;
     private final INDArray parameters;
     private final List<Span> spans;
+    private final java.nio.FloatBuffer parametersHost;
+    private final java.nio.FloatBuffer gradientHost;
+    private final float[] scratchG;
+    private final float[] scratchW;
     private float[] labels = new float[0];
     private int batch;
 
@@ -69,6 +72,11 @@ public final class LeanNetwork {
         this.gradient = gradient;
         this.parameters = net.params();
         this.spans = spans(net, gradient);
+        this.parametersHost = HostFloats.buffer(parameters);
+        this.gradientHost = HostFloats.buffer(gradient);
+        int longest = spans.stream().mapToInt(Span::length).max().orElse(0);
+        this.scratchG = new float[longest];
+        this.scratchW = new float[longest];
     }
 
     /**
@@ -152,35 +160,44 @@ public final class LeanNetwork {
         }
     }
 
-    /** {@code w -= lr g / B}, per parameter's learning rate; one BLAS call when they are all one. */
+    /**
+     * The updaters' step on the (listener-corrected) summed gradient: one BLAS axpy for the whole
+     * vector when every parameter trains by plain SGD at one learning rate, else per parameter array.
+     */
     private void step(int n) {
         double divisor = net.conf().isMiniBatch() ? n : 1;
         double lr = Double.NaN;
         boolean one = true;
         for (Span span : spans) {
-            double r = span.learningRate();
-            if (Double.isNaN(lr)) {
-                lr = r;
-            } else if (r != lr) {
-                one = false;
-            }
+            double r = span.updater.learningRate();
+            one &= span.updater.plain() && (Double.isNaN(lr) || r == lr);
+            lr = r;
         }
         if (one) {
             Nd4j.getBlasWrapper().level1().axpy(parameters.length(), -lr / divisor, gradient, parameters);
             return;
         }
+        int iteration = net.getIterationCount();
         for (Span span : spans) {
-            Nd4j.getBlasWrapper().level1().axpy(span.parameters.length(), -span.learningRate() / divisor,
-                    span.gradient, span.parameters);
+            if (span.updater.plain()) {
+                Nd4j.getBlasWrapper().level1().axpy(span.parameters.length(), -span.updater.learningRate() / divisor,
+                        span.gradient, span.parameters);
+            } else {
+                span.updater.step(parametersHost, gradientHost, span.at, span.length, divisor, iteration, scratchG,
+                        scratchW);
+            }
         }
     }
 
-    /** One parameter array of one layer: its views in the flat parameters and gradient, and where its learning rate is. */
-    private record Span(Layer layer, String name, INDArray parameters, INDArray gradient) {
-        /** The learning rate now: fedge sets it per round through DL4J's configuration. */
-        double learningRate() {
-            return ((Sgd) layer.conf().getLayer().getUpdaterByParam(name)).getLearningRate();
+    /** Forgets the updaters' state (Adam's moments, Nesterovs' velocity): the next step starts afresh. */
+    public void resetUpdaterState() {
+        for (Span span : spans) {
+            span.updater.reset();
         }
+    }
+
+    /** One parameter array of one layer: where it is in the flat vectors, its views there, and its updater. */
+    private record Span(int at, int length, INDArray parameters, INDArray gradient, LeanUpdater updater) {
     }
 
     private static List<Span> spans(MultiLayerNetwork net, INDArray gradient) {
@@ -190,10 +207,15 @@ public final class LeanNetwork {
         List<Span> spans = new java.util.ArrayList<>();
         for (Layer layer : net.getLayers()) {
             for (java.util.Map.Entry<String, INDArray> p : layer.paramTable(false).entrySet()) {
-                long at = p.getValue().offset() - flat.offset();
-                long to = at + p.getValue().length();
-                spans.add(new Span(layer, p.getKey(), params1d.get(NDArrayIndex.interval(at, to)),
-                        gradient1d.get(NDArrayIndex.interval(at, to))));
+                int at = Math.toIntExact(p.getValue().offset() - flat.offset());
+                int length = Math.toIntExact(p.getValue().length());
+                String name = p.getKey();
+                LeanUpdater updater = LeanUpdater.of(() -> layer.conf().getLayer().getUpdaterByParam(name), length);
+                if (updater == null) {
+                    throw new IllegalStateException("no lean updater for " + name + " of layer " + layer.getIndex());
+                }
+                spans.add(new Span(at, length, params1d.get(NDArrayIndex.interval(at, at + length)),
+                        gradient1d.get(NDArrayIndex.interval(at, at + length)), updater));
             }
         }
         return List.copyOf(spans);

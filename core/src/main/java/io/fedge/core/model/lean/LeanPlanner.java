@@ -32,8 +32,8 @@ import java.util.List;
  * stride 2, on rows turned into images by DL4J's {@code FeedForwardToCnnPreProcessor} and back
  * by its {@code CnnToFeedForwardPreProcessor}; an output layer with softmax and cross-entropy or
  * identity and squared error),
- * trained by plain SGD (the client's corrections, momentum among them, act on the gradient as in
- * DL4J's own loop) without regularization, weight noise, dropout, constraints or gradient
+ * trained by plain SGD, Nesterovs momentum or Adam without schedules (the client's corrections,
+ * its momentum among them, act on the gradient as in DL4J's own loop) and without regularization, weight noise, dropout, constraints or gradient
  * normalization. Anything else keeps DL4J's {@code fit}, and the reason names the first layer or
  * setting in the way.
  */
@@ -266,14 +266,18 @@ final class LeanPlanner {
                 return "regularization " + b.getRegularizationByParam(param);
             }
             IUpdater u = b.getUpdaterByParam(param);
-            if (!(u instanceof Sgd sgd) || u.getClass() != Sgd.class) {
-                return "updater " + (u == null ? "none" : u.getClass().getSimpleName()) + " (the lean path runs plain SGD)";
-            }
-            if (sgd.getLearningRateSchedule() != null) {
-                return "a learning-rate schedule";
+            if (LeanUpdater.of(() -> u, 0) == null) {
+                String kind = u == null ? "none" : u.getClass().getSimpleName();
+                return "updater " + kind + (u != null && isLeanUpdaterClass(u) ? " with a schedule" : "")
+                        + " (the lean path runs Sgd, Nesterovs and Adam without schedules)";
             }
         }
         return null;
+    }
+
+    private static boolean isLeanUpdaterClass(IUpdater u) {
+        return u.getClass() == Sgd.class || u.getClass() == org.nd4j.linalg.learning.config.Nesterovs.class
+                || u.getClass() == org.nd4j.linalg.learning.config.Adam.class;
     }
 
     /** The lean dense layer over {@code layer}'s parameter views, or null if they are not DL4J's usual ones. */
