@@ -73,7 +73,7 @@ public final class Network {
             this.trainingPath = "DL4J's fit: a ComputationGraph (the lean path trains layer stacks)";
         }
         if (LOGGED_PATHS.add(trainingPath)) {
-            LOG.info("{} parameters, {}", numParams(), trainingPath);
+            LOG.info("{} ({} parameters)", trainingPath, numParams());
         }
     }
 
