@@ -35,6 +35,11 @@ final class LeanDense implements LeanLayer {
     private float[] delta = new float[0];
     private INDArray input;
     private int n;
+    /** The flattened view of the last image batch in, and the column-major view of the last image gradient out. */
+    private INDArray flattenedFrom;
+    private INDArray flattened;
+    private INDArray transposedOf;
+    private INDArray transposed;
 
     LeanDense(int in, int out, INDArray weights, INDArray weightGradient, int biasAt, FloatBuffer parameters,
               FloatBuffer gradient, LeanActivation activation, LeanLoss loss) {
@@ -55,7 +60,13 @@ final class LeanDense implements LeanLayer {
     @Override
     public INDArray forward(INDArray x, int examples) {
         if (x.rank() != 2) {
-            x = x.reshape('c', examples, in); // a row-major image batch flattened, as DL4J's CnnToFeedForwardPreProcessor
+            // a row-major image batch flattened, as DL4J's CnnToFeedForwardPreProcessor (the view is kept:
+            // the pooling below hands the same array for the same batch size)
+            if (x != flattenedFrom) {
+                flattenedFrom = x;
+                flattened = x.reshape('c', examples, in);
+            }
+            x = flattened;
         }
         this.input = x;
         this.n = examples;
@@ -134,7 +145,10 @@ final class LeanDense implements LeanLayer {
         } else if (below != null) {
             // a row-major image batch [n, C, H, W] below: its memory is the column-major [in, n] matrix
             // (dZ W^T)^T = W dZ^T, which BLAS writes directly (a row-major output would not take BLAS's path)
-            INDArray transposed = Nd4j.create(below.data(), new long[] {in, n}, new long[] {1, in}, below.offset(), 'f');
+            if (below != transposedOf) {
+                transposedOf = below;
+                transposed = Nd4j.create(below.data(), new long[] {in, n}, new long[] {1, in}, below.offset(), 'f');
+            }
             Nd4j.gemm(weights, dz, transposed, false, true, 1.0, 0.0);
         }
     }
