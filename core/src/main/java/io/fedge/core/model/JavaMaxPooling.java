@@ -42,6 +42,21 @@ final class JavaMaxPooling implements SubsamplingHelper {
 
     private final SubsamplingHelper fallback;
 
+    /**
+     * Whether {@value #PROPERTY} leaves fedge's pooling on (unset or {@code java}) rather than off
+     * ({@code dl4j}). It concerns DL4J's {@code fit}: the lean training path pools on its own.
+     *
+     * @throws IllegalArgumentException naming the property and its values if it is set to anything else
+     */
+    static boolean enabled() {
+        String mode = System.getProperty(PROPERTY, "java").strip().toLowerCase(java.util.Locale.ROOT);
+        if (!mode.equals("java") && !mode.equals("dl4j")) {
+            throw new IllegalArgumentException("-D" + PROPERTY + " is '" + System.getProperty(PROPERTY)
+                    + "', expected java or dl4j");
+        }
+        return mode.equals("java");
+    }
+
     private JavaMaxPooling(SubsamplingHelper fallback) {
         this.fallback = fallback;
     }
@@ -54,7 +69,7 @@ final class JavaMaxPooling implements SubsamplingHelper {
      */
     static void install(org.deeplearning4j.nn.multilayer.MultiLayerNetwork net) {
         Layer[] layers = net.getLayers();
-        if (layers == null || "dl4j".equals(System.getProperty(PROPERTY))) {
+        if (layers == null || !enabled()) {
             return;
         }
         Layer[] replaced = layers.clone();
@@ -93,7 +108,7 @@ final class JavaMaxPooling implements SubsamplingHelper {
 
     /** Puts this helper in front of every {@code SubsamplingLayer} of {@code layers}, unless {@value #PROPERTY} is {@code dl4j}. */
     static void install(Layer[] layers) {
-        if (layers == null || "dl4j".equals(System.getProperty(PROPERTY))) {
+        if (layers == null || !enabled()) {
             return;
         }
         for (Layer layer : layers) {

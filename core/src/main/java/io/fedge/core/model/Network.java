@@ -136,7 +136,8 @@ public final class Network {
      */
     public static Network fromJson(String configJson) {
         Kind kind = kindOf(configJson);
-        io.fedge.core.model.lean.LeanNetwork.enabled(); // a wrong -Dfedge.training is the user's, not DL4J's
+        io.fedge.core.model.lean.LeanNetwork.enabled(); // a wrong -Dfedge.training or -Dfedge.pooling is the
+        JavaMaxPooling.enabled();                       // user's, not DL4J's: refused with the values allowed
         Dl4jHelpers.enable();
         try {
             if (kind == Kind.GRAPH) {

@@ -137,4 +137,21 @@ class JavaMaxPoolingTest {
             config = saved;
         }
     }
+
+    @Test
+    void aPoolingSettingOtherThanJavaOrDl4jIsRefusedByName() {
+        String before = System.getProperty(JavaMaxPooling.PROPERTY);
+        try {
+            System.setProperty(JavaMaxPooling.PROPERTY, "fast");
+            IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> Network.fromJson(config));
+            assertEquals("-Dfedge.pooling is 'fast', expected java or dl4j", e.getMessage());
+        } finally {
+            if (before == null) {
+                System.clearProperty(JavaMaxPooling.PROPERTY);
+            } else {
+                System.setProperty(JavaMaxPooling.PROPERTY, before);
+            }
+        }
+    }
 }
