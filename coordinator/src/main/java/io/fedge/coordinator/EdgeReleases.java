@@ -56,8 +56,10 @@ final class EdgeReleases {
             return;
         }
         if (stable == null) {
-            stable = r;
+            // the registry's label first, then the release devices and readers see: whoever sees the
+            // version served (stableVersion) finds it labelled too
             lifecycle.labelStable(r.version(), "the first edge model");
+            stable = r;
             return;
         }
         if (canary == null || asCanary) {
@@ -72,11 +74,11 @@ final class EdgeReleases {
 
     private void startCanary(Release r) throws IOException {
         pending = null;
-        canary = r;
+        lifecycle.labelCanary(r.version()); // labelled before it is served, as the stable one
         split = new CanarySplit(policy.fraction(), r.version());
         analysis = new CanaryAnalysis(stable.version(), r.version(), policy);
         canaryState = "running";
-        lifecycle.labelCanary(r.version());
+        canary = r;
         log.info("canary: edge model of version {} on {}% of devices, stable is version {}", r.version(),
                 Math.round(policy.fraction() * 100), stable.version());
     }
@@ -133,10 +135,10 @@ final class EdgeReleases {
         Release c = canary;
         lastDecision = d;
         if (d.verdict() == CanaryTest.Verdict.PROMOTE) {
+            lifecycle.labelStable(c.version(), "canary " + d.reason());
             stable = c;
             canaryState = "promoted version " + c.version();
             log.info("canary of version {} promoted to stable: {}", c.version(), d.reason());
-            lifecycle.labelStable(c.version(), "canary " + d.reason());
         } else {
             canaryState = "rolled back version " + c.version();
             log.warn("canary of version {} rolled back, devices return to version {}: {}", c.version(),
