@@ -42,6 +42,11 @@ final class BatchBuffer {
         return new BatchBuffer('f', width);
     }
 
+    /** Row-major {@code [n, width]} arrays. */
+    static BatchBuffer rowMajor(long width) {
+        return new BatchBuffer('c', width);
+    }
+
     /** Row-major {@code [n, channels, height, width]} arrays. */
     static BatchBuffer images(long channels, long height, long width) {
         return new BatchBuffer('c', channels, height, width);

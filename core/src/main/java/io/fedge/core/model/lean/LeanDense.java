@@ -40,9 +40,17 @@ final class LeanDense implements LeanLayer {
     private INDArray flattened;
     private INDArray transposedOf;
     private INDArray transposed;
+    /** DL4J's inverted dropout on the layer's input: the probability of keeping a value, or 0 without dropout. */
+    private final double retain;
+    /** The dropout mask (0 or 1 / retain, row-major) and the dropped input, in the input's memory order. */
+    private final BatchBuffer droppedByColumn;
+    private final BatchBuffer masksByRow;
+    private final BatchBuffer droppedByRow;
+    private INDArray mask;
 
     LeanDense(int in, int out, INDArray weights, INDArray weightGradient, int biasAt, FloatBuffer parameters,
-              FloatBuffer gradient, LeanActivation activation, LeanLoss loss) {
+              FloatBuffer gradient, LeanActivation activation, LeanLoss loss,
+              double retain) {
         this.in = in;
         this.out = out;
         this.weights = weights;
@@ -55,6 +63,27 @@ final class LeanDense implements LeanLayer {
         this.outputs = BatchBuffer.columns(out);
         this.outputGradients = BatchBuffer.columns(out);
         this.bias = new float[out];
+        this.retain = retain;
+        this.droppedByColumn = retain > 0 ? BatchBuffer.columns(in) : null;
+        this.masksByRow = retain > 0 ? BatchBuffer.rowMajor(in) : null;
+        this.droppedByRow = retain > 0 ? BatchBuffer.rowMajor(in) : null;
+    }
+
+    /**
+     * DL4J's {@code Dropout.applyDropout}: a row-major mask of ones, libnd4j's
+     * {@code DropOutInverted} on it (0 with probability {@code 1 - retain}, else {@code 1 / retain},
+     * from ND4J's random generator, as DL4J draws it), and the input times the mask.
+     */
+    private INDArray dropout(INDArray x, int examples) {
+        // the mask row-major whatever the input's layout: DL4J's activations between layers are, so its
+        // generator's draws land on the same examples and units
+        mask = masksByRow.rows(examples);
+        INDArray dropped = (x.ordering() == 'f' ? droppedByColumn : droppedByRow).rows(examples);
+        mask.assign(1.0);
+        Nd4j.getExecutioner().exec(new org.nd4j.linalg.api.ops.random.impl.DropOutInverted(mask, mask, retain));
+        Nd4j.getExecutioner().exec(new org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.MulOp(x, mask,
+                dropped));
+        return dropped;
     }
 
     @Override
@@ -67,6 +96,9 @@ final class LeanDense implements LeanLayer {
                 flattened = x.reshape('c', examples, in);
             }
             x = flattened;
+        }
+        if (retain > 0) {
+            x = dropout(x, examples);
         }
         this.input = x;
         this.n = examples;
@@ -142,6 +174,9 @@ final class LeanDense implements LeanLayer {
         Nd4j.gemm(input, dz, weightGradient, true, false, 1.0, 0.0);
         if (below != null && below.rank() == 2) {
             Nd4j.gemm(dz, weights, below, false, true, 1.0, 0.0);
+            if (retain > 0) {
+                below.muli(mask); // DL4J's Dropout.backprop: the input gradient through the same mask
+            }
         } else if (below != null) {
             // a row-major image batch [n, C, H, W] below: its memory is the column-major [in, n] matrix
             // (dZ W^T)^T = W dZ^T, which BLAS writes directly (a row-major output would not take BLAS's path)
@@ -150,12 +185,16 @@ final class LeanDense implements LeanLayer {
                 transposed = Nd4j.create(below.data(), new long[] {in, n}, new long[] {1, in}, below.offset(), 'f');
             }
             Nd4j.gemm(weights, dz, transposed, false, true, 1.0, 0.0);
+            if (retain > 0) {
+                below.reshape('c', n, in).muli(mask);
+            }
         }
     }
 
     @Override
     public String describe() {
         return (loss != null ? "output " : "dense ") + in + "->" + out + " "
-                + (loss != null ? loss.describe() : activation.name().toLowerCase(java.util.Locale.ROOT));
+                + (loss != null ? loss.describe() : activation.name().toLowerCase(java.util.Locale.ROOT))
+                + (retain > 0 ? " dropout(keep " + retain + ")" : "");
     }
 }

@@ -246,8 +246,9 @@ final class LeanPlanner {
 
     /** What in a layer's training settings the lean path does not reproduce, or null. */
     private static String settings(org.deeplearning4j.nn.conf.layers.Layer c, java.util.Set<String> params) {
-        if (c.getIDropout() != null) {
-            return "dropout";
+        if (c.getIDropout() != null && retain(c) == 0) {
+            return "dropout " + c.getIDropout().getClass().getSimpleName()
+                    + " (the lean path takes DL4J's Dropout without a schedule on dense and output layers)";
         }
         if (c.getConstraints() != null && !c.getConstraints().isEmpty()) {
             return "constraints";
@@ -280,6 +281,20 @@ final class LeanPlanner {
                 || u.getClass() == org.nd4j.linalg.learning.config.Adam.class;
     }
 
+    /**
+     * The keep probability of {@code c}'s dropout when the lean path applies it (DL4J's plain
+     * {@code Dropout}, no schedule, on a dense or output layer), 0 without dropout or if it cannot.
+     */
+    private static double retain(org.deeplearning4j.nn.conf.layers.Layer c) {
+        if (!(c.getIDropout() instanceof org.deeplearning4j.nn.conf.dropout.Dropout d)
+                || d.getClass() != org.deeplearning4j.nn.conf.dropout.Dropout.class || d.getPSchedule() != null
+                || !(d.getP() > 0 && d.getP() < 1)
+                || (c.getClass() != DenseLayer.class && c.getClass() != OutputLayer.class)) {
+            return 0;
+        }
+        return d.getP();
+    }
+
     /** The lean dense layer over {@code layer}'s parameter views, or null if they are not DL4J's usual ones. */
     private static LeanDense dense(Layer layer, INDArray flat, INDArray gradient, FloatBuffer parameters,
                                    FloatBuffer gradientHost, boolean hasBias, LeanActivation act, LeanLoss loss) {
@@ -304,7 +319,8 @@ final class LeanPlanner {
         if (layer.numParams() != (long) in * out + (hasBias ? out : 0)) {
             return null;
         }
-        return new LeanDense(in, out, w, wGrad, biasAt, parameters, gradientHost, act, loss);
+        return new LeanDense(in, out, w, wGrad, biasAt, parameters, gradientHost, act, loss,
+                retain(layer.conf().getLayer()));
     }
 
     /**

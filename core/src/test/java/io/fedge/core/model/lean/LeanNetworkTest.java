@@ -89,7 +89,10 @@ class LeanNetworkTest {
             int to = Math.min(n, first + batch);
             INDArray x = features.get(NDArrayIndex.interval(first, to), NDArrayIndex.all());
             INDArray y = labels.get(NDArrayIndex.interval(first, to), NDArrayIndex.interval(0, classes));
+            // the same draws for dropout's masks on both sides (DL4J draws them from ND4J's generator)
+            Nd4j.getRandom().setSeed(1000 + step);
             reference.fit(new DataSet(x.dup(), y.dup()));
+            Nd4j.getRandom().setSeed(1000 + step);
             lean.fit(x, y);
             assertEquals(reference.score(), leanNet.score(), 1e-5 * Math.max(1, Math.abs(reference.score())),
                     "loss at step " + step);
@@ -178,6 +181,34 @@ class LeanNetworkTest {
                 .layer(new DenseLayer.Builder().nOut(16).activation(Activation.TANH).updater(second).build())
                 .layer(new OutputLayer.Builder(LossFunction.MCXENT).nOut(10).activation(Activation.SOFTMAX).build())
                 .build();
+    }
+
+    @Test
+    void dropoutOnFeaturesHiddenAndOutputInputsStepsAsDl4jDoes() {
+        MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(19).dataType(DataType.FLOAT)
+                .updater(new Sgd(0.05)).list()
+                .layer(new DenseLayer.Builder().nIn(784).nOut(64).dropOut(0.8).activation(Activation.RELU).build())
+                .layer(new DenseLayer.Builder().nOut(32).dropOut(0.5).activation(Activation.RELU).build())
+                .layer(new OutputLayer.Builder(LossFunction.MCXENT).nOut(10).dropOut(0.9)
+                        .activation(Activation.SOFTMAX).build())
+                .build();
+        sameAsDl4j(conf, 8, 32, 1.0);
+        assertEquals("lean training path: dense 784->64 relu dropout(keep 0.8), dense 64->32 relu dropout(keep 0.5), "
+                + "output 32->10 softmax/mcxent dropout(keep 0.9)", LeanNetwork.plan(init(conf)).describe());
+    }
+
+    @Test
+    void dropoutAboveImagesStepsAsDl4jDoes() {
+        // the dense layer's input is the pooled images flattened; its input gradient goes back through the mask
+        sameAsDl4j(new NeuralNetConfiguration.Builder().seed(23).dataType(DataType.FLOAT)
+                .updater(new Sgd(0.05)).list()
+                .layer(new org.deeplearning4j.nn.conf.layers.ConvolutionLayer.Builder(3, 3).nOut(4)
+                        .activation(Activation.RELU).build())
+                .layer(pool2x2(org.deeplearning4j.nn.conf.layers.SubsamplingLayer.PoolingType.MAX))
+                .layer(new DenseLayer.Builder().nOut(24).dropOut(0.7).activation(Activation.RELU).build())
+                .layer(new OutputLayer.Builder(LossFunction.MCXENT).nOut(10).activation(Activation.SOFTMAX).build())
+                .setInputType(org.deeplearning4j.nn.conf.inputs.InputType.convolutionalFlat(28, 28, 1))
+                .build(), 6, 32, 1.0);
     }
 
     @Test
@@ -273,9 +304,12 @@ class LeanNetworkTest {
                 .layer(new BatchNormalization.Builder().build())
                 .layer(new OutputLayer.Builder(LossFunction.MCXENT).nOut(10).activation(Activation.SOFTMAX).build())
                 .build()));
-        assertEquals("layer 0 (DenseLayer) has dropout", refusal(new NeuralNetConfiguration.Builder()
+        assertEquals("layer 0 (DenseLayer) has dropout GaussianDropout (the lean path takes DL4J's Dropout without a "
+                + "schedule on dense and output layers)", refusal(new NeuralNetConfiguration.Builder()
                 .seed(1).dataType(DataType.FLOAT).updater(new Sgd(0.1)).list()
-                .layer(new DenseLayer.Builder().nIn(784).nOut(20).dropOut(0.5).activation(Activation.RELU).build())
+                .layer(new DenseLayer.Builder().nIn(784).nOut(20)
+                        .dropOut(new org.deeplearning4j.nn.conf.dropout.GaussianDropout(0.5))
+                        .activation(Activation.RELU).build())
                 .layer(new OutputLayer.Builder(LossFunction.MCXENT).nOut(10).activation(Activation.SOFTMAX).build())
                 .build()));
         assertEquals("layer 0 (DenseLayer) has updater AdaGrad (the lean path runs Sgd, Nesterovs and Adam without "
