@@ -17,7 +17,8 @@ import org.nd4j.linalg.learning.config.NoOp;
 import org.nd4j.linalg.learning.config.Sgd;
 
 /**
- * The client-side corrections of one local training, applied inside DL4J's own fit loop: a
+ * The client-side corrections of one local training, applied inside the network's training step
+ * (DL4J's own fit loop, or fedge's lean path, which calls its listeners at the same point): a
  * {@link org.deeplearning4j.optimize.api.TrainingListener} whose {@link #onGradientCalculation}
  * rewrites the network's flattened gradient in place after backpropagation and before the updater
  * runs, so that every step is

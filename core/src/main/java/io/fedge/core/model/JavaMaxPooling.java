@@ -143,10 +143,7 @@ final class JavaMaxPooling implements SubsamplingHelper {
 
     /** The array's elements as a float buffer of exactly its length (position 0). */
     private static FloatBuffer floats(INDArray a) {
-        FloatBuffer all = a.data().asNioFloat();
-        all.position((int) a.offset());
-        all.limit((int) (a.offset() + a.length()));
-        return all.slice();
+        return io.fedge.core.model.lean.HostFloats.buffer(a);
     }
 
     @Override

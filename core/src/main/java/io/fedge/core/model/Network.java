@@ -217,8 +217,9 @@ public final class Network {
     /**
      * A copy of the parameters as one flat vector, in DL4J's order, read straight from the native
      * buffer: no INDArray is allocated ({@link INDArray#toFloatVector} duplicates the array off the
-     * heap first, and with JavaCPP's pointer GC off, as fedge runs DL4J, nothing frees such
-     * copies: a simulation training 10,000 clients a round grew by gigabytes a round).
+     * heap first, and such a copy is freed only when ND4J's deallocator finds it collected, never
+     * with JavaCPP's pointer GC off: a simulation training 10,000 clients a round grew by
+     * gigabytes a round).
      */
     public float[] parameters() {
         INDArray p = params();
@@ -243,10 +244,7 @@ public final class Network {
                 || p.data().length() > Integer.MAX_VALUE) {
             return null;
         }
-        java.nio.FloatBuffer all = p.data().asNioFloat();
-        all.position((int) p.offset());
-        all.limit((int) (p.offset() + p.length()));
-        return all.slice();
+        return io.fedge.core.model.lean.HostFloats.buffer(p);
     }
 
     /**

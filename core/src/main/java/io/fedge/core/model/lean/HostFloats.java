@@ -6,23 +6,31 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import java.nio.FloatBuffer;
 
 /**
- * Bulk copies between float arrays on the Java heap and ND4J arrays in native memory, through
+ * Views of ND4J arrays' native memory as float buffers, and bulk copies between float arrays on
+ * the Java heap and ND4J arrays, through
  * the arrays' direct buffers: one {@code memcpy} per contiguous run, no INDArray allocated. The
  * lean path does its element-wise work (bias, activations, softmax, loss) on heap copies, where
  * the JIT's loops beat one native call per operation for the sizes fedge's layers have, and
  * keeps the matrix products native.
  */
-final class HostFloats {
+public final class HostFloats {
     private HostFloats() {
     }
 
-    /** The whole buffer under {@code a}, positioned at {@code a}'s first element. */
-    static FloatBuffer buffer(INDArray a) {
+    /**
+     * The elements of a contiguous float array {@code a} in its native buffer, in memory order: a
+     * buffer of exactly {@code a.length()} values, index 0 at {@code a}'s first element. No copy,
+     * no INDArray: writes to it change {@code a}.
+     *
+     * @throws IllegalArgumentException if {@code a} is not of type FLOAT
+     */
+    public static FloatBuffer buffer(INDArray a) {
         if (a.dataType() != DataType.FLOAT) {
-            throw new IllegalArgumentException("the lean path trains float networks, got " + a.dataType());
+            throw new IllegalArgumentException("a float array was expected, got " + a.dataType());
         }
         FloatBuffer all = a.data().asNioFloat();
         all.position(Math.toIntExact(a.offset()));
+        all.limit(Math.toIntExact(a.offset() + a.length()));
         return all.slice();
     }
 

@@ -68,6 +68,8 @@ final class LeanPlanner {
         long inputWidth = -1;
         /** The image [C, H, W] flowing between layers, or null while rows flow. */
         long[] image = null;
+        /** The width of the rows flowing between layers, -1 before the first layer says it. */
+        long rowWidth = -1;
         for (int i = 0; i < layers.length; i++) {
             Layer layer = layers[i];
             org.deeplearning4j.nn.conf.layers.Layer c = layer.conf().getLayer();
@@ -81,6 +83,14 @@ final class LeanPlanner {
                     inputWidth = image[0] * image[1] * image[2];
                 } else if (p.getClass() == CnnToFeedForwardPreProcessor.class && image != null
                         && ((CnnToFeedForwardPreProcessor) p).getFormat() == CNN2DFormat.NCHW) {
+                    CnnToFeedForwardPreProcessor f = (CnnToFeedForwardPreProcessor) p;
+                    if (f.getNumChannels() != image[0] || f.getInputHeight() != image[1]
+                            || f.getInputWidth() != image[2]) {
+                        return refuse(name + "'s input preprocessor flattens " + f.getNumChannels() + "x"
+                                + f.getInputHeight() + "x" + f.getInputWidth() + " images, the layer below gives "
+                                + image[0] + "x" + image[1] + "x" + image[2]);
+                    }
+                    rowWidth = image[0] * image[1] * image[2];
                     image = null; // row-major images are their flattened rows
                 } else {
                     return refuse(name + "'s input preprocessor " + p.getClass().getSimpleName()
@@ -166,9 +176,13 @@ final class LeanPlanner {
             if (dense == null) {
                 return refuse(name + "'s parameters are not laid out as DL4J's are");
             }
+            if (rowWidth >= 0 && dense.inputs() != rowWidth) {
+                return refuse(name + " takes " + dense.inputs() + " inputs, the layer below gives " + rowWidth);
+            }
             if (inputWidth < 0) {
                 inputWidth = dense.inputs();
             }
+            rowWidth = dense.outputs();
             lean.add(dense);
         }
         return new Result(List.copyOf(lean), gradient, inputWidth, null);

@@ -325,6 +325,15 @@ class LeanNetworkTest {
                 .layer(new DenseLayer.Builder().nIn(784).nOut(20).activation(Activation.LEAKYRELU).build())
                 .layer(new OutputLayer.Builder(LossFunction.MCXENT).nOut(10).activation(Activation.SOFTMAX).build())
                 .build()));
+        // a configuration edited after DL4J's builder checked it (a hand-written JSON can say the same)
+        MultiLayerConfiguration mismatched = new NeuralNetConfiguration.Builder().seed(1).dataType(DataType.FLOAT)
+                .updater(new Sgd(0.1)).list()
+                .layer(new DenseLayer.Builder().nIn(784).nOut(20).activation(Activation.RELU).build())
+                .layer(new DenseLayer.Builder().nOut(10).activation(Activation.RELU).build())
+                .layer(new OutputLayer.Builder(LossFunction.MCXENT).nOut(10).activation(Activation.SOFTMAX).build())
+                .build();
+        ((DenseLayer) mismatched.getConf(1).getLayer()).setNIn(30);
+        assertEquals("layer 1 (DenseLayer) takes 30 inputs, the layer below gives 20", refusal(mismatched));
         String softmaxMse = refusal(new NeuralNetConfiguration.Builder()
                 .seed(1).dataType(DataType.FLOAT).updater(new Sgd(0.1)).list()
                 .layer(new DenseLayer.Builder().nIn(784).nOut(20).activation(Activation.RELU).build())
