@@ -132,6 +132,35 @@ class LocalCorrectionsTest {
     }
 
     @Test
+    void batchNormWithMomentumAndFedProxTrainsOnTheLeanPathAsOnDl4jsFit() throws Exception {
+        // the listener's corrections on the lean path's gradient, BatchNorm's running statistics among
+        // its coordinates (moved by their NoOp "gradient", which the corrections leave alone), against
+        // the same training on DL4J's fit; fresh threads: networks are cached per thread
+        GlobalModel bn = TinyModels.batchNormModel(3);
+        LocalTraining local = LocalTraining.NONE.withMomentum(0.9).withProximalMu(0.1);
+        java.util.concurrent.Callable<float[]> train = () ->
+                new LocalTrainer(DATA).train(bn, 3, BATCH, LR, SEED, local, null, null).delta();
+        assertTrue(io.fedge.core.model.Network.fromJson(bn.configJson()).trainingPath().startsWith(
+                "lean training path: dense 4->3 identity, batchnorm 3"));
+        float[] lean = onFreshThread(train);
+        String before = System.getProperty(io.fedge.core.model.lean.LeanNetwork.PROPERTY);
+        float[] dl4j;
+        try {
+            System.setProperty(io.fedge.core.model.lean.LeanNetwork.PROPERTY, "dl4j");
+            dl4j = onFreshThread(train);
+        } finally {
+            if (before == null) {
+                System.clearProperty(io.fedge.core.model.lean.LeanNetwork.PROPERTY);
+            } else {
+                System.setProperty(io.fedge.core.model.lean.LeanNetwork.PROPERTY, before);
+            }
+        }
+        assertClose(dl4j, lean, 1e-5 * Math.max(1, maxAbs(dl4j)), "lean against DL4J's fit");
+        double moved = maxAbs(io.fedge.core.model.Network.fromJson(bn.configJson()).statistics().gather(lean));
+        assertTrue(moved > 1e-3, "the running statistics moved: " + moved);
+    }
+
+    @Test
     void fedProxWithMuZeroAndNoMomentumIsPlainTrainingBitForBit() {
         LocalTrainer trainer = new LocalTrainer(DATA);
         float[] plain = trainer.train(MODEL, 2, BATCH, LR, SEED).delta();

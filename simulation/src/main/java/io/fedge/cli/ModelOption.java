@@ -16,7 +16,7 @@ final class ModelOption {
     static final String DEFAULT = "mlp";
 
     @Option(names = "--model", paramLabel = "NAME", defaultValue = DEFAULT, description = "model architecture: a "
-            + "preset (mlp, cnn, simplecnn) or a model provider on the class path (listed below); default " + DEFAULT)
+            + "preset (mlp, cnn, cnn-bn, simplecnn) or a model provider on the class path (listed below); default " + DEFAULT)
     String model;
 
     /** The command this mixin belongs to, to tell a typed option from a default (a federation file's). */

@@ -5,6 +5,8 @@ import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.distribution.UniformDistribution;
 import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.ActivationLayer;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
@@ -26,6 +28,9 @@ import java.util.Locale;
  *   <li>{@code mlp}: 784-200-200-10 with ReLU (McMahan et al.'s 2NN), 199,210 parameters;
  *   <li>{@code cnn}: conv3x3(16, same) + ReLU + maxpool2, conv3x3(32, same) + ReLU + maxpool2,
  *       dense 128 + ReLU, dense 10 softmax; 206,922 parameters;
+ *   <li>{@code cnn-bn}: the cnn with batch normalization between each convolution and its ReLU
+ *       (the convolutions without bias, as BatchNorm's beta takes its place); 207,066 parameters,
+ *       192 of them BatchNorm's (96 running statistics);
  *   <li>{@code simplecnn}: NIID-Bench's "simple CNN" (Li et al. 2022, the model of its
  *       Fashion-MNIST experiments): conv5x5(6) + ReLU + maxpool2, conv5x5(16) + ReLU + maxpool2,
  *       dense 120 + ReLU, dense 84 + ReLU, dense 10 softmax; 44,426 parameters.
@@ -33,7 +38,7 @@ import java.util.Locale;
  */
 public final class ModelPresets {
     /** The names {@link #byName} accepts. */
-    public static final List<String> NAMES = List.of("mlp", "cnn", "simplecnn");
+    public static final List<String> NAMES = List.of("mlp", "cnn", "cnn-bn", "simplecnn");
 
     private static final int HEIGHT = 28;
     private static final int WIDTH = 28;
@@ -66,6 +71,7 @@ public final class ModelPresets {
         return switch (name.toLowerCase(Locale.ROOT)) {
             case "mlp" -> mlp(seed, learningRate, Math.toIntExact(shape.size()), classes);
             case "cnn" -> cnn(seed, learningRate, image(name, shape, 4), classes);
+            case "cnn-bn" -> cnnBatchNorm(seed, learningRate, image(name, shape, 4), classes);
             case "simplecnn" -> simpleCnn(seed, learningRate, image(name, shape, 16), classes);
             default -> throw new IllegalArgumentException("unknown model '" + name + "', expected one of " + NAMES);
         };
@@ -133,20 +139,39 @@ public final class ModelPresets {
 
     /** The cnn for images of {@code shape} and {@code classes} classes. */
     public static MultiLayerConfiguration cnn(long seed, double learningRate, InputShape.Image shape, int classes) {
+        return cnn(seed, learningRate, shape, classes, false);
+    }
+
+    /** The cnn with batch normalization after each convolution, before its ReLU. */
+    public static MultiLayerConfiguration cnnBatchNorm(long seed, double learningRate, InputShape.Image shape,
+                                                       int classes) {
+        return cnn(seed, learningRate, shape, classes, true);
+    }
+
+    private static MultiLayerConfiguration cnn(long seed, double learningRate, InputShape.Image shape, int classes,
+                                               boolean batchNorm) {
         int c = shape.channels();
         int flat = 32 * ((shape.height() + 3) / 4) * ((shape.width() + 3) / 4); // two 'same' poolings of 2: ceil twice
-        return new NeuralNetConfiguration.Builder()
+        NeuralNetConfiguration.ListBuilder layers = new NeuralNetConfiguration.Builder()
                 .seed(seed)
                 .dataType(DataType.FLOAT)
                 .updater(new Sgd(learningRate))
                 .convolutionMode(ConvolutionMode.Same)
-                .list()
-                .layer(new ConvolutionLayer.Builder(3, 3).nOut(16).weightInit(torchDefault(c * 9))
-                        .activation(Activation.RELU).build())
-                .layer(new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX).kernelSize(2, 2).stride(2, 2).build())
-                .layer(new ConvolutionLayer.Builder(3, 3).nOut(32).weightInit(torchDefault(16 * 9))
-                        .activation(Activation.RELU).build())
-                .layer(new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX).kernelSize(2, 2).stride(2, 2).build())
+                .list();
+        int in = c;
+        for (int out : new int[] {16, 32}) {
+            // with BatchNorm, its beta is the convolution's bias and the ReLU comes after it
+            layers.layer(new ConvolutionLayer.Builder(3, 3).nOut(out).hasBias(!batchNorm).weightInit(torchDefault(in * 9))
+                    .activation(batchNorm ? Activation.IDENTITY : Activation.RELU).build());
+            if (batchNorm) {
+                layers.layer(new BatchNormalization.Builder().build())
+                        .layer(new ActivationLayer.Builder().activation(Activation.RELU).build());
+            }
+            layers.layer(new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX).kernelSize(2, 2).stride(2, 2)
+                    .build());
+            in = out;
+        }
+        return layers
                 .layer(new DenseLayer.Builder().nOut(128).weightInit(torchDefault(flat))
                         .activation(Activation.RELU).build())
                 .layer(new OutputLayer.Builder(LossFunction.MCXENT).nOut(classes)

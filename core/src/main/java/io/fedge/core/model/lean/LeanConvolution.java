@@ -8,9 +8,10 @@ import org.nd4j.linalg.factory.Nd4j;
  * A 2-D convolution, DL4J's {@code ConvolutionLayer} on row-major {@code [n, C, H, W]} images, as
  * libnd4j's {@code conv2d} and {@code conv2d_bp} operations (oneDNN's kernels where the build has
  * them, as DL4J's own helper runs), called once each per step on buffers allocated once, with
- * DL4J's weights {@code [out, in, kH, kW]} and their gradient as views of the flat vectors. Its
- * activation is applied by the max pooling above it ({@link LeanMaxPooling}: ReLU commutes with
- * the maximum), so the output here is the pre-activation.
+ * DL4J's weights {@code [out, in, kH, kW]} and their gradient as views of the flat vectors. The
+ * output here is the pre-activation: the activation is applied by the max pooling above it where
+ * one follows ({@link LeanMaxPooling}: ReLU commutes with the maximum), else by a
+ * {@link LeanActivationLayer}.
  */
 final class LeanConvolution implements LeanLayer {
     private final int inChannels;

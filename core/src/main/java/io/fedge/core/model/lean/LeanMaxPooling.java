@@ -3,14 +3,14 @@ package io.fedge.core.model.lean;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * 2x2 max pooling with stride 2 over a convolution's output, DL4J's {@code SubsamplingLayer}, with
- * the convolution's activation (ReLU or identity) folded in: {@code max(relu(z)) = relu(max(z))},
- * so the activation runs on a quarter of the values. The forward keeps, per window, which of its
+ * 2x2 max pooling with stride 2 over row-major images, DL4J's {@code SubsamplingLayer}, with the
+ * activation below it (a convolution's, or an {@code ActivationLayer}'s: ReLU or identity) folded
+ * in: {@code max(relu(z)) = relu(max(z))}, so the activation runs on a quarter of the values. The forward keeps, per window, which of its
  * four inputs took the maximum (the first in row-major order, as DL4J's pooling), or that ReLU cut
  * it; the backward routes each gradient to that input and zeros to the rest, which is DL4J's
- * pooling backward followed by ReLU's ({@code z > 0}) for the convolution.
+ * pooling backward followed by ReLU's ({@code z > 0}) for the layer below.
  *
- * <p>Work is on heap copies: one bulk copy of the convolution's output in, one of the pooled
+ * <p>Work is on heap copies: one bulk copy of the images in, one of the pooled
  * output out (and the reverse in the backward).
  */
 final class LeanMaxPooling implements LeanLayer {
@@ -27,12 +27,13 @@ final class LeanMaxPooling implements LeanLayer {
     private int n;
 
     /**
-     * @param below the convolution whose output this pools (its buffers are read and written here)
+     * @param image the images pooled, {@code [channels, height, width]} (even height and width)
+     * @param relu whether ReLU, the activation below, is folded in
      */
-    LeanMaxPooling(LeanConvolution below, boolean relu) {
-        this.channels = below.outChannels();
-        this.height = below.outHeight();
-        this.width = below.outWidth();
+    LeanMaxPooling(long[] image, boolean relu) {
+        this.channels = Math.toIntExact(image[0]);
+        this.height = Math.toIntExact(image[1]);
+        this.width = Math.toIntExact(image[2]);
         this.relu = relu;
         this.outputs = BatchBuffer.images(channels, height / 2, width / 2);
         this.outputGradients = BatchBuffer.images(channels, height / 2, width / 2);

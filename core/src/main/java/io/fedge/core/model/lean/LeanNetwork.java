@@ -170,7 +170,7 @@ public final class LeanNetwork {
         boolean one = true;
         for (Span span : spans) {
             double r = span.updater.learningRate();
-            one &= span.updater.plain() && (Double.isNaN(lr) || r == lr);
+            one &= span.updater.plain() && span.divided && (Double.isNaN(lr) || r == lr);
             lr = r;
         }
         if (one) {
@@ -179,11 +179,12 @@ public final class LeanNetwork {
         }
         int iteration = net.getIterationCount();
         for (Span span : spans) {
+            double d = span.divided ? divisor : 1; // BatchNorm's running statistics are not divided
             if (span.updater.plain()) {
-                Nd4j.getBlasWrapper().level1().axpy(span.parameters.length(), -span.updater.learningRate() / divisor,
+                Nd4j.getBlasWrapper().level1().axpy(span.parameters.length(), -span.updater.learningRate() / d,
                         span.gradient, span.parameters);
             } else {
-                span.updater.step(parametersHost, gradientHost, span.at, span.length, divisor, iteration, scratchG,
+                span.updater.step(parametersHost, gradientHost, span.at, span.length, d, iteration, scratchG,
                         scratchW);
             }
         }
@@ -196,8 +197,13 @@ public final class LeanNetwork {
         }
     }
 
-    /** One parameter array of one layer: where it is in the flat vectors, its views there, and its updater. */
-    private record Span(int at, int length, INDArray parameters, INDArray gradient, LeanUpdater updater) {
+    /**
+     * One parameter array of one layer: where it is in the flat vectors, its views there, its
+     * updater, and whether its gradient is divided by the batch size (DL4J's
+     * {@code updaterDivideByMinibatch}: all but BatchNorm's running statistics).
+     */
+    private record Span(int at, int length, INDArray parameters, INDArray gradient, LeanUpdater updater,
+                        boolean divided) {
     }
 
     private static List<Span> spans(MultiLayerNetwork net, INDArray gradient) {
@@ -215,7 +221,8 @@ public final class LeanNetwork {
                     throw new IllegalStateException("no lean updater for " + name + " of layer " + layer.getIndex());
                 }
                 spans.add(new Span(at, length, params1d.get(NDArrayIndex.interval(at, at + length)),
-                        gradient1d.get(NDArrayIndex.interval(at, at + length)), updater));
+                        gradient1d.get(NDArrayIndex.interval(at, at + length)), updater,
+                        layer.updaterDivideByMinibatch(name)));
             }
         }
         return List.copyOf(spans);

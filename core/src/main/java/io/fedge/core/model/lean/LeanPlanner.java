@@ -5,6 +5,8 @@ import org.deeplearning4j.nn.conf.BackpropType;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.InputPreProcessor;
+import org.deeplearning4j.nn.conf.layers.ActivationLayer;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.conf.preprocessor.CnnToFeedForwardPreProcessor;
@@ -27,15 +29,17 @@ import java.util.List;
 
 /**
  * Decides whether a DL4J layer stack trains on the lean path and builds its layers: every layer
- * must be one the lean path computes exactly as DL4J does (dense layers with ReLU, tanh, sigmoid
- * or identity; 2-D convolutions with ReLU or identity, each followed by 2x2 max pooling with
- * stride 2, on rows turned into images by DL4J's {@code FeedForwardToCnnPreProcessor} and back
- * by its {@code CnnToFeedForwardPreProcessor}; an output layer with softmax and cross-entropy or
- * identity and squared error),
- * trained by plain SGD, Nesterovs momentum or Adam without schedules (the client's corrections,
- * its momentum among them, act on the gradient as in DL4J's own loop) and without regularization, weight noise, dropout, constraints or gradient
- * normalization. Anything else keeps DL4J's {@code fit}, and the reason names the first layer or
- * setting in the way.
+ * must be one the lean path computes exactly as DL4J does: dense layers with ReLU, tanh, sigmoid
+ * or identity; NCHW 2-D convolutions with those activations; 2x2 max pooling with stride 2 (a ReLU
+ * below it folded in); batch normalization (NCHW images or a dense layer's rows, learned gamma and
+ * beta); activation layers; DL4J's {@code FeedForwardToCnnPreProcessor} turning the features into
+ * images and its {@code CnnToFeedForwardPreProcessor} flattening them; DL4J's {@code Dropout} on
+ * dense and output layers; an output layer with softmax and cross-entropy or identity and squared
+ * error. Parameters train by plain SGD, Nesterovs momentum or Adam without schedules (BatchNorm's
+ * running statistics by DL4J's {@code NoOp}; the client's corrections, its momentum among them,
+ * act on the gradient as in DL4J's own loop), without regularization, weight noise, constraints
+ * or gradient normalization. Anything else keeps DL4J's {@code fit}, and the reason names the
+ * first layer or setting in the way.
  */
 final class LeanPlanner {
     /** The lean layers, or null with the reason. */
@@ -64,12 +68,7 @@ final class LeanPlanner {
         FloatBuffer gradientHost = HostFloats.buffer(gradient);
         java.util.Map<Integer, InputPreProcessor> pre = conf.getInputPreProcessors() == null ? java.util.Map.of()
                 : conf.getInputPreProcessors();
-        List<LeanLayer> lean = new ArrayList<>();
-        long inputWidth = -1;
-        /** The image [C, H, W] flowing between layers, or null while rows flow. */
-        long[] image = null;
-        /** The width of the rows flowing between layers, -1 before the first layer says it. */
-        long rowWidth = -1;
+        Stack stack = new Stack();
         for (int i = 0; i < layers.length; i++) {
             Layer layer = layers[i];
             org.deeplearning4j.nn.conf.layers.Layer c = layer.conf().getLayer();
@@ -79,19 +78,22 @@ final class LeanPlanner {
             if (p != null) {
                 if (p.getClass() == FeedForwardToCnnPreProcessor.class && i == 0) {
                     FeedForwardToCnnPreProcessor f = (FeedForwardToCnnPreProcessor) p;
-                    image = new long[] {f.getNumChannels(), f.getInputHeight(), f.getInputWidth()};
-                    inputWidth = image[0] * image[1] * image[2];
-                } else if (p.getClass() == CnnToFeedForwardPreProcessor.class && image != null
+                    stack.image = new long[] {f.getNumChannels(), f.getInputHeight(), f.getInputWidth()};
+                    stack.inputWidth = stack.image[0] * stack.image[1] * stack.image[2];
+                } else if (p.getClass() == CnnToFeedForwardPreProcessor.class && stack.image != null
                         && ((CnnToFeedForwardPreProcessor) p).getFormat() == CNN2DFormat.NCHW) {
                     CnnToFeedForwardPreProcessor f = (CnnToFeedForwardPreProcessor) p;
+                    long[] image = stack.image;
                     if (f.getNumChannels() != image[0] || f.getInputHeight() != image[1]
                             || f.getInputWidth() != image[2]) {
                         return refuse(name + "'s input preprocessor flattens " + f.getNumChannels() + "x"
                                 + f.getInputHeight() + "x" + f.getInputWidth() + " images, the layer below gives "
                                 + image[0] + "x" + image[1] + "x" + image[2]);
                     }
-                    rowWidth = image[0] * image[1] * image[2];
-                    image = null; // row-major images are their flattened rows
+                    stack.applyPending();
+                    stack.rowWidth = image[0] * image[1] * image[2];
+                    stack.image = null; // row-major images are their flattened rows
+                    stack.flattened = true;
                 } else {
                     return refuse(name + "'s input preprocessor " + p.getClass().getSimpleName()
                             + " is not on the lean path");
@@ -105,54 +107,94 @@ final class LeanPlanner {
                     && layer.getClass() == org.deeplearning4j.nn.layers.convolution.ConvolutionLayer.class;
             boolean isPooling = c.getClass() == SubsamplingLayer.class
                     && layer instanceof org.deeplearning4j.nn.layers.convolution.subsampling.SubsamplingLayer;
-            if (!isDense && !isOutput && !isConvolution && !isPooling) {
+            boolean isNorm = c.getClass() == BatchNormalization.class
+                    && layer.getClass() == org.deeplearning4j.nn.layers.normalization.BatchNormalization.class;
+            boolean isActivation = c.getClass() == ActivationLayer.class
+                    && layer.getClass() == org.deeplearning4j.nn.layers.ActivationLayer.class;
+            if (!isDense && !isOutput && !isConvolution && !isPooling && !isNorm && !isActivation) {
                 return refuse(name + " is not on the lean path");
+            }
+            if (last && !isOutput) {
+                return refuse(name + " is the last layer; the lean path needs an OutputLayer there");
             }
             String why = settings(c, layer.paramTable(false).keySet());
             if (why != null) {
                 return refuse(name + " has " + why);
             }
+            if ((isNorm || isActivation) && stack.lean.isEmpty()) {
+                return refuse(name + " works on the features; the lean path takes it above another layer");
+            }
+            if ((isNorm || isActivation) && stack.image == null && stack.flattened) {
+                return refuse(name + " takes flattened images; the lean path takes it on images or on a dense "
+                        + "layer's rows");
+            }
             if (isConvolution) {
-                if (image == null) {
+                if (stack.image == null) {
                     return refuse(name + " takes rows, not images");
-                }
-                String pooled = i + 1 < layers.length ? maxPooling2x2(layers[i + 1].conf().getLayer()) : "nothing";
-                if (pooled != null) {
-                    return refuse(name + " is followed by " + pooled + "; the lean path takes a convolution "
-                            + "followed by 2x2 max pooling with stride 2");
                 }
                 ConvolutionLayer cl = (ConvolutionLayer) c;
                 LeanActivation act = LeanActivation.of(cl.getActivationFn());
-                if (act != LeanActivation.RELU && act != LeanActivation.IDENTITY) {
-                    return refuse(name + " has activation " + cl.getActivationFn()
-                            + " (the lean path folds ReLU or identity into the pooling)");
+                if (act == null) {
+                    return refuse(name + " has activation " + cl.getActivationFn());
                 }
-                LeanConvolution conv = convolution(layer, cl, image, flat, gradient);
+                LeanConvolution conv = convolution(layer, cl, stack.image, flat, gradient);
                 if (conv == null) {
                     return refuse(name + " has a shape, mode or parameter layout the lean path does not take");
                 }
-                if (conv.outHeight() % 2 != 0 || conv.outWidth() % 2 != 0) {
-                    return refuse(name + "'s output is " + conv.outHeight() + "x" + conv.outWidth()
-                            + ", the lean pooling takes even sizes");
-                }
-                lean.add(conv);
-                image = new long[] {conv.outChannels(), conv.outHeight(), conv.outWidth()};
-                i++; // and the pooling above it, with the convolution's activation folded in
-                lean.add(new LeanMaxPooling(conv, act == LeanActivation.RELU));
-                image = new long[] {image[0], image[1] / 2, image[2] / 2};
+                stack.applyPending();
+                stack.lean.add(conv);
+                stack.image = new long[] {conv.outChannels(), conv.outHeight(), conv.outWidth()};
+                stack.pending = act; // applied by the layer above: folded into a max pooling, or on its own
+                stack.pendingFrom = "conv " + i;
                 continue;
             }
             if (isPooling) {
-                return refuse(name + " does not follow a convolution");
+                String pooled = maxPooling2x2(c);
+                if (pooled != null) {
+                    return refuse(name + " is " + pooled + "; the lean path takes 2x2 max pooling with stride 2");
+                }
+                if (stack.image == null) {
+                    return refuse(name + " takes rows, not images");
+                }
+                long[] image = stack.image;
+                if (image[1] % 2 != 0 || image[2] % 2 != 0) {
+                    return refuse(name + " pools " + image[1] + "x" + image[2]
+                            + " maps, the lean pooling takes even sizes");
+                }
+                if (stack.pending != LeanActivation.RELU) {
+                    stack.applyPending();
+                }
+                stack.lean.add(new LeanMaxPooling(image, stack.pending == LeanActivation.RELU));
+                stack.pending = null;
+                stack.image = new long[] {image[0], image[1] / 2, image[2] / 2};
+                continue;
             }
-            if (image != null) {
+            if (isActivation) {
+                LeanActivation act = LeanActivation.of(((ActivationLayer) c).getActivationFn());
+                if (act == null) {
+                    return refuse(name + " has activation " + ((ActivationLayer) c).getActivationFn());
+                }
+                if (stack.image != null) {
+                    stack.applyPending();
+                    stack.pending = act; // a max pooling above may fold it
+                    stack.pendingFrom = "layer " + i;
+                } else {
+                    stack.lean.add(LeanActivationLayer.rows(act, stack.rowWidth, "layer " + i));
+                }
+                continue;
+            }
+            if (isNorm) {
+                String norm = batchNorm(layer, (BatchNormalization) c, stack, flat, parameters, gradientHost);
+                if (norm != null) {
+                    return refuse(name + norm);
+                }
+                continue;
+            }
+            if (stack.image != null) {
                 return refuse(name + " takes images without a CnnToFeedForwardPreProcessor");
             }
             LeanDense dense;
             if (isDense) {
-                if (last) {
-                    return refuse(name + " is the last layer; the lean path needs an OutputLayer there");
-                }
                 DenseLayer d = (DenseLayer) c;
                 if (d.hasLayerNorm()) {
                     return refuse(name + " has layer normalization");
@@ -176,16 +218,81 @@ final class LeanPlanner {
             if (dense == null) {
                 return refuse(name + "'s parameters are not laid out as DL4J's are");
             }
-            if (rowWidth >= 0 && dense.inputs() != rowWidth) {
-                return refuse(name + " takes " + dense.inputs() + " inputs, the layer below gives " + rowWidth);
+            if (stack.rowWidth >= 0 && dense.inputs() != stack.rowWidth) {
+                return refuse(name + " takes " + dense.inputs() + " inputs, the layer below gives " + stack.rowWidth);
             }
-            if (inputWidth < 0) {
-                inputWidth = dense.inputs();
+            if (stack.inputWidth < 0) {
+                stack.inputWidth = dense.inputs();
             }
-            rowWidth = dense.outputs();
-            lean.add(dense);
+            stack.rowWidth = dense.outputs();
+            stack.flattened = false;
+            stack.lean.add(dense);
         }
-        return new Result(List.copyOf(lean), gradient, inputWidth, null);
+        return new Result(List.copyOf(stack.lean), gradient, stack.inputWidth, null);
+    }
+
+    /** The lean layers planned so far and what flows out of the last of them. */
+    private static final class Stack {
+        final List<LeanLayer> lean = new ArrayList<>();
+        /** The width of the features, -1 before a layer says it. */
+        long inputWidth = -1;
+        /** The images [C, H, W] flowing between layers, or null while rows flow. */
+        long[] image;
+        /** The width of the rows flowing between layers, -1 before the first layer says it. */
+        long rowWidth = -1;
+        /** Whether the rows are images flattened (row-major), not a dense layer's (column-major). */
+        boolean flattened;
+        /** An activation on the images not applied yet (a convolution's or an ActivationLayer's), or null. */
+        LeanActivation pending;
+        String pendingFrom;
+
+        /** Adds the pending activation as a layer of its own (identity needs none). */
+        void applyPending() {
+            if (pending != null && pending != LeanActivation.IDENTITY) {
+                lean.add(LeanActivationLayer.images(pending, image, pendingFrom));
+            }
+            pending = null;
+        }
+    }
+
+    /**
+     * Adds the lean batch normalization for {@code layer} on what flows, or says why it cannot (the
+     * reason follows the layer's name).
+     */
+    private static String batchNorm(Layer layer, BatchNormalization b, Stack stack, INDArray flat,
+                                    FloatBuffer parameters, FloatBuffer gradient) {
+        if (b.isLockGammaBeta()) {
+            return " has locked gamma and beta";
+        }
+        if (stack.image != null && b.getCnn2DFormat() != CNN2DFormat.NCHW) {
+            return " normalizes " + b.getCnn2DFormat() + " images (the lean path takes NCHW)";
+        }
+        long channels = stack.image != null ? stack.image[0] : stack.rowWidth;
+        if (b.getNOut() != channels) {
+            return " normalizes " + b.getNOut() + " channels, the layer below gives " + channels;
+        }
+        String stat = b.isUseLogStd() ? "log10stdev" : "var";
+        int[] at = new int[4];
+        String[] names = {"gamma", "beta", "mean", stat};
+        for (int k = 0; k < names.length; k++) {
+            INDArray param = layer.getParam(names[k]);
+            if (param == null || param.length() != channels || param.elementWiseStride() != 1
+                    || root(param) != root(flat)) {
+                return "'s parameters are not laid out as DL4J's are";
+            }
+            at[k] = Math.toIntExact(param.offset() - flat.offset());
+        }
+        if (layer.numParams() != 4 * channels) {
+            return "'s parameters are not laid out as DL4J's are";
+        }
+        stack.applyPending();
+        int c = Math.toIntExact(channels);
+        stack.lean.add(stack.image != null
+                ? LeanBatchNorm.images(c, Math.toIntExact(stack.image[1]), Math.toIntExact(stack.image[2]),
+                        b.getEps(), b.getDecay(), b.isUseLogStd(), at[0], at[1], at[2], at[3], parameters, gradient)
+                : LeanBatchNorm.rows(c, b.getEps(), b.getDecay(), b.isUseLogStd(), at[0], at[1], at[2], at[3],
+                        parameters, gradient));
+        return null;
     }
 
     /** Why {@code c} is not 2x2 max pooling with stride 2, no padding, NCHW; null if it is. */

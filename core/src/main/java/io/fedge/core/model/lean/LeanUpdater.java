@@ -3,6 +3,7 @@ package io.fedge.core.model.lean;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.learning.config.Nesterovs;
+import org.nd4j.linalg.learning.config.NoOp;
 import org.nd4j.linalg.learning.config.Sgd;
 
 import java.nio.FloatBuffer;
@@ -18,7 +19,11 @@ import java.util.function.Supplier;
  * Nesterovs  v' = mu v - lr g;  w -= mu v - (1 + mu) v'
  * Adam       m = b1 m + (1 - b1) g;  u = b2 u + (1 - b2) g^2;
  *            w -= a m / (sqrt(u) + eps),  a = lr sqrt(1 - b2^(t+1)) / (1 - b1^(t+1))  (eps if that is 0 or NaN)
+ * NoOp       w -= g
  * </pre>
+ *
+ * ({@code NoOp} is how DL4J moves BatchNorm's running statistics, whose "gradient" is the step
+ * itself and is not divided by the batch size: {@code g} is then the gradient as it stands.)
  *
  * The learning rate is read from DL4J's configuration at every step (fedge sets it per round).
  * Stateful updaters keep their state on the heap, one value (Nesterovs) or two (Adam) per
@@ -42,6 +47,9 @@ abstract class LeanUpdater {
             Nesterovs n = (Nesterovs) config;
             return n.getLearningRateSchedule() != null || n.getMomentumISchedule() != null ? null
                     : new Momentum(current, length);
+        }
+        if (config.getClass() == NoOp.class) {
+            return new Unchanged(current);
         }
         if (config.getClass() == Adam.class) {
             Adam a = (Adam) config;
@@ -107,6 +115,20 @@ abstract class LeanUpdater {
             float lr = (float) learningRate();
             for (int i = 0; i < length; i++) {
                 w[i] -= lr * (g[i] * inverse);
+            }
+        }
+    }
+
+    /** DL4J's {@code NoOp}: the gradient is the step. */
+    private static final class Unchanged extends LeanUpdater {
+        Unchanged(Supplier<IUpdater> current) {
+            super(current);
+        }
+
+        @Override
+        void update(float[] g, float[] w, int length, float inverse, int iteration) {
+            for (int i = 0; i < length; i++) {
+                w[i] -= g[i] * inverse;
             }
         }
     }

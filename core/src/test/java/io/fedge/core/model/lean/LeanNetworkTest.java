@@ -70,6 +70,12 @@ class LeanNetworkTest {
      * and checks loss, gradient and parameters after every step.
      */
     private static void sameAsDl4j(MultiLayerConfiguration conf, int steps, int batch, double labelScale) {
+        sameAsDl4j(conf, steps, batch, labelScale, 2e-4);
+    }
+
+    /** As above, the gradients within {@code gradientTolerance} (relative to the largest). */
+    private static void sameAsDl4j(MultiLayerConfiguration conf, int steps, int batch, double labelScale,
+                                   double gradientTolerance) {
         MultiLayerNetwork reference = init(conf.clone());
         MultiLayerNetwork leanNet = init(conf.clone());
         leanNet.setParams(reference.params().dup());
@@ -96,7 +102,8 @@ class LeanNetworkTest {
             lean.fit(x, y);
             assertEquals(reference.score(), leanNet.score(), 1e-5 * Math.max(1, Math.abs(reference.score())),
                     "loss at step " + step);
-            assertClose(dl4jGradients.gradients.get(step), leanGradients.gradients.get(step), 2e-4, "gradient at step " + step);
+            assertClose(dl4jGradients.gradients.get(step), leanGradients.gradients.get(step), gradientTolerance,
+                    "gradient at step " + step);
             assertClose(reference.params().data().asFloat(), leanNet.params().data().asFloat(), 2e-5,
                     "parameters after step " + step);
         }
@@ -157,6 +164,16 @@ class LeanNetworkTest {
     }
 
     @Test
+    void cnnBatchNormPresetStepsAsDl4jDoes() {
+        MultiLayerConfiguration conf = ModelPresets.byName("cnn-bn", 3, 0.05);
+        assertEquals(207_066, init(conf).numParams());
+        sameAsDl4j(conf, 8, 32, 1.0);
+        assertEquals("lean training path: conv 3x3 1->16 same, batchnorm 16 maps log10-std, maxpool 2x2 relu, "
+                + "conv 3x3 16->32 same, batchnorm 32 maps log10-std, maxpool 2x2 relu, dense 1568->128 relu, "
+                + "output 128->10 softmax/mcxent", LeanNetwork.plan(init(conf)).describe());
+    }
+
+    @Test
     void paddedBiasFreeIdentityConvolutionsStepAsDl4jDoes() {
         MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(13).dataType(DataType.FLOAT)
                 .updater(new Sgd(0.05)).convolutionMode(org.deeplearning4j.nn.conf.ConvolutionMode.Truncate).list()
@@ -171,6 +188,87 @@ class LeanNetworkTest {
                 .setInputType(org.deeplearning4j.nn.conf.inputs.InputType.convolutionalFlat(28, 28, 1))
                 .build();
         sameAsDl4j(conf, 6, 40, 1.0);
+    }
+
+    @Test
+    void batchNormOnRowsStepsAsDl4jDoes() {
+        // dense -> BN (the variance kept as it is) -> ReLU layer, dense -> BN (the variance kept as log10
+        // of the std, the builder's default) -> output; the running statistics move through their NoOp
+        // "gradient", undivided, as in DL4J's loop
+        MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(29).dataType(DataType.FLOAT)
+                .updater(new Sgd(0.05)).list()
+                .layer(new DenseLayer.Builder().nIn(784).nOut(32).activation(Activation.IDENTITY).build())
+                .layer(new BatchNormalization.Builder().useLogStd(false).build())
+                .layer(new org.deeplearning4j.nn.conf.layers.ActivationLayer.Builder().activation(Activation.RELU)
+                        .build())
+                .layer(new DenseLayer.Builder().nOut(16).activation(Activation.TANH).build())
+                .layer(new BatchNormalization.Builder().decay(0.8).eps(1e-3).build())
+                .layer(new OutputLayer.Builder(LossFunction.MCXENT).nOut(10).activation(Activation.SOFTMAX).build())
+                .build();
+        sameAsDl4j(conf, 14, 32, 1.0);
+        assertEquals("lean training path: dense 784->32 identity, batchnorm 32, relu (layer 2), dense 32->16 tanh, "
+                + "batchnorm 16 log10-std, output 16->10 softmax/mcxent", LeanNetwork.plan(init(conf)).describe());
+    }
+
+    @Test
+    void batchNormOnRowsWithAdamAndMomentumStepsAsDl4jDoes() {
+        for (org.nd4j.linalg.learning.config.IUpdater updater : new org.nd4j.linalg.learning.config.IUpdater[] {
+                new Adam(0.003), new org.nd4j.linalg.learning.config.Nesterovs(0.05, 0.9)}) {
+            sameAsDl4j(new NeuralNetConfiguration.Builder().seed(31).dataType(DataType.FLOAT).updater(updater).list()
+                    // no bias below the normalization: its gradient is zero but for rounding, which Adam's
+                    // step (about lr times its sign) would turn into noise of lr's size
+                    .layer(new DenseLayer.Builder().nIn(784).nOut(24).hasBias(false).activation(Activation.RELU)
+                            .build())
+                    // DL4J's BatchNormalization applies no activation of its own, whatever it is given
+                    .layer(new BatchNormalization.Builder().activation(Activation.RELU).build())
+                    .layer(new OutputLayer.Builder(LossFunction.MCXENT).nOut(10).activation(Activation.SOFTMAX)
+                            .build())
+                    .build(), 10, 32, 1.0, 1e-3);
+            // (parameters stay within 5e-6 of DL4J's; a gradient element can move 3e-4 where a ReLU unit
+            // below the normalization sits at its kink, and the normalization scales what crosses it)
+        }
+    }
+
+    @Test
+    void batchNormOnImagesStepsAsDl4jDoes() {
+        // conv (identity) -> BN -> ReLU layer -> pool (the ReLU folded in); conv (ReLU, applied on its own)
+        // -> BN -> pool; 'same' 3x3: 28 -> 28 -> 14 -> 14 -> 7
+        MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(37).dataType(DataType.FLOAT)
+                .updater(new Sgd(0.05)).convolutionMode(org.deeplearning4j.nn.conf.ConvolutionMode.Same).list()
+                .layer(new org.deeplearning4j.nn.conf.layers.ConvolutionLayer.Builder(3, 3).nOut(4)
+                        .activation(Activation.IDENTITY).build())
+                .layer(new BatchNormalization.Builder().build())
+                .layer(new org.deeplearning4j.nn.conf.layers.ActivationLayer.Builder().activation(Activation.RELU)
+                        .build())
+                .layer(pool2x2(org.deeplearning4j.nn.conf.layers.SubsamplingLayer.PoolingType.MAX))
+                .layer(new org.deeplearning4j.nn.conf.layers.ConvolutionLayer.Builder(3, 3).nOut(6)
+                        .activation(Activation.RELU).build())
+                .layer(new BatchNormalization.Builder().decay(0.5).useLogStd(false).build())
+                .layer(pool2x2(org.deeplearning4j.nn.conf.layers.SubsamplingLayer.PoolingType.MAX))
+                .layer(new DenseLayer.Builder().nOut(20).activation(Activation.RELU).build())
+                .layer(new OutputLayer.Builder(LossFunction.MCXENT).nOut(10).activation(Activation.SOFTMAX).build())
+                .setInputType(org.deeplearning4j.nn.conf.inputs.InputType.convolutionalFlat(28, 28, 1))
+                .build();
+        sameAsDl4j(conf, 8, 32, 1.0);
+        assertEquals("lean training path: conv 3x3 1->4 same, batchnorm 4 maps log10-std, maxpool 2x2 relu, conv 3x3 4->6 same, "
+                + "relu (conv 4), batchnorm 6 maps, maxpool 2x2, dense 294->20 relu, output 20->10 softmax/mcxent",
+                LeanNetwork.plan(init(conf)).describe());
+    }
+
+    @Test
+    void convolutionsWithoutPoolingAndOtherActivationsStepAsDl4jDoes() {
+        // tanh convolution into a ReLU convolution, then straight into a dense layer: each activation on its own
+        sameAsDl4j(new NeuralNetConfiguration.Builder().seed(41).dataType(DataType.FLOAT)
+                .updater(new Sgd(0.05)).list()
+                .layer(new org.deeplearning4j.nn.conf.layers.ConvolutionLayer.Builder(5, 5).stride(2, 2).nOut(3)
+                        .activation(Activation.TANH).build())
+                .layer(new org.deeplearning4j.nn.conf.layers.ConvolutionLayer.Builder(3, 3).nOut(5)
+                        .activation(Activation.RELU).build())
+                .layer(new org.deeplearning4j.nn.conf.layers.ActivationLayer.Builder().activation(Activation.SIGMOID)
+                        .build())
+                .layer(new OutputLayer.Builder(LossFunction.MCXENT).nOut(10).activation(Activation.SOFTMAX).build())
+                .setInputType(org.deeplearning4j.nn.conf.inputs.InputType.convolutionalFlat(28, 28, 1))
+                .build(), 6, 32, 1.0);
     }
 
     /** A small dense network whose every parameter trains with {@code updater}, the second layer with {@code second}. */
@@ -298,12 +396,22 @@ class LeanNetworkTest {
 
     @Test
     void refusesWhatItDoesNotComputeWithTheReason() {
-        assertEquals("layer 1 (BatchNormalization) is not on the lean path", refusal(new NeuralNetConfiguration.Builder()
+        assertEquals("layer 1 (BatchNormalization) has locked gamma and beta", refusal(new NeuralNetConfiguration.Builder()
                 .seed(1).dataType(DataType.FLOAT).updater(new Sgd(0.1)).list()
                 .layer(new DenseLayer.Builder().nIn(784).nOut(20).activation(Activation.RELU).build())
-                .layer(new BatchNormalization.Builder().build())
+                .layer(new BatchNormalization.Builder().lockGammaBeta(true).build())
                 .layer(new OutputLayer.Builder(LossFunction.MCXENT).nOut(10).activation(Activation.SOFTMAX).build())
                 .build()));
+        assertEquals("layer 0 (BatchNormalization) works on the features; the lean path takes it above another layer",
+                refusal(new NeuralNetConfiguration.Builder().seed(1).dataType(DataType.FLOAT).updater(new Sgd(0.1))
+                        .list()
+                        .layer(new BatchNormalization.Builder().nIn(784).nOut(784).build())
+                        .layer(new OutputLayer.Builder(LossFunction.MCXENT).nIn(784).nOut(10)
+                                .activation(Activation.SOFTMAX).build())
+                        .build()));
+        assertEquals("layer 1 (LocalResponseNormalization) is not on the lean path",
+                refusal(convolutionThen(new org.deeplearning4j.nn.conf.layers.LocalResponseNormalization.Builder()
+                        .build())));
         assertEquals("layer 0 (DenseLayer) has dropout GaussianDropout (the lean path takes DL4J's Dropout without a "
                 + "schedule on dense and output layers)", refusal(new NeuralNetConfiguration.Builder()
                 .seed(1).dataType(DataType.FLOAT).updater(new Sgd(0.1)).list()
@@ -340,12 +448,23 @@ class LeanNetworkTest {
                 .layer(new OutputLayer.Builder(LossFunction.MSE).nOut(10).activation(Activation.SOFTMAX).build())
                 .build());
         assertTrue(softmaxMse.startsWith("layer 1 (OutputLayer) has activation softmax with loss"), softmaxMse);
-        assertEquals("layer 0 (ConvolutionLayer) is followed by DenseLayer; the lean path takes a convolution followed "
-                + "by 2x2 max pooling with stride 2",
-                refusal(convolutionThen(new DenseLayer.Builder().nOut(20).activation(Activation.RELU).build())));
-        assertEquals("layer 0 (ConvolutionLayer) is followed by pooling AVG [2, 2] stride [2, 2]; the lean path takes a "
-                + "convolution followed by 2x2 max pooling with stride 2",
+        assertEquals("layer 1 (SubsamplingLayer) is pooling AVG [2, 2] stride [2, 2]; the lean path takes 2x2 max "
+                + "pooling with stride 2",
                 refusal(convolutionThen(pool2x2(org.deeplearning4j.nn.conf.layers.SubsamplingLayer.PoolingType.AVG))));
+        // 28 - 3 + 1 = 26 -> 13, odd
+        assertEquals("layer 3 (SubsamplingLayer) pools 13x13 maps, the lean pooling takes even sizes",
+                refusal(new NeuralNetConfiguration.Builder().seed(1).dataType(DataType.FLOAT).updater(new Sgd(0.1))
+                        .list()
+                        .layer(new org.deeplearning4j.nn.conf.layers.ConvolutionLayer.Builder(3, 3).nOut(4)
+                                .activation(Activation.RELU).build())
+                        .layer(pool2x2(org.deeplearning4j.nn.conf.layers.SubsamplingLayer.PoolingType.MAX))
+                        .layer(new org.deeplearning4j.nn.conf.layers.ConvolutionLayer.Builder(1, 1).nOut(4)
+                                .activation(Activation.RELU).build())
+                        .layer(pool2x2(org.deeplearning4j.nn.conf.layers.SubsamplingLayer.PoolingType.MAX))
+                        .layer(new OutputLayer.Builder(LossFunction.MCXENT).nOut(10).activation(Activation.SOFTMAX)
+                                .build())
+                        .setInputType(org.deeplearning4j.nn.conf.inputs.InputType.convolutionalFlat(28, 28, 1))
+                        .build()));
     }
 
     private static org.deeplearning4j.nn.conf.layers.SubsamplingLayer pool2x2(
