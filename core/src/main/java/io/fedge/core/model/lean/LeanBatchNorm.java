@@ -191,13 +191,13 @@ final class LeanBatchNorm implements LeanLayer {
             betaGradient[c] = (float) sumDy;
             gammaGradient[c] = (float) sumDyXhat;
             if (below != null) {
-                float scale = (float) (gamma[c] * inverseStd[c] / count);
-                float n1 = (float) count;
-                float a = (float) sumDy;
-                float bxh = (float) sumDyXhat;
+                // gamma / std (dy - mean(dy) - xhat mean(dy xhat)): the formula above divided through by N
+                float scale = (float) (gamma[c] * inverseStd[c]);
+                float meanDy = (float) (sumDy / count);
+                float meanDyXhat = (float) (sumDyXhat / count);
                 for (int b = 0; b < blocks; b++) {
                     for (int k = start(c, b), end = k + run; k < end; k++) {
-                        work[k] = scale * (n1 * work[k] - a - xhat[k] * bxh);
+                        work[k] = scale * (work[k] - meanDy - xhat[k] * meanDyXhat);
                     }
                 }
             }
