@@ -18,7 +18,6 @@ import io.fedge.core.data.LabeledImages;
 import io.fedge.core.model.Dl4jModels;
 import io.fedge.core.model.GlobalModel;
 import io.fedge.core.model.ModelPresets;
-import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -130,13 +129,16 @@ class DurableFederationTest {
         float[] uninterrupted = run(coordinator(4, tmp.resolve("a"), fedAvg(), 3, b -> b));
 
         Path state = tmp.resolve("b");
-        Coordinator first = coordinator(4, state, fedAvg(), 3, b -> b);
+        HeldAt held = new HeldAt(fedAvg(), 3);
+        Coordinator first = coordinator(4, state, held, 3, b -> b);
         first.start();
         clients(first, k -> pool);
-        Awaitility.await().atMost(Duration.ofMinutes(2)).until(() -> first.history().size() >= 2);
-        first.close(); // mid-federation, possibly mid-round: nothing of an unfinished round is kept
-        int kept = first.history().size();
-        assertTrue(kept < 4, "stopped before the end");
+        // the round thread parks while planning round 3, so the stop falls between rounds 2 and 3
+        // however fast rounds run: waiting on the history alone raced a fast machine to the end
+        assertTrue(held.reached.await(2, TimeUnit.MINUTES), "round 3 was never planned");
+        first.close(); // mid-federation: nothing of an unfinished round is kept
+        assertEquals(2, first.history().size(), "stopped after round 2");
+        assertFalse(first.finished());
 
         Coordinator second = coordinator(4, state, fedAvg(), 3, b -> b);
         float[] resumed = run(second);
@@ -172,6 +174,81 @@ class DurableFederationTest {
         FedgeException e = assertThrows(FedgeException.class, tampered::start);
         assertEquals(ErrorCode.DIGEST_MISMATCH, e.code());
         assertTrue(e.getMessage().contains(model.getFileName().toString()), e.getMessage());
+    }
+
+    /**
+     * FedAvg (same name, same state) whose round thread parks while planning round {@code at}
+     * until the coordinator's stop interrupts it; the interrupted round is planned with nobody.
+     */
+    private static final class HeldAt implements Strategy {
+        private final FedAvg inner;
+        private final long at;
+        final java.util.concurrent.CountDownLatch reached = new java.util.concurrent.CountDownLatch(1);
+
+        HeldAt(FedAvg inner, long at) {
+            this.inner = inner;
+            this.at = at;
+        }
+
+        @Override
+        public String name() {
+            return inner.name();
+        }
+
+        @Override
+        public FitPlan configureFit(long round, List<ClientInfo> available, Random rng) {
+            FitPlan plan = inner.configureFit(round, available, rng);
+            if (round != at) {
+                return plan;
+            }
+            reached.countDown();
+            try {
+                new java.util.concurrent.CountDownLatch(1).await(); // released only by an interrupt
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return new FitPlan(List.of(), plan.instructions());
+        }
+
+        @Override
+        public FitAggregation beginFit(long round, GlobalModel current) {
+            return inner.beginFit(round, current);
+        }
+
+        @Override
+        public int minFitClients() {
+            return inner.minFitClients();
+        }
+
+        @Override
+        public int minAcceptedUpdates() {
+            return inner.minAcceptedUpdates();
+        }
+
+        @Override
+        public int minAvailableClients() {
+            return inner.minAvailableClients();
+        }
+
+        @Override
+        public byte[] state() {
+            return inner.state();
+        }
+
+        @Override
+        public void restoreState(byte[] state) {
+            inner.restoreState(state);
+        }
+
+        @Override
+        public List<String> codecs() {
+            return inner.codecs();
+        }
+
+        @Override
+        public EvaluatePlan configureEvaluate(long round, List<ClientInfo> available, Random rng) {
+            return inner.configureEvaluate(round, available, rng);
+        }
     }
 
     /** FedAvg, except that round 1's new model is all NaN and round 2's evaluation throws. */
