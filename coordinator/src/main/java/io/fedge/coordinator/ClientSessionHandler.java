@@ -464,7 +464,11 @@ final class ClientSessionHandler extends SimpleChannelInboundHandler<Envelope> {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         FedgeException e = ProtocolErrors.classify(cause);
-        if (e.code() == ErrorCode.INTERNAL) {
+        if (e.code() == ErrorCode.INTERNAL && cause instanceof java.io.IOException
+                && !(cause instanceof javax.net.ssl.SSLException)) {
+            // the network's doing (a reset, a broken pipe), not fedge's: one line, no stack trace
+            log.info("connection of {} lost: {}", who(), cause.getMessage());
+        } else if (e.code() == ErrorCode.INTERNAL) {
             log.warn("connection of {} failed", who(), cause);
         } else {
             log.info("closing connection of {}: {}", who(), e.toString());
