@@ -53,7 +53,7 @@ import java.util.Map;
  * {@code getNetworkInputs()} (a layer stack has one input). Each piece's width comes from the
  * configuration: the {@code nIn} of the first layer consuming the input, or the height, width and
  * channels of its preprocessor ({@code InputType.convolutionalFlat} gives a
- * {@code FeedForwardToCnnPreProcessor}); one input whose width the configuration does not fix takes
+ * {@code FeedForwardToCnnPreProcessor}, and fedge's {@link RowsToImagePreProcessor} for NHWC layers); one input whose width the configuration does not fix takes
  * the rest of the row. A piece is then shaped as its input needs:
  * <ul>
  *   <li>flat (dense layers, {@code convolutionalFlat} inputs, which DL4J reshapes itself): as it is;
@@ -204,6 +204,9 @@ public final class RowLayout {
     private static Slot derive(String input, InputPreProcessor pre, Layer layer, String who) {
         if (pre instanceof FeedForwardToCnnPreProcessor p) {
             return Slot.flat(input, p.getInputHeight() * p.getInputWidth() * p.getNumChannels());
+        }
+        if (pre instanceof RowsToImagePreProcessor p) {
+            return Slot.flat(input, p.rowWidth()); // it reshapes the rows itself
         }
         if (pre instanceof CnnToFeedForwardPreProcessor p) {
             return Slot.image(input, p.getNumChannels(), p.getInputHeight(), p.getInputWidth(),
