@@ -96,7 +96,7 @@ final class FederationKeys {
     /** Every key, in the order {@code --print-config} writes them. */
     static final List<Key> KEYS = List.of(
             key("model.name", STRING, "the model: a preset or a model provider's name").set("--model", SIMULATE, COORDINATOR),
-            key("model.config", PATH, "the model as a DL4J configuration JSON file (either kind); wins over model.name")
+            key("model.config", PATH, "the model as a DL4J configuration JSON file (either kind) or a Keras .h5 file; wins over model.name")
                     .set("--model-config", SIMULATE, COORDINATOR),
             key("model.initial", PATH, "a fedge model file to start a new federation from")
                     .set("--resume", COORDINATOR),

@@ -9,7 +9,8 @@ import java.nio.file.Path;
 /**
  * The model options {@code fedge simulate} and {@code fedge coordinator} share: {@code --model NAME}
  * (a preset, then a model provider on the class path, listed in the commands' help) or
- * {@code --model-config FILE} (a DL4J configuration JSON of either kind), read and checked when
+ * {@code --model-config FILE} (a DL4J configuration JSON of either kind, or a Keras HDF5 file:
+ * {@link KerasModelFile}), read and checked when
  * the options are validated so that a bad file is one line before anything starts.
  */
 final class ModelOption {
@@ -24,7 +25,8 @@ final class ModelOption {
     picocli.CommandLine.Model.CommandSpec mixee;
 
     @Option(names = "--model-config", paramLabel = "FILE", description = "the model as a DL4J configuration JSON "
-            + "file, a MultiLayerConfiguration or a ComputationGraphConfiguration (toJson()); instead of --model")
+            + "file, a MultiLayerConfiguration or a ComputationGraphConfiguration (toJson()), or a compiled Keras 1 or 2 "
+            + "model saved as HDF5 (model.h5: its architecture and weights, the federation's start); instead of --model")
     Path modelConfig;
 
     private ModelSource source;
@@ -43,7 +45,8 @@ final class ModelOption {
         // --model always has a value (its default, or a federation file's); a configuration file
         // wins over it unless only --model was typed, which overrides a file's model.config
         if (modelConfig != null && !nameTyped) {
-            source = ModelSource.configFile(modelConfig);
+            source = KerasModelFile.isHdf5(modelConfig) || KerasModelFile.isZip(modelConfig)
+                    ? KerasModelFile.read(modelConfig) : ModelSource.configFile(modelConfig);
         } else {
             String name = model == null ? DEFAULT : model;
             OptionChecks.oneOf("--model", name.trim().toLowerCase(java.util.Locale.ROOT), ModelProviders.names());
