@@ -134,17 +134,25 @@ public interface Strategy {
 
     /**
      * Combines the clients' evaluations: by default the example-weighted mean of accuracy and
-     * loss, or empty if there is none.
+     * loss, and, when every client sent them, their detailed metrics merged as sums (the
+     * federation's confusion matrix, or its per-target errors); empty if there is none.
      */
     default Optional<Evaluation> aggregateEvaluate(long round, List<EvaluateResult> results, List<Failure> failures) {
         long n = 0;
         double acc = 0;
         double loss = 0;
+        io.fedge.core.metrics.Metrics merged = null;
+        boolean detailed = true;
         for (EvaluateResult r : results) {
             n += r.numExamples();
             acc += r.accuracy() * r.numExamples();
             loss += r.loss() * r.numExamples();
+            if (r.metrics() == null) {
+                detailed = false;
+            } else if (detailed) {
+                merged = merged == null ? r.metrics() : merged.merge(r.metrics());
+            }
         }
-        return n == 0 ? Optional.empty() : Optional.of(new Evaluation(n, acc / n, loss / n));
+        return n == 0 ? Optional.empty() : Optional.of(new Evaluation(n, acc / n, loss / n, detailed ? merged : null));
     }
 }

@@ -270,4 +270,26 @@ class FedAvgTest {
         assertEquals(0.8, e.loss(), 1e-12);
         assertEquals(Optional.empty(), strategy.aggregateEvaluate(1, List.of(), List.of()));
     }
+
+    @Test
+    void clientConfusionMatricesAreSummed() {
+        FedAvg strategy = fedAvg(1.0, 1);
+        // client a: 2 of class 0 right, 1 of class 1 taken for 0; client b: 1 of class 0 taken for 1, 2 of class 1 right
+        var a = io.fedge.core.metrics.ClassificationMetrics.ofConfusion(new long[][] {{2, 0}, {1, 0}}, 0.9);
+        var b = io.fedge.core.metrics.ClassificationMetrics.ofConfusion(new long[][] {{0, 1}, {0, 2}}, 0.6);
+        Evaluation e = strategy.aggregateEvaluate(1, List.of(
+                new EvaluateResult("a", 3, 0.3, 2.0 / 3, a),
+                new EvaluateResult("b", 3, 0.2, 2.0 / 3, b)), List.of()).orElseThrow();
+        var merged = (io.fedge.core.metrics.ClassificationMetrics) e.metrics();
+        assertArrayEquals(new long[][] {{2, 1}, {1, 2}}, merged.confusion());
+        // class 0: precision 2/3, recall 2/3, F1 2/3; class 1 the same: macro-F1 2/3
+        assertEquals(2.0 / 3, merged.macroF1(), 1e-12);
+        assertEquals(e.accuracy(), merged.accuracy(), 1e-12);
+        assertEquals(e.loss(), merged.loss(), 1e-12);
+        // a client without them (an older one): no detailed metrics for the round
+        Evaluation partial = strategy.aggregateEvaluate(1, List.of(
+                new EvaluateResult("a", 3, 0.3, 2.0 / 3, a),
+                new EvaluateResult("c", 3, 0.2, 2.0 / 3)), List.of()).orElseThrow();
+        assertEquals(null, partial.metrics());
+    }
 }

@@ -1,6 +1,7 @@
 package io.fedge.client;
 
 import io.fedge.comm.LocalTrainingMessages;
+import io.fedge.comm.MetricsWire;
 import io.fedge.comm.OutgoingTransfer;
 import io.fedge.comm.crypto.UpdateSealer;
 import io.fedge.comm.proto.Envelope;
@@ -152,11 +153,13 @@ final class TaskRunner {
             Thread.currentThread().interrupt();
             throw new FedgeException(ErrorCode.INTERNAL, "interrupted while evaluating (client closing)");
         }
-        ctx.writeAndFlush(Envelope.newBuilder().setEvaluateResult(EvaluateResult.newBuilder()
+        EvaluateResult.Builder result = EvaluateResult.newBuilder()
                 .setRound(task.getRound())
                 .setModelVersion(model.version())
                 .setNumExamples(e.examples())
                 .setAccuracy(e.accuracy())
-                .setLoss(e.loss())).build());
+                .setLoss(e.loss());
+        MetricsWire.write(e.metrics(), result); // the confusion matrix or error sums, merged exactly upstream
+        ctx.writeAndFlush(Envelope.newBuilder().setEvaluateResult(result).build());
     }
 }

@@ -2,6 +2,7 @@ package io.fedge.coordinator;
 
 import io.fedge.aggregation.EvaluateResult;
 import io.fedge.aggregation.Failure;
+import io.fedge.comm.MetricsWire;
 import io.fedge.core.ErrorCode;
 import io.fedge.core.FedgeException;
 
@@ -21,6 +22,8 @@ final class ActiveEvaluation {
     final long round;
     final long modelVersion;
     final long deadlineMillis;
+    /** The evaluated model's output width (classes or targets), against which detailed metrics are checked; -1: unknown, none kept. */
+    private final int outputs;
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition settled = lock.newCondition();
@@ -30,6 +33,12 @@ final class ActiveEvaluation {
     private boolean closed;
 
     ActiveEvaluation(long round, long modelVersion, long deadlineMillis, List<String> selected) {
+        this(round, modelVersion, deadlineMillis, selected, -1);
+    }
+
+    /** @param outputs the model's output width, {@link io.fedge.core.model.Network#outputWidth}; -1 keeps no detailed metrics */
+    ActiveEvaluation(long round, long modelVersion, long deadlineMillis, List<String> selected, int outputs) {
+        this.outputs = outputs;
         this.round = round;
         this.modelVersion = modelVersion;
         this.deadlineMillis = deadlineMillis;
@@ -41,8 +50,9 @@ final class ActiveEvaluation {
     /**
      * Records a client's evaluation.
      *
-     * @throws FedgeException if the client was not asked, answered already, the evaluation is over, or
-     *     it claims no examples or more than the client declared at registration
+     * @throws FedgeException if the client was not asked, answered already, the evaluation is over,
+     *     it claims no examples or more than the client declared at registration, or its detailed
+     *     metrics do not fit the model or its own accuracy and loss ({@link MetricsWire#read})
      */
     void accept(String clientId, io.fedge.comm.proto.EvaluateResult r, long declaredExamples) {
         lock.lock();
@@ -72,8 +82,9 @@ final class ActiveEvaluation {
                         + Long.toUnsignedString(r.getNumExamples()) + " examples, " + clientId + " registered with "
                         + declaredExamples);
             }
+            io.fedge.core.metrics.Metrics metrics = outputs > 0 ? MetricsWire.read(r, outputs) : null;
             answered.put(clientId, true);
-            results.add(new EvaluateResult(clientId, r.getNumExamples(), r.getLoss(), r.getAccuracy()));
+            results.add(new EvaluateResult(clientId, r.getNumExamples(), r.getLoss(), r.getAccuracy(), metrics));
             settled.signalAll();
         } finally {
             lock.unlock();

@@ -72,7 +72,8 @@ final class FederatedComparison {
         ModelBroadcast broadcast = new ModelBroadcast(state, m);
         try {
             long deadline = System.currentTimeMillis() + timeoutMillis;
-            ActiveEvaluation evaluation = new ActiveEvaluation(round, m.version(), deadline, ids);
+            ActiveEvaluation evaluation = new ActiveEvaluation(round, m.version(), deadline, ids,
+                    io.fedge.core.model.Network.outputWidth(m.configJson()));
             state.evaluation = evaluation;
             EvaluateTask template = EvaluateTask.newBuilder().setRound(round).setModelVersion(m.version())
                     .setBatchSize(BATCH).setDeadlineUnixMs(deadline).setModel(broadcast.header()).build();

@@ -42,7 +42,8 @@ final class FederatedEvaluation {
             ids.add(c.id());
         }
         long deadline = System.currentTimeMillis() + timeoutMillis;
-        ActiveEvaluation evaluation = new ActiveEvaluation(round, model.version(), deadline, ids);
+        ActiveEvaluation evaluation = new ActiveEvaluation(round, model.version(), deadline, ids,
+                io.fedge.core.model.Network.outputWidth(model.configJson()));
         state.evaluation = evaluation;
         EvaluateTask template = EvaluateTask.newBuilder()
                 .setRound(round)

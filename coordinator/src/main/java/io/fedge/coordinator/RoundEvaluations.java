@@ -19,6 +19,8 @@ import java.util.TreeMap;
  */
 final class RoundEvaluations {
     private static final Logger log = LoggerFactory.getLogger(RoundEvaluations.class);
+    /** The prefix of the clients' merged detailed metrics in the round record ({@code federated/macro_f1}, {@code federated/confusion/2/5}). */
+    static final String FEDERATED = "federated/";
 
     private final CoordinatorState state;
     private final Strategy strategy;
@@ -54,7 +56,11 @@ final class RoundEvaluations {
         }
     }
 
-    /** The server evaluation's detailed metrics and the clients' mean loss, for the round record. */
+    /**
+     * The server evaluation's detailed metrics, the clients' mean loss and, where every evaluating
+     * client sent them, the clients' detailed metrics merged (under {@link #FEDERATED}), for the
+     * round record.
+     */
     static Map<String, Double> metrics(Evaluation server, Evaluation federated) {
         Map<String, Double> m = new TreeMap<>();
         if (server != null && server.metrics() != null) {
@@ -62,6 +68,9 @@ final class RoundEvaluations {
         }
         if (federated != null) {
             m.put("federated_loss", federated.loss());
+            if (federated.metrics() != null) { // the clients' detailed metrics, merged: federated/macro_f1, ...
+                federated.metrics().toMap().forEach((k, v) -> m.put(FEDERATED + k, v));
+            }
         }
         return m;
     }

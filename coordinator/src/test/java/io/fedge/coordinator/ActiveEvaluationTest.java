@@ -33,6 +33,26 @@ class ActiveEvaluationTest {
     }
 
     @Test
+    void detailedMetricsAreCheckedAgainstTheModelAndKept() {
+        ActiveEvaluation e = new ActiveEvaluation(1, 5, Long.MAX_VALUE, List.of("a", "b", "c"), 2);
+        // 10 examples, 7 right
+        e.accept("a", result(0.7, 0.4).toBuilder().addAllConfusion(List.of(4L, 1L, 2L, 3L)).build(), 100);
+        // a lie: its matrix gives 0.7, it claims 0.9; a 3-class matrix for a 2-class model
+        FedgeException lie = assertThrows(FedgeException.class, () -> e.accept("b",
+                result(0.9, 0.4).toBuilder().addAllConfusion(List.of(4L, 1L, 2L, 3L)).build(), 100));
+        assertEquals(ErrorCode.MALFORMED, lie.code());
+        FedgeException shape = assertThrows(FedgeException.class, () -> e.accept("c", result(0.7, 0.4).toBuilder()
+                .addAllConfusion(List.of(4L, 1L, 0L, 2L, 3L, 0L, 0L, 0L, 0L)).build(), 100));
+        assertTrue(shape.getMessage().contains("expected 2 x 2"), shape.getMessage());
+        List<Failure> failures = new ArrayList<>();
+        List<io.fedge.aggregation.EvaluateResult> results = e.close(failures);
+        assertEquals(1, results.size(), "the refused ones count as not answered");
+        var m = (io.fedge.core.metrics.ClassificationMetrics) results.get(0).metrics();
+        assertEquals(3, m.count(1, 1));
+        assertEquals(4.0, m.lossSum(), 1e-12);
+    }
+
+    @Test
     void anAccuracyOutsideZeroOneOrANonFiniteLossIsRefused() {
         ActiveEvaluation e = new ActiveEvaluation(1, 5, Long.MAX_VALUE, List.of("a"));
         for (EvaluateResult bad : new EvaluateResult[] {result(1.5, 0.1), result(-0.1, 0.1),

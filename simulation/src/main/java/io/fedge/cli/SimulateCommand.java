@@ -200,9 +200,12 @@ final class SimulateCommand implements Callable<Integer>, OptionChecks.Validated
             double accuracy = last == null ? Double.NaN : last.federatedAccuracy();
             double loss = last == null ? Double.NaN
                     : last.evaluationMetrics().getOrDefault("federated_loss", Double.NaN);
-            System.out.printf(Locale.ROOT, "final federated evaluation (the clients' own data): %sloss %.6g, %.1f s "
+            double macroF1 = last == null ? Double.NaN
+                    : last.evaluationMetrics().getOrDefault("federated/macro_f1", Double.NaN);
+            System.out.printf(Locale.ROOT, "final federated evaluation (the clients' own data): %s%sloss %.6g, %.1f s "
                             + "for %d rounds (%.1f s loading)%n",
-                    Double.isNaN(accuracy) ? "" : String.format(Locale.ROOT, "accuracy %.4f, ", accuracy), loss,
+                    Double.isNaN(accuracy) ? "" : String.format(Locale.ROOT, "accuracy %.4f, ", accuracy),
+                    Double.isNaN(macroF1) ? "" : String.format(Locale.ROOT, "macro-F1 %.4f, ", macroF1), loss,
                     result.totalSeconds(), rounds, result.loadSeconds());
         }
         if (result.attacks() != null) {

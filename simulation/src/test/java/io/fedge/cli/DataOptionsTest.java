@@ -114,8 +114,10 @@ class DataOptionsTest {
     void aNaturalPartitionEvaluatedOnTheClientsNeedsNoTestSet() throws IOException {
         StringBuilder b = new StringBuilder();
         Random r = new Random(4);
+        long[] perLabel = new long[3];
         for (int i = 0; i < 150; i++) {
             int label = r.nextInt(3);
+            perLabel[label]++;
             b.append("user").append(i % 3).append(',').append(label + r.nextGaussian() * 0.1).append(',')
                     .append(-label).append(',').append("class").append(label).append('\n');
         }
@@ -133,5 +135,25 @@ class DataOptionsTest {
         assertTrue(last.get("federated_accuracy").asDouble() > 0);
         assertTrue(last.get("evaluation").get("federated_loss").asDouble() > 0);
         assertEquals(3, last.get("clients").asInt());
+        // the clients' confusion matrices, summed by the coordinator: every row of the file once, each
+        // class as often as the file has it, and the accuracy the clients' example-weighted mean gives
+        JsonNode federated = last.get("evaluation").get("federated");
+        JsonNode confusion = federated.get("confusion");
+        assertEquals(3, confusion.size());
+        long total = 0;
+        long correct = 0;
+        for (int a = 0; a < 3; a++) {
+            long support = 0;
+            for (int p = 0; p < 3; p++) {
+                support += confusion.get(a).get(p).asLong();
+            }
+            assertEquals(perLabel[a], support, "class " + a + "'s rows in the file");
+            total += support;
+            correct += confusion.get(a).get(a).asLong();
+        }
+        assertEquals(150, total);
+        assertEquals(last.get("federated_accuracy").asDouble(), correct / 150.0, 1e-9);
+        assertTrue(federated.get("macro_f1").isNumber(), federated.toString());
+        assertTrue(run.out().contains("macro-F1 "), run.out());
     }
 }

@@ -73,6 +73,16 @@ public final class RegressionMetrics implements Metrics {
         return Task.REGRESSION;
     }
 
+    /** Target {@code t}'s squared errors summed over the examples. */
+    public double squaredErrorSum(int t) {
+        return squaredErrorSums[t];
+    }
+
+    /** Target {@code t}'s absolute errors summed over the examples. */
+    public double absoluteErrorSum(int t) {
+        return absoluteErrorSums[t];
+    }
+
     /** The mean squared error of target {@code t}. */
     public double mse(int t) {
         return examples == 0 ? Double.NaN : squaredErrorSums[t] / examples;

@@ -129,6 +129,34 @@ public final class Network {
     }
 
     /**
+     * The width of the first output of the network a configuration JSON describes (its classes, or
+     * its regression targets): the output layer's {@code nOut}, read from the configuration alone,
+     * nothing allocated; -1 if the configuration does not say (a parameterless loss layer).
+     *
+     * @throws FedgeException with {@link ErrorCode#MALFORMED} if DL4J cannot read the configuration
+     */
+    public static int outputWidth(String configJson) {
+        try {
+            org.deeplearning4j.nn.conf.layers.Layer out;
+            if (kindOf(configJson) == Kind.LAYERS) {
+                MultiLayerConfiguration c = MultiLayerConfiguration.fromJson(configJson);
+                out = c.getConf(c.getConfs().size() - 1).getLayer();
+            } else {
+                ComputationGraphConfiguration c = ComputationGraphConfiguration.fromJson(configJson);
+                out = c.getVertices().get(c.getNetworkOutputs().get(0)) instanceof
+                        org.deeplearning4j.nn.conf.graph.LayerVertex v ? v.getLayerConf().getLayer() : null;
+            }
+            long n = out instanceof org.deeplearning4j.nn.conf.layers.FeedForwardLayer ff ? ff.getNOut() : -1;
+            return n > 0 && n <= Integer.MAX_VALUE ? (int) n : -1;
+        } catch (RuntimeException e) {
+            if (e instanceof FedgeException) {
+                throw e;
+            }
+            throw new FedgeException(ErrorCode.MALFORMED, "DL4J cannot read the configuration: " + e.getMessage());
+        }
+    }
+
+    /**
      * A freshly initialised network (seeded parameters) for a DL4J configuration JSON of either kind.
      *
      * @throws FedgeException with {@link ErrorCode#MALFORMED} if DL4J cannot read the configuration

@@ -9,17 +9,39 @@ import java.util.Map;
  * A round's flat evaluation metrics ({@code RoundRecord#evaluationMetrics}) grouped for history.json:
  * <pre>{@code
  * {"macro_f1": 0.84, "classes": {"Trouser": {"precision": .., "recall": .., "f1": .., "support": ..}, ...},
- *  "confusion": [[...], ...], "federated_loss": 0.41}
+ *  "confusion": [[...], ...], "federated_loss": 0.41,
+ *  "federated": {"macro_f1": 0.83, "classes": {...}, "confusion": [[...], ...]}}
  * {"mse": 0.02, "mae": 0.11, "targets": {"price": {"mse": .., "mae": ..}}}
  * }</pre>
  * Classes and targets are named from the run's configuration where it lists them, by index otherwise;
- * the confusion matrix's rows are actual classes, its columns predicted ones. Non-finite numbers become null.
+ * the confusion matrix's rows are actual classes, its columns predicted ones. {@code federated} holds the
+ * evaluating clients' metrics merged (present when every one of them sent them). Non-finite numbers become null.
  */
 final class EvaluationJson {
+    /** The prefix of the clients' merged metrics in the flat map (the coordinator's {@code RoundEvaluations.FEDERATED}). */
+    private static final String FEDERATED = "federated/";
+
     private EvaluationJson() {
     }
 
     static Map<String, Object> of(Map<String, Double> flat, List<?> classNames, List<?> targetNames) {
+        Map<String, Double> own = new java.util.TreeMap<>();
+        Map<String, Double> federated = new java.util.TreeMap<>();
+        for (Map.Entry<String, Double> e : flat.entrySet()) {
+            if (e.getKey().startsWith(FEDERATED)) {
+                federated.put(e.getKey().substring(FEDERATED.length()), e.getValue());
+            } else {
+                own.put(e.getKey(), e.getValue());
+            }
+        }
+        Map<String, Object> out = group(own, classNames, targetNames);
+        if (!federated.isEmpty()) {
+            out.put("federated", group(federated, classNames, targetNames));
+        }
+        return out;
+    }
+
+    private static Map<String, Object> group(Map<String, Double> flat, List<?> classNames, List<?> targetNames) {
         Map<String, Object> out = new LinkedHashMap<>();
         Map<Integer, Map<String, Object>> perClass = new java.util.TreeMap<>();
         Map<Integer, Map<String, Object>> perTarget = new java.util.TreeMap<>();
