@@ -59,9 +59,16 @@ public final class SparkEngine implements ClientEngine {
         return null;
     }
 
-    /** JavaCPP's size checks off, ND4J's array deallocator on: executors host clients for hours. */
+    /**
+     * JavaCPP's size checks off, ND4J's array deallocator on: executors host clients for hours. And
+     * the clients' log lines to stderr, uncached, whichever {@code simplelogger.properties} an
+     * executor's class path finds first: jhdf's jar (the CLI's Keras reader) ships one that sends
+     * everything to a cached stdout, and an executor's jars come in no fixed order (system
+     * properties win over the file).
+     */
     static final String EXECUTOR_JAVA_OPTIONS =
-            "-Dorg.bytedeco.javacpp.maxPhysicalBytes=0 -Dorg.bytedeco.javacpp.maxBytes=0";
+            "-Dorg.bytedeco.javacpp.maxPhysicalBytes=0 -Dorg.bytedeco.javacpp.maxBytes=0"
+                    + " -Dorg.slf4j.simpleLogger.logFile=System.err -Dorg.slf4j.simpleLogger.cacheOutputStream=false";
 
     @Override
     public EngineSession open(SimulationConfig config) throws IOException {
