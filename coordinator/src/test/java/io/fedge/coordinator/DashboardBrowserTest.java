@@ -70,7 +70,10 @@ class DashboardBrowserTest {
         Coordinator c = Coordinator.builder().bind(new InetSocketAddress("127.0.0.1", 0))
                 .initialModel(Dl4jModels.initialModel(ModelPresets.mlp(9, 0.05)))
                 .strategy(FedAvg.builder().minFitClients(3).minAvailableClients(3)
-                        .instructions(new FitInstructions(1, 32, 0.05, "fp32")).build())
+                        // 20 local epochs: rounds of a few tenths of a second. With one epoch the lean
+                        // path ran ~25 rounds a second, and once (CI) the page showed no status for
+                        // the rollback within two minutes while ~2,900 versions came and went
+                        .instructions(new FitInstructions(20, 32, 0.05, "fp32")).build())
                 .rounds(10_000) // runs until the test closes it
                 .seed(9).stateDir(state).keepModels(1_000)
                 .admin(AdminEndpoint.of(new InetSocketAddress("127.0.0.1", 0), dir)).build();
