@@ -19,8 +19,6 @@ import java.util.TreeMap;
  */
 final class RoundEvaluations {
     private static final Logger log = LoggerFactory.getLogger(RoundEvaluations.class);
-    /** The prefix of the clients' merged detailed metrics in the round record ({@code federated/macro_f1}, {@code federated/confusion/2/5}). */
-    static final String FEDERATED = "federated/";
 
     private final CoordinatorState state;
     private final Strategy strategy;
@@ -58,7 +56,7 @@ final class RoundEvaluations {
 
     /**
      * The server evaluation's detailed metrics, the clients' mean loss and, where every evaluating
-     * client sent them, the clients' detailed metrics merged (under {@link #FEDERATED}), for the
+     * client sent them, the clients' detailed metrics merged (under {@link RoundRecord#FEDERATED_METRICS}), for the
      * round record.
      */
     static Map<String, Double> metrics(Evaluation server, Evaluation federated) {
@@ -69,7 +67,7 @@ final class RoundEvaluations {
         if (federated != null) {
             m.put("federated_loss", federated.loss());
             if (federated.metrics() != null) { // the clients' detailed metrics, merged: federated/macro_f1, ...
-                federated.metrics().toMap().forEach((k, v) -> m.put(FEDERATED + k, v));
+                federated.metrics().toMap().forEach((k, v) -> m.put(RoundRecord.FEDERATED_METRICS + k, v));
             }
         }
         return m;

@@ -29,8 +29,9 @@ package io.fedge.coordinator;
  * @param evaluationMetrics the detailed metrics of the evaluations after the round, as flat named numbers:
  *     the server-side evaluation's ({@code io.fedge.core.metrics.Metrics#toMap}: {@code macro_f1},
  *     {@code f1/c}, {@code confusion/a/p}, ... for a classifier; {@code mse}, {@code mae}, {@code mse/t}, ...
- *     for a regression) and {@code federated_loss}, the example-weighted loss the evaluating clients
- *     reported; empty when nothing was evaluated
+ *     for a regression), {@code federated_loss}, the example-weighted loss the evaluating clients
+ *     reported, and their detailed metrics merged under {@link #FEDERATED_METRICS} ({@code
+ *     federated/macro_f1}, ...); empty when nothing was evaluated
  */
 public record RoundRecord(long round, boolean succeeded, long modelVersion, int selected, int clients, int failures,
                           double testAccuracy, double testLoss, double trainLoss, double federatedAccuracy,
@@ -39,6 +40,9 @@ public record RoundRecord(long round, boolean succeeded, long modelVersion, int 
                           java.util.List<io.fedge.aggregation.Failure> notCounted,
                           java.util.Map<String, Double> strategyMetrics,
                           java.util.Map<String, Double> evaluationMetrics) {
+    /** The prefix of the evaluating clients' merged detailed metrics in {@link #evaluationMetrics}. */
+    public static final String FEDERATED_METRICS = "federated/";
+
     public RoundRecord {
         outcome = outcome == null ? "" : outcome;
         notCounted = notCounted == null ? java.util.List.of() : java.util.List.copyOf(notCounted);

@@ -201,7 +201,8 @@ final class SimulateCommand implements Callable<Integer>, OptionChecks.Validated
             double loss = last == null ? Double.NaN
                     : last.evaluationMetrics().getOrDefault("federated_loss", Double.NaN);
             double macroF1 = last == null ? Double.NaN
-                    : last.evaluationMetrics().getOrDefault("federated/macro_f1", Double.NaN);
+                    : last.evaluationMetrics().getOrDefault(
+                            io.fedge.coordinator.RoundRecord.FEDERATED_METRICS + "macro_f1", Double.NaN);
             System.out.printf(Locale.ROOT, "final federated evaluation (the clients' own data): %s%sloss %.6g, %.1f s "
                             + "for %d rounds (%.1f s loading)%n",
                     Double.isNaN(accuracy) ? "" : String.format(Locale.ROOT, "accuracy %.4f, ", accuracy),

@@ -18,8 +18,7 @@ import java.util.Map;
  * evaluating clients' metrics merged (present when every one of them sent them). Non-finite numbers become null.
  */
 final class EvaluationJson {
-    /** The prefix of the clients' merged metrics in the flat map (the coordinator's {@code RoundEvaluations.FEDERATED}). */
-    private static final String FEDERATED = "federated/";
+    private static final String FEDERATED = io.fedge.coordinator.RoundRecord.FEDERATED_METRICS;
 
     private EvaluationJson() {
     }
