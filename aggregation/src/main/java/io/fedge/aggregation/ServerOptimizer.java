@@ -16,7 +16,10 @@ import java.util.function.IntToDoubleFunction;
  * </pre>
  *
  * with {@code v} starting at {@code tau^2} for the adaptive ones, as the paper's
- * {@code v_{-1} >= tau^2}, and no bias correction (the paper has none). Memory: one or two floats
+ * {@code v_{-1} >= tau^2}, and no bias correction (the paper has none). The server learning rate
+ * may decay exponentially ({@link #withDecay}: {@code eta_t = eta * decay^t} at the step after
+ * {@code t} steps, as the exponential schedule of Reddi et al.'s appendix); the step count is part
+ * of the persisted state, so a resumed federation continues the schedule. Memory: one or two floats
  * per parameter, allocated at the first step. The moments are the state the coordinator persists
  * after every round. Not thread-safe.
  */
@@ -29,12 +32,16 @@ public final class ServerOptimizer {
     private final double beta1;
     private final double beta2;
     private final double tau;
+    private final double decay;
     private float[] m;
     private float[] v;
     private long steps;
 
-    private ServerOptimizer(Kind kind, double eta, double beta1, double beta2, double tau) {
+    private ServerOptimizer(Kind kind, double eta, double beta1, double beta2, double tau, double decay) {
         check("eta", eta, 0, 1e3, false);
+        if (!(decay > 0 && decay <= 1)) {
+            throw new IllegalArgumentException("decay must be in (0, 1]: " + decay);
+        }
         check("beta1", beta1, 0, 1, true);
         check("beta2", beta2, 0, 1, true);
         check("tau", tau, 0, 10, false);
@@ -43,6 +50,7 @@ public final class ServerOptimizer {
         this.beta1 = beta1;
         this.beta2 = beta2;
         this.tau = tau;
+        this.decay = decay;
     }
 
     private static void check(String name, double value, double low, double high, boolean openHigh) {
@@ -62,22 +70,37 @@ public final class ServerOptimizer {
 
     /** Server momentum (FedAvgM): server learning rate {@code eta}, momentum {@code beta}. */
     public static ServerOptimizer momentum(double eta, double beta) {
-        return new ServerOptimizer(Kind.MOMENTUM, eta, beta, 0, 1);
+        return new ServerOptimizer(Kind.MOMENTUM, eta, beta, 0, 1, 1);
     }
 
     /** FedAdagrad. */
     public static ServerOptimizer adagrad(double eta, double beta1, double tau) {
-        return new ServerOptimizer(Kind.ADAGRAD, eta, beta1, 0, tau);
+        return new ServerOptimizer(Kind.ADAGRAD, eta, beta1, 0, tau, 1);
     }
 
     /** FedAdam. */
     public static ServerOptimizer adam(double eta, double beta1, double beta2, double tau) {
-        return new ServerOptimizer(Kind.ADAM, eta, beta1, beta2, tau);
+        return new ServerOptimizer(Kind.ADAM, eta, beta1, beta2, tau, 1);
     }
 
     /** FedYogi. */
     public static ServerOptimizer yogi(double eta, double beta1, double beta2, double tau) {
-        return new ServerOptimizer(Kind.YOGI, eta, beta1, beta2, tau);
+        return new ServerOptimizer(Kind.YOGI, eta, beta1, beta2, tau, 1);
+    }
+
+    /**
+     * This optimizer with its server learning rate multiplied by {@code decay} after every step
+     * ({@code eta_t = eta * decay^t}); 1 keeps it constant.
+     *
+     * @throws IllegalArgumentException unless {@code 0 < decay <= 1}
+     */
+    public ServerOptimizer withDecay(double decay) {
+        return new ServerOptimizer(kind, eta, beta1, beta2, tau, decay);
+    }
+
+    /** The server learning rate of the next step. */
+    public double learningRate() {
+        return decay == 1 ? eta : eta * Math.pow(decay, steps);
     }
 
     public Kind kind() {
@@ -105,6 +128,7 @@ public final class ServerOptimizer {
             throw new IllegalArgumentException("the model has " + n + " parameters, the optimizer's moments "
                     + m.length);
         }
+        double eta = learningRate();
         float[] out = new float[n];
         for (int i = 0; i < n; i++) {
             double di = d.applyAsDouble(i);
@@ -169,10 +193,14 @@ public final class ServerOptimizer {
     @Override
     public String toString() {
         return switch (kind) {
-            case MOMENTUM -> "momentum[eta=" + eta + ", beta=" + beta1 + "]";
-            case ADAGRAD -> "adagrad[eta=" + eta + ", beta1=" + beta1 + ", tau=" + tau + "]";
+            case MOMENTUM -> "momentum[eta=" + eta + ", beta=" + beta1 + decayText() + "]";
+            case ADAGRAD -> "adagrad[eta=" + eta + ", beta1=" + beta1 + ", tau=" + tau + decayText() + "]";
             default -> kind.name().toLowerCase(Locale.ROOT) + "[eta=" + eta + ", beta1=" + beta1 + ", beta2=" + beta2
-                    + ", tau=" + tau + "]";
+                    + ", tau=" + tau + decayText() + "]";
         };
+    }
+
+    private String decayText() {
+        return decay == 1 ? "" : ", decay=" + decay;
     }
 }

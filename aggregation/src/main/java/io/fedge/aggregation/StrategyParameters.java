@@ -53,6 +53,11 @@ public final class StrategyParameters {
                 : "; it takes " + String.join(", ", allowed.stream().map(StrategyFactory.Parameter::name).toList());
     }
 
+    /** The strategy's name, for messages. */
+    public String strategy() {
+        return strategy;
+    }
+
     /** Whether the user gave {@code key}. */
     public boolean given(String key) {
         return values.containsKey(key);

@@ -85,6 +85,49 @@ class ServerOptimizerTest {
     }
 
     @Test
+    void decayingMomentumByHand() {
+        // eta_0 = 1: x1 = (1.5, -2.25); v2 = (0.25, -0.125), eta_1 = 0.5: x2 = (1.625, -2.3125)
+        ServerOptimizer opt = ServerOptimizer.momentum(1.0, 0.9).withDecay(0.5);
+        assertEquals(1.0, opt.learningRate(), 0);
+        float[] x = run(opt);
+        assertArrayEquals(new float[] {1.625f, -2.3125f}, x, 1e-6f);
+        assertEquals(0.25, opt.learningRate(), 0);
+    }
+
+    @Test
+    void decayScalesEachStepAndLeavesTheMomentsAlone() {
+        // the same moments, so step t of the decayed optimizer is decay^t times the constant one's
+        ServerOptimizer constant = ServerOptimizer.adam(0.1, 0.9, 0.99, 1e-3);
+        ServerOptimizer decayed = ServerOptimizer.adam(0.1, 0.9, 0.99, 1e-3).withDecay(0.8);
+        float[] c0 = X;
+        float[] d0 = X;
+        double[][] deltas = {DELTAS[0], DELTAS[1], DELTAS[0]};
+        for (int t = 0; t < deltas.length; t++) {
+            double[] row = deltas[t];
+            float[] c1 = constant.step(c0, i -> row[i]);
+            float[] d1 = decayed.step(d0, i -> row[i]);
+            for (int i = 0; i < X.length; i++) {
+                assertEquals(Math.pow(0.8, t) * (c1[i] - c0[i]), d1[i] - d0[i], 1e-6, "step " + t + " coordinate " + i);
+            }
+            c0 = c1;
+            d0 = d1;
+        }
+    }
+
+    @Test
+    void resumedDecayContinuesTheSchedule() {
+        ServerOptimizer straight = ServerOptimizer.yogi(0.05, 0.9, 0.99, 1e-3).withDecay(0.7);
+        float[] a = run(straight);
+        ServerOptimizer first = ServerOptimizer.yogi(0.05, 0.9, 0.99, 1e-3).withDecay(0.7);
+        float[] b = first.step(X, i -> DELTAS[0][i]);
+        ServerOptimizer resumed = ServerOptimizer.yogi(0.05, 0.9, 0.99, 1e-3).withDecay(0.7);
+        resumed.restore("fedyogi", first.state("fedyogi"));
+        assertEquals(0.05 * 0.7, resumed.learningRate(), 1e-15);
+        b = resumed.step(b, i -> DELTAS[1][i]);
+        assertArrayEquals(a, b, 0f);
+    }
+
+    @Test
     void refusesSomeoneElsesOrCorruptState() {
         ServerOptimizer adam = ServerOptimizer.adam(0.1, 0.9, 0.99, 1e-3);
         adam.step(X, i -> DELTAS[0][i]);
@@ -106,5 +149,10 @@ class ServerOptimizerTest {
         assertThrows(IllegalArgumentException.class, () -> ServerOptimizer.adam(0.1, 1.0, 0.99, 1e-3));
         assertThrows(IllegalArgumentException.class, () -> ServerOptimizer.adam(0.1, 0.9, 0.99, 0));
         assertThrows(IllegalArgumentException.class, () -> ServerOptimizer.momentum(Double.NaN, 0.9));
+        for (double decay : new double[] {0, -0.5, 1.0001, Double.NaN}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> ServerOptimizer.yogi(0.01, 0.9, 0.99, 1e-3).withDecay(decay));
+            assertTrue(e.getMessage().startsWith("decay must be in (0, 1]"), e.getMessage());
+        }
     }
 }

@@ -36,7 +36,7 @@ class StrategiesTest {
         assertTrue(name.getMessage().startsWith("unknown strategy 'fedsgd', expected one of [") && !name.getMessage().contains("\n"));
         IllegalArgumentException key = assertThrows(IllegalArgumentException.class,
                 () -> Strategies.create("fedadam:beta3=0.9", sampling()));
-        assertEquals("strategy fedadam has no parameter 'beta3'; it takes eta, beta1, beta2, tau, momentum, bn", key.getMessage());
+        assertEquals("strategy fedadam has no parameter 'beta3'; it takes eta, beta1, beta2, tau, decay, momentum, bn", key.getMessage());
         IllegalArgumentException value = assertThrows(IllegalArgumentException.class,
                 () -> Strategies.create("fedadam:eta=fast", sampling()));
         assertEquals("strategy fedadam: eta must be a number, got 'fast'", value.getMessage());
@@ -45,6 +45,11 @@ class StrategiesTest {
         IllegalArgumentException range = assertThrows(IllegalArgumentException.class,
                 () -> Strategies.create("fedprox:mu=-1", sampling()));
         assertTrue(range.getMessage().contains("mu must be in"), range.getMessage());
+        for (String decay : List.of("0", "1.5", "-1")) {
+            IllegalArgumentException d = assertThrows(IllegalArgumentException.class,
+                    () -> Strategies.create("fedyogi:decay=" + decay, sampling()));
+            assertEquals("strategy fedyogi: decay must be in (0, 1]: " + Double.parseDouble(decay), d.getMessage());
+        }
     }
 
     @Test
@@ -53,6 +58,11 @@ class StrategiesTest {
         // beta 0, eta 0.5: x + 0.5 d
         float[] next = s.optimizer().step(new float[] {1f}, i -> 2.0);
         assertArrayEquals(new float[] {2f}, next, 0f);
+        // decay 0.5: the second step is half the first (beta 0, the same delta)
+        ServerOptimizedStrategy decayed = (ServerOptimizedStrategy) Strategies.create("fedavgm:eta=0.5,beta=0,decay=0.5", sampling());
+        float[] once = decayed.optimizer().step(new float[] {1f}, i -> 2.0);
+        float[] twice = decayed.optimizer().step(once, i -> 2.0);
+        assertArrayEquals(new float[] {2f, 2.5f}, new float[] {once[0], twice[0]}, 0f);
     }
 
     @Test

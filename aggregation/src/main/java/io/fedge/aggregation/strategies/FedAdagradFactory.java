@@ -26,11 +26,11 @@ public final class FedAdagradFactory implements StrategyFactory {
         return List.of(new Parameter("eta", "0.1", "server learning rate in (0, 1000]"),
                 new Parameter("beta1", "0.0", "first-moment decay in [0, 1)"),
                 new Parameter("tau", "1e-9", "adaptivity in (0, 10]; v starts at tau^2"),
-                LocalMomentum.PARAMETER, BatchNormParameter.PARAMETER);
+                ServerRateDecay.PARAMETER, LocalMomentum.PARAMETER, BatchNormParameter.PARAMETER);
     }
 
     @Override
     public Strategy create(Sampling sampling, StrategyParameters p) {
-        return new ServerOptimizedStrategy(name(), BatchNormParameter.apply(LocalMomentum.apply(sampling, p), p), ServerOptimizer.adagrad(p.number("eta"), p.number("beta1"), p.number("tau")));
+        return new ServerOptimizedStrategy(name(), BatchNormParameter.apply(LocalMomentum.apply(sampling, p), p), ServerRateDecay.apply(ServerOptimizer.adagrad(p.number("eta"), p.number("beta1"), p.number("tau")), p));
     }
 }

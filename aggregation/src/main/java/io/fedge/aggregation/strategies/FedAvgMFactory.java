@@ -25,11 +25,11 @@ public final class FedAvgMFactory implements StrategyFactory {
     public List<Parameter> parameters() {
         return List.of(new Parameter("eta", "1.0", "server learning rate in (0, 1000]"),
                 new Parameter("beta", "0.9", "server momentum in [0, 1)"),
-                LocalMomentum.PARAMETER, BatchNormParameter.PARAMETER);
+                ServerRateDecay.PARAMETER, LocalMomentum.PARAMETER, BatchNormParameter.PARAMETER);
     }
 
     @Override
     public Strategy create(Sampling sampling, StrategyParameters p) {
-        return new ServerOptimizedStrategy(name(), BatchNormParameter.apply(LocalMomentum.apply(sampling, p), p), ServerOptimizer.momentum(p.number("eta"), p.number("beta")));
+        return new ServerOptimizedStrategy(name(), BatchNormParameter.apply(LocalMomentum.apply(sampling, p), p), ServerRateDecay.apply(ServerOptimizer.momentum(p.number("eta"), p.number("beta")), p));
     }
 }

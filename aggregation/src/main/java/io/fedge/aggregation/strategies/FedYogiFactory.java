@@ -27,11 +27,11 @@ public final class FedYogiFactory implements StrategyFactory {
                 new Parameter("beta1", "0.9", "first-moment decay in [0, 1)"),
                 new Parameter("beta2", "0.99", "second-moment decay in [0, 1)"),
                 new Parameter("tau", "1e-3", "adaptivity in (0, 10]; v starts at tau^2"),
-                LocalMomentum.PARAMETER, BatchNormParameter.PARAMETER);
+                ServerRateDecay.PARAMETER, LocalMomentum.PARAMETER, BatchNormParameter.PARAMETER);
     }
 
     @Override
     public Strategy create(Sampling sampling, StrategyParameters p) {
-        return new ServerOptimizedStrategy(name(), BatchNormParameter.apply(LocalMomentum.apply(sampling, p), p), ServerOptimizer.yogi(p.number("eta"), p.number("beta1"), p.number("beta2"), p.number("tau")));
+        return new ServerOptimizedStrategy(name(), BatchNormParameter.apply(LocalMomentum.apply(sampling, p), p), ServerRateDecay.apply(ServerOptimizer.yogi(p.number("eta"), p.number("beta1"), p.number("beta2"), p.number("tau")), p));
     }
 }
