@@ -73,13 +73,10 @@ final class InProcessClients implements AutoCloseable {
                     continue;
                 }
                 DataSet local = train.toDataSet(parts[k]);
-                if (own != null && own.poisonsData()) {
-                    local = Simulation.flipLabels(local);
-                }
                 FederatedClient.Builder b = FederatedClient.builder()
                         .coordinator(coordinator)
                         .clientId(id)
-                        .data(local)
+                        .data(own == null ? local : own.trainingData(local))
                         .eventLoopGroup(all.io)
                         .trainingExecutor(all.trainers)
                         .sharedModels(all.models)
@@ -91,11 +88,7 @@ final class InProcessClients implements AutoCloseable {
                     b.tls(pki.client(id)).trustedModelKey(pinned).secureAggregationIdentity(pki.identity(id));
                 }
                 if (own != null) {
-                    b.declaredExamples(own.declaredExamples(local.numExamples())).listener(report)
-                            .codecs(own.codecs());
-                    if (own.transform() != null) {
-                        b.updateTransform(own.transform());
-                    }
+                    own.configure(b, local.numExamples(), report);
                 }
                 FederatedClient client = b.build();
                 all.clients.add(client);

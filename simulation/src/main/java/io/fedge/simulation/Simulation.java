@@ -198,7 +198,7 @@ public final class Simulation {
         try (Coordinator coordinator = builder.build()) {
             coordinator.start();
             if (session != null) {
-                session.start(hosted(coordinator, parts, pki), reason -> {
+                session.start(hosted(coordinator, parts, pki, attack, attackerIds), reason -> {
                     engineFailure.compareAndSet(null, reason);
                     coordinator.close(); // ends awaitRounds below
                 });
@@ -220,7 +220,7 @@ public final class Simulation {
             }
             coordinator.close(); // tells the engine's clients the federation is over
             if (session != null) {
-                reportEndings(session.finish());
+                reportEndings(session.finish(), report);
             }
             return new SimulationResult(coordinator.history().rounds(), finalModel, totalSeconds, loadSeconds, written,
                     report);
@@ -235,21 +235,29 @@ public final class Simulation {
     }
 
     /** The clients as an engine hosts them: the same ids, examples and seeds as in this process. */
-    private HostedFederation hosted(Coordinator coordinator, int[][] parts, ThrowawayPki pki) throws IOException {
+    private HostedFederation hosted(Coordinator coordinator, int[][] parts, ThrowawayPki pki, Attack attack,
+                                    List<String> attackerIds) throws IOException {
         List<ClientShard> shards = new ArrayList<>();
         for (int k = 0; k < parts.length; k++) {
             String id = String.format(CLIENT_ID, k);
             shards.add(new ClientShard(id, parts[k], config.seed() * 1_000_003L + k,
-                    pki == null ? null : pki.clientKeys(id)));
+                    pki == null ? null : pki.clientKeys(id), attackerIds.contains(id)));
         }
         InetSocketAddress at = coordinator.localAddress();
         return new HostedFederation(at.getAddress().getHostAddress(), at.getPort(), config.data(), shards,
-                ENGINE_GIVE_UP, pki == null ? null : pki.hostTrust(), config.secureAggregation());
+                ENGINE_GIVE_UP, pki == null ? null : pki.hostTrust(), config.secureAggregation(), attack);
     }
 
-    /** Logs, one line each, the engine's clients that ended otherwise than with the federation. */
-    private static void reportEndings(List<ClientOutcome> outcomes) {
+    /**
+     * Logs, one line each, the engine's clients that ended otherwise than with the federation, and
+     * adds what its attackers heard to {@code report}.
+     */
+    private static void reportEndings(List<ClientOutcome> outcomes, AttackReport report) {
         for (ClientOutcome o : outcomes) {
+            if (report != null && o.attackerTally() != null) {
+                report.addClientSide(o.id(), o.attackerTally());
+                continue; // the attack report's line says how it ended
+            }
             if (o.isFailure()) {
                 LOG.warn("client {} on {} ended: {} ({})", o.id(), o.host(), o.kind(), o.reason());
             }
@@ -274,17 +282,6 @@ public final class Simulation {
         int[] keep = Arrays.copyOf(all, config.trainLimit());
         Arrays.sort(keep);
         return keep;
-    }
-
-    /** The same examples with one-hot label {@code l} moved to {@code classes - 1 - l} (a label-flipping attacker). */
-    public static DataSet flipLabels(DataSet data) {
-        org.nd4j.linalg.api.ndarray.INDArray labels = data.getLabels();
-        int classes = (int) labels.columns();
-        org.nd4j.linalg.api.ndarray.INDArray flipped = labels.dup();
-        for (int c = 0; c < classes; c++) {
-            flipped.putColumn(Attack.flippedLabel(c, classes), labels.getColumn(c));
-        }
-        return new DataSet(data.getFeatures(), flipped);
     }
 
     private List<Path> writeOutputs(Coordinator coordinator, GlobalModel model, double totalSeconds, int clientCount,

@@ -53,8 +53,9 @@ public final class SparkEngine implements ClientEngine {
 
     @Override
     public String refuses(SimulationConfig config) {
-        if (config.attack() != null) {
-            return "--engine spark hosts honest clients; simulate attacks in process (without --engine)";
+        if (config.attack() != null && config.attack().isTransportLevel()) {
+            return "--attack " + config.attack() + " is a protocol client of its own, not a FederatedClient a Spark "
+                    + "task hosts; simulate it in process (without --engine)";
         }
         return null;
     }

@@ -48,7 +48,7 @@ class SparkSimulateCommandTest {
                 {"--engine", "spark", "--master", "yarn"}, {"spark://HOST:PORT"},
                 {"--engine", "spark", "--engine-option", "cores=4"}, {"spark.* settings: cores"},
                 {"--engine", "spark", "--master", "local", "--engine-option", "master=local[2]"}, {"give the master once"},
-                {"--engine", "spark", "--attack", "labelflip", "--attackers", "1"}, {"simulate attacks in process"},
+                {"--engine", "spark", "--attack", "noread", "--attackers", "1"}, {"simulate it in process"},
                 {"--engine", "in-process", "--engine-option", "spark.x=1"}, {"takes no --engine-option"},
         };
         for (int i = 0; i < cases.length; i += 2) {

@@ -87,13 +87,37 @@ class SparkEngineTest {
         assertTrue(diff < 1e-5, "largest parameter difference " + diff);
     }
 
+    /**
+     * Attackers hosted by Spark tasks do what they do in process: the same model (up to the order
+     * updates are folded in) and the same tally of how the coordinator treated them, its side
+     * (accepted, clipped, not counted) and theirs (welcomes, tasks, refused joins, heard on the
+     * executors). One attack per kind of lie: the update (scaled and sign-flipped), the data
+     * (labels flipped) and the Hello (an example count the coordinator refuses at registration).
+     */
+    @Test
+    void attackersOnSparkAreTreatedAsInProcess() throws Exception {
+        SimulationResult honest = new Simulation(config(false, null)).run();
+        for (String spec : List.of("scale:-4", "labelflip", "examples:4611686018427387904")) {
+            io.fedge.simulation.attack.Attack attack = io.fedge.simulation.attack.Attack.parse(spec);
+            SimulationResult inProcess = new Simulation(config(false, attack)).run();
+            SimulationResult spark = new Simulation(config(false, attack),
+                    ClientEngines.create("spark", Map.of("master", "local[2]"))).run();
+            assertEquals(inProcess.attacks().lines(), spark.attacks().lines(), spec);
+            assertEquals(inProcess.rounds().size(), spark.rounds().size(), spec);
+            double diff = maxDifference(inProcess.model().parameters(), spark.model().parameters());
+            assertTrue(diff < 1e-5, spec + ": largest parameter difference " + diff);
+            assertTrue(maxDifference(honest.model().parameters(), spark.model().parameters()) > 1e-3,
+                    spec + ": the attack changed the model");
+        }
+    }
+
     @Test
     void aHostWhoseDataDiffersFailsTheJobWithItsReasonInOneLine() throws Exception {
         SimulationConfig config = config(false, null);
         // positions past the end of the 60,000 training images: what a host with a shorter copy sees
         io.fedge.simulation.engine.HostedFederation federation = new io.fedge.simulation.engine.HostedFederation(
                 "127.0.0.1", 9, config.data(), List.of(new io.fedge.simulation.engine.ClientShard("client-000",
-                new int[] {0, 1, 60_000}, 1, null)), Duration.ofSeconds(5), null, false);
+                new int[] {0, 1, 60_000}, 1, null, false)), Duration.ofSeconds(5), null, false, null);
         java.util.concurrent.CompletableFuture<String> failure = new java.util.concurrent.CompletableFuture<>();
         ClientEngine engine = ClientEngines.create("spark", Map.of("master", "local[1]"));
         try (io.fedge.simulation.engine.EngineSession session = engine.open(config)) {
@@ -111,8 +135,9 @@ class SparkEngineTest {
     void refusesWhatItCannotHostInOneLine() {
         ClientEngine engine = ClientEngines.create("spark", Map.of());
         IllegalArgumentException attack = assertThrows(IllegalArgumentException.class,
-                () -> new Simulation(config(false, io.fedge.simulation.attack.Attack.parse("labelflip")), engine));
-        assertTrue(attack.getMessage().contains("attacks"), attack.getMessage());
+                () -> new Simulation(config(false, io.fedge.simulation.attack.Attack.parse("stall")), engine));
+        assertEquals("--attack stall is a protocol client of its own, not a FederatedClient a Spark task hosts; "
+                + "simulate it in process (without --engine)", attack.getMessage());
         IllegalArgumentException master = assertThrows(IllegalArgumentException.class,
                 () -> ClientEngines.create("spark", Map.of("master", "yarn")));
         assertTrue(master.getMessage().contains("spark://HOST:PORT"), master.getMessage());

@@ -1,9 +1,14 @@
 package io.fedge.simulation.attack;
 
+import io.fedge.client.ClientListener;
+import io.fedge.client.FederatedClient;
 import io.fedge.client.LocalUpdate;
 import io.fedge.client.UpdateTransform;
 import io.fedge.core.ErrorCode;
 import io.fedge.core.FedgeException;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
 
 import java.util.List;
 import java.util.Locale;
@@ -38,7 +43,10 @@ import java.util.Locale;
  * @param count the examples of {@code examples} and {@code claim}; 0 otherwise
  * @param factor the factor of {@code scale}, the standard deviation of {@code gaussian}; 1 otherwise
  */
-public record Attack(Kind kind, long count, double factor) {
+public record Attack(Kind kind, long count, double factor) implements java.io.Serializable {
+    @java.io.Serial
+    private static final long serialVersionUID = 1L;
+
     /** What an attacker does. */
     public enum Kind { EXAMPLES, CLAIM, SCALE, GAUSSIAN, LABELFLIP, NAN, STALL, NOREAD, ABSENT, DECLINE }
 
@@ -96,6 +104,43 @@ public record Attack(Kind kind, long count, double factor) {
     /** The label a {@code labelflip} attacker trains with for true label {@code label} of {@code classes}. */
     public static int flippedLabel(int label, int classes) {
         return classes - 1 - label;
+    }
+
+    /** The same examples with one-hot label {@code l} moved to {@code classes - 1 - l} (a label-flipping attacker). */
+    public static DataSet flipLabels(DataSet data) {
+        INDArray labels = data.getLabels();
+        int classes = (int) labels.columns();
+        INDArray flipped = labels.dup();
+        for (int c = 0; c < classes; c++) {
+            flipped.putColumn(flippedLabel(c, classes), labels.getColumn(c));
+        }
+        return new DataSet(data.getFeatures(), flipped);
+    }
+
+    /** What an attacker holding {@code honest} trains on: its labels flipped for {@code labelflip}, else as held. */
+    public DataSet trainingData(DataSet honest) {
+        return poisonsData() ? flipLabels(honest) : honest;
+    }
+
+    /**
+     * Sets up {@code client}, a real client's builder given {@link #trainingData}, to make this
+     * attack holding {@code honest} examples: the count it declares, what it does to each update and
+     * the codecs it encodes with; {@code listener} hears what the attacker's client hears. Not for
+     * the transport-level attacks ({@link #isTransportLevel}) nor {@code absent}, which have no such
+     * client.
+     */
+    public FederatedClient.Builder configure(FederatedClient.Builder client, long honest, ClientListener listener) {
+        if (isTransportLevel() || kind == Kind.ABSENT) {
+            throw new IllegalStateException("attack " + this + " has no FederatedClient of its own");
+        }
+        client.declaredExamples(declaredExamples(honest))
+                .listener(listener)
+                .codecs(codecs());
+        UpdateTransform t = transform();
+        if (t != null) {
+            client.updateTransform(t);
+        }
+        return client;
     }
 
     /** Whether the attack poisons the attacker's data rather than its update. */

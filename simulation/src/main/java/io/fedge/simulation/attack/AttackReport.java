@@ -33,7 +33,10 @@ public final class AttackReport implements RoundListener, ClientListener {
      * @param clipBound the bound that update was clipped to, NaN if none
      */
     public record Tally(int registrations, int tasks, int accepted, int clipped, int notCounted, String lastNotCounted,
-                        int joinFailures, String lastJoinFailure, double largestClippedNorm, double clipBound) {
+                        int joinFailures, String lastJoinFailure, double largestClippedNorm, double clipBound)
+            implements java.io.Serializable {
+        @java.io.Serial
+        private static final long serialVersionUID = 1L;
     }
 
     /** One attacker's counts as they grow; guarded by the report's lock. */
@@ -90,6 +93,22 @@ public final class AttackReport implements RoundListener, ClientListener {
         if (c != null) {
             change.accept(c);
         }
+    }
+
+    /**
+     * Adds what {@code clientId}'s client heard where it ran (another JVM's report on it: an engine's
+     * host): its welcomes, tasks and refused joins. The coordinator's side of the tally (accepted,
+     * clipped, not counted) is this report's own.
+     */
+    public void addClientSide(String clientId, Tally heard) {
+        update(clientId, c -> {
+            c.registrations += heard.registrations();
+            c.tasks += heard.tasks();
+            c.joinFailures += heard.joinFailures();
+            if (!heard.lastJoinFailure().isEmpty()) {
+                c.lastJoinFailure = heard.lastJoinFailure();
+            }
+        });
     }
 
     @Override

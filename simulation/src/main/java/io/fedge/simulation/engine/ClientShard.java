@@ -12,8 +12,10 @@ import java.util.Objects;
  * @param indices its examples: positions in the training set ({@link io.fedge.data.DataSource#load})
  * @param seed its local training's seed (shuffling, dropout)
  * @param keys its certificate and key when the federation runs over mutual TLS, else null
+ * @param attacker whether it makes the federation's attack ({@link HostedFederation#attack})
  */
-public record ClientShard(String id, int[] indices, long seed, HostTrust.ClientKeys keys) implements Serializable {
+public record ClientShard(String id, int[] indices, long seed, HostTrust.ClientKeys keys, boolean attacker)
+        implements Serializable {
     @Serial
     private static final long serialVersionUID = 1L;
 

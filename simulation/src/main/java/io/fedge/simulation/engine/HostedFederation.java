@@ -1,6 +1,7 @@
 package io.fedge.simulation.engine;
 
 import io.fedge.data.DataSource;
+import io.fedge.simulation.attack.Attack;
 
 import java.io.Serial;
 import java.io.Serializable;
@@ -22,9 +23,11 @@ import java.util.Objects;
  *     its {@link ClientShard}), or null for plain TCP
  * @param secureAggregation whether the clients take part in secure aggregation (their certificates
  *     are their identities)
+ * @param attack what the clients marked {@link ClientShard#attacker} do, or null for none; one a
+ *     real client makes (not the transport-level ones, which are protocol clients of their own)
  */
 public record HostedFederation(String coordinatorHost, int coordinatorPort, DataSource data, List<ClientShard> clients,
-                               Duration giveUpAfter, HostTrust trust, boolean secureAggregation)
+                               Duration giveUpAfter, HostTrust trust, boolean secureAggregation, Attack attack)
         implements Serializable {
     @Serial
     private static final long serialVersionUID = 1L;
@@ -44,6 +47,15 @@ public record HostedFederation(String coordinatorHost, int coordinatorPort, Data
             if ((c.keys() == null) != (trust == null)) {
                 throw new IllegalArgumentException("client " + c.id() + (trust == null ? " has keys in a federation "
                         + "over plain TCP" : " has no keys in a federation over mutual TLS"));
+            }
+        }
+        if (attack != null && attack.isTransportLevel()) {
+            throw new IllegalArgumentException("attack " + attack + " is a protocol client of its own; engines host "
+                    + "real clients");
+        }
+        for (ClientShard c : clients) {
+            if (c.attacker() && attack == null) {
+                throw new IllegalArgumentException("client " + c.id() + " is an attacker in a federation without an attack");
             }
         }
         if (secureAggregation && trust == null) {

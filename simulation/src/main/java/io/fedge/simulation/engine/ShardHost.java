@@ -8,7 +8,10 @@ import io.fedge.comm.secagg.SecAggIdentity;
 import io.fedge.comm.tls.TlsContexts;
 import io.fedge.data.DataSource;
 import io.fedge.data.Examples;
+import io.fedge.simulation.attack.Attack;
+import io.fedge.simulation.attack.AttackReport;
 import io.netty.channel.EventLoopGroup;
+import org.nd4j.linalg.dataset.DataSet;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -24,6 +27,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * host (a Spark task) does. The clients share one I/O thread and {@code threads} training threads,
  * as an in-process simulation's do, and read their examples from this machine's copy of the data,
  * read once per JVM and kept while the same data is asked for (tasks of one executor share it).
+ * The federation's attackers among them are real clients set up by the attack
+ * ({@link Attack#configure}), as in process; what they hear is returned with their outcomes.
  */
 public final class ShardHost {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ShardHost.class);
@@ -71,13 +76,24 @@ public final class ShardHost {
         HostTrust trust = federation.trust();
         java.security.cert.X509Certificate ca = trust == null ? null : trust.ca();
         java.security.PublicKey modelKey = trust == null ? null : trust.modelKey();
+        Attack attack = federation.attack();
+        List<String> attackerIds = shards.stream().filter(ClientShard::attacker).map(ClientShard::id).toList();
+        // what this host's attackers hear; the coordinator's side of their tally is the driver's
+        AttackReport heard = attack == null ? null : new AttackReport(attack, attackerIds);
+        List<ClientOutcome> outcomes = new ArrayList<>();
         List<FederatedClient> clients = new ArrayList<>();
         try {
             for (ClientShard shard : shards) {
+                if (shard.attacker() && attack.kind() == Attack.Kind.ABSENT) {
+                    outcomes.add(new ClientOutcome(shard.id(), ClientEnding.Kind.CLOSED,
+                            "absent: the attack's baseline, never connected", host, heard.tally(shard.id())));
+                    continue;
+                }
+                DataSet local = train.toDataSet(shard.indices());
                 FederatedClient.Builder b = FederatedClient.builder()
                         .coordinator(coordinator)
                         .clientId(shard.id())
-                        .data(train.toDataSet(shard.indices()))
+                        .data(shard.attacker() ? attack.trainingData(local) : local)
                         .eventLoopGroup(io)
                         .trainingExecutor(trainers)
                         .sharedModels(models)
@@ -90,15 +106,18 @@ public final class ShardHost {
                         b.secureAggregationIdentity(new SecAggIdentity(own, ca));
                     }
                 }
+                if (shard.attacker()) {
+                    attack.configure(b, local.numExamples(), heard);
+                }
                 FederatedClient client = b.build();
                 clients.add(client);
                 client.start();
             }
-            List<ClientOutcome> outcomes = new ArrayList<>();
             for (FederatedClient c : clients) {
                 c.awaitTermination(Long.MAX_VALUE, TimeUnit.DAYS);
                 ClientEnding e = c.ending().orElse(new ClientEnding(ClientEnding.Kind.CLOSED, "closed"));
-                outcomes.add(new ClientOutcome(c.clientId(), e.kind(), e.reason(), host));
+                outcomes.add(new ClientOutcome(c.clientId(), e.kind(), e.reason(), host,
+                        attackerIds.contains(c.clientId()) ? heard.tally(c.clientId()) : null));
             }
             return outcomes;
         } finally {

@@ -127,7 +127,7 @@ class AttackTest {
         labels.putScalar(0, 0, 1);
         labels.putScalar(1, 3, 1);
         labels.putScalar(2, 9, 1);
-        org.nd4j.linalg.dataset.DataSet flipped = io.fedge.simulation.Simulation.flipLabels(
+        org.nd4j.linalg.dataset.DataSet flipped = Attack.flipLabels(
                 new org.nd4j.linalg.dataset.DataSet(org.nd4j.linalg.factory.Nd4j.zeros(3, 4), labels));
         assertEquals(9, flipped.getLabels().getRow(0).argMax().getInt(0));
         assertEquals(6, flipped.getLabels().getRow(1).argMax().getInt(0));
