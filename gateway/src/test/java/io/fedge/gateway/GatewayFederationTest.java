@@ -84,9 +84,14 @@ class GatewayFederationTest {
     }
 
     private Coordinator coordinator(int clients, Coordinator.Builder tls) throws Exception {
+        return coordinator(clients, tls, FedAvg.builder());
+    }
+
+    private Coordinator coordinator(int clients, Coordinator.Builder tls, io.fedge.aggregation.Sampling.Builder<FedAvg> strategy)
+            throws Exception {
         Coordinator c = tls.bind(new InetSocketAddress("127.0.0.1", 0))
                 .initialModel(initial())
-                .strategy(FedAvg.builder().fractionFit(1.0).minFitClients(clients).minAvailableClients(clients)
+                .strategy(strategy.fractionFit(1.0).minFitClients(clients).minAvailableClients(clients)
                         .instructions(instructions()).build())
                 .rounds(1)
                 .roundTimeout(Duration.ofMinutes(2))
@@ -184,6 +189,55 @@ class GatewayFederationTest {
             assertEquals(ClientEnding.Kind.FINISHED, d.ending().orElseThrow().kind());
             assertEquals(1, d.updatesAccepted());
         }
+    }
+
+    /**
+     * Federated evaluation through the tier: each gateway sums its devices' confusion matrices and
+     * sends one up; the coordinator's is the sum over all eight devices, computed here a second way
+     * by running the published model on each device's data.
+     */
+    @Test
+    void devicesConfusionMatricesReachTheCoordinatorSummedByTheirGateways() throws Exception {
+        Coordinator c = coordinator(2, Coordinator.builder(), FedAvg.builder().evaluateOnClients(1.0, 2, 64));
+        KeyPair signing = ModelSigner.newKeyPair();
+        Gateway a = gateway(c, "gateway-a", 4, signing, SiteServer.builder(), u -> u);
+        Gateway b = gateway(c, "gateway-b", 4, signing, SiteServer.builder(), u -> u);
+        for (int d = 0; d < 8; d++) {
+            device((d < 4 ? a : b).site().localAddress(), d,
+                    FederatedClient.builder().trustedModelKey(signing.getPublic()));
+        }
+        assertTrue(c.awaitRounds(3, TimeUnit.MINUTES), "the round finished");
+        RoundRecord r = c.history().rounds().get(0);
+        assertTrue(r.succeeded(), r.outcome());
+        org.deeplearning4j.nn.multilayer.MultiLayerNetwork net = Dl4jModels.instantiate(c.globalModel());
+        long[][] expected = new long[10][10];
+        long correct = 0;
+        long total = 0;
+        for (int d = 0; d < 8; d++) {
+            DataSet data = deviceData(d);
+            org.nd4j.linalg.api.ndarray.INDArray predicted = net.output(data.getFeatures()).argMax(1);
+            org.nd4j.linalg.api.ndarray.INDArray actual = data.getLabels().argMax(1);
+            for (int i = 0; i < data.numExamples(); i++) {
+                int t = actual.getInt(i);
+                int p = predicted.getInt(i);
+                expected[t][p]++;
+                correct += t == p ? 1 : 0;
+                total++;
+            }
+        }
+        java.util.Map<String, Double> m = r.evaluationMetrics();
+        long summed = 0;
+        for (int t = 0; t < 10; t++) {
+            for (int p = 0; p < 10; p++) {
+                String key = RoundRecord.FEDERATED_METRICS + "confusion/" + t + "/" + p;
+                assertEquals(expected[t][p], m.getOrDefault(key, 0.0), 0, key + " of " + m);
+                summed += expected[t][p];
+            }
+        }
+        assertEquals(java.util.Arrays.stream(SIZES).sum(), summed, "every device's every example once");
+        assertEquals((double) correct / total, r.federatedAccuracy(), 1e-9);
+        long cells = java.util.Arrays.stream(expected).flatMapToLong(java.util.Arrays::stream).filter(v -> v > 0).count();
+        assertTrue(cells > 10, "a matrix of many cells, so a misplaced count shows: " + cells);
     }
 
     @Test
