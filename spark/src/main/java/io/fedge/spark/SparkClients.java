@@ -28,7 +28,8 @@ final class SparkClients implements EngineSession {
     private final InetAddress host;
     private volatile JavaFutureAction<List<ClientOutcome>> job;
     private volatile boolean finishing;
-    private volatile boolean failureReported;
+    /** Set by whichever reports the job's failure first, the watcher or {@link #finish}: it is said once. */
+    private final java.util.concurrent.atomic.AtomicBoolean failureReported = new java.util.concurrent.atomic.AtomicBoolean();
     private boolean closed;
 
     SparkClients(JavaSparkContext context, InetAddress host) {
@@ -60,8 +61,7 @@ final class SparkClients implements EngineSession {
             try {
                 job.get();
             } catch (ExecutionException e) {
-                if (!finishing) {
-                    failureReported = true;
+                if (!finishing && failureReported.compareAndSet(false, true)) {
                     failed.accept("the Spark job hosting the clients failed: " + firstLine(e.getCause()));
                 }
             } catch (InterruptedException | java.util.concurrent.CancellationException e) {
@@ -85,7 +85,7 @@ final class SparkClients implements EngineSession {
             LOG.warn("spark: the clients' tasks did not end {} s after the federation; cancelling them", FINISH_SECONDS);
             j.cancel(true);
         } catch (ExecutionException e) {
-            if (!failureReported) {
+            if (failureReported.compareAndSet(false, true)) {
                 LOG.warn("spark: the clients' job failed after the federation: {}", firstLine(e.getCause()));
             }
         } catch (InterruptedException e) {
