@@ -10,14 +10,10 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 out="$(realpath -m "${1:-$here/runs/ab}")"
 "$here/fedge" --version >/dev/null
-frozen="$(mktemp -d)"
-pids=()
-cleanup() { for p in "${pids[@]:-}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$frozen"; }
-trap cleanup EXIT
-cp "$here/simulation/target/fedge.jar" "$frozen/" && cp -r "$here/simulation/target/lib" "$frozen/lib"
-export FEDGE_JAR="$frozen/fedge.jar" FEDGE_LIB="$frozen/lib"
+# shellcheck source=lib.sh
+source "$here/benchmarks/lib.sh"
+freeze_build
 at=${AT:-10}
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 rm -rf "$out" && mkdir -p "$out"
 certs="$out/certs"
 "$here/fedge" certs init --dir "$certs" --names 127.0.0.1,localhost >/dev/null

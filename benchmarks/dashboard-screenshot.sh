@@ -10,11 +10,10 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 shot="$(realpath -m "${1:-$here/docs/dashboard.png}")"
 shown=${2:-12}
 "$here/fedge" --version >/dev/null
+# shellcheck source=lib.sh
+source "$here/benchmarks/lib.sh"
 work="$(mktemp -d)"
-pids=()
-cleanup() { for p in "${pids[@]:-}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
-trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+cleanup_paths+=("$work")
 certs="$work/certs"
 "$here/fedge" certs init --dir "$certs" --names 127.0.0.1,localhost >/dev/null
 "$here/fedge" certs admin --dir "$certs" --name ops >/dev/null

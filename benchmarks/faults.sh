@@ -23,11 +23,9 @@ seed=${SEED:-1}
 rounds=${ROUNDS:-}            # default 10 (clients) or 20 (coordinator)
 kills=${KILLS:-20}            # coordinator kills
 
-pids=()
-cleanup() { for p in "${pids[@]:-}"; do kill -9 "$p" 2>/dev/null || true; done; }
-trap cleanup EXIT
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+# shellcheck source=lib.sh
+source "$here/benchmarks/lib.sh"
+kill_signal=KILL
 rounds_in() { python3 - "$1" <<'EOF'
 import json, sys
 try:

@@ -24,13 +24,9 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 what="${1:?usage: gateways.sh tiers|infer|idle [OUT]}"
 out="$(realpath -m "${2:-$here/runs/gateways}/$what")"
 "$here/fedge" --version >/dev/null
-frozen="$(mktemp -d)"
-pids=()
-cleanup() { for p in "${pids[@]:-}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$frozen"; }
-trap cleanup EXIT
-cp "$here/simulation/target/fedge.jar" "$frozen/" && cp -r "$here/simulation/target/lib" "$frozen/lib"
-export FEDGE_JAR="$frozen/fedge.jar" FEDGE_LIB="$frozen/lib"
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+# shellcheck source=lib.sh
+source "$here/benchmarks/lib.sh"
+freeze_build
 rm -rf "$out" && mkdir -p "$out"
 
 summary() {  # summary HISTORY LABEL: one line per round and the totals, from history.json

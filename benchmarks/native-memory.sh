@@ -13,10 +13,9 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 out="$(realpath -m "${1:-$here/runs/native-memory}")"
 rounds="${ROUNDS:-10}" epochs="${EPOCHS:-1}"
 "$here/fedge" --version >/dev/null
-frozen="$(mktemp -d)"
-trap 'rm -rf "$frozen"' EXIT
-cp "$here/simulation/target/fedge.jar" "$frozen/" && cp -r "$here/simulation/target/lib" "$frozen/lib"
-export FEDGE_JAR="$frozen/fedge.jar" FEDGE_LIB="$frozen/lib"
+# shellcheck source=lib.sh
+source "$here/benchmarks/lib.sh"
+freeze_build
 export FEDGE_JAVA_OPTS="-Xms2g -Xmx2g -XX:+AlwaysPreTouch -XX:+UseParallelGC"
 rm -rf "$out" && mkdir -p "$out"
 run() {  # run NAME JAVACPP-OPTIONS ('' = the launcher's own)

@@ -15,15 +15,9 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 out="$(realpath -m "${1:-$here/runs/spark}")"
 reps="${REPS:-2}" cores="${CORES:-2}" model="${MODEL:-cnn}" rounds="${ROUNDS:-5}"
 "$here/fedge" --version >/dev/null
-frozen="$(mktemp -d)"
-pids=()
-cleanup() { for p in "${pids[@]:-}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$frozen"; }
-trap cleanup EXIT
-# a frozen copy: a rebuild during the runs cannot change them
-cp "$here/simulation/target/fedge.jar" "$frozen/" && cp -r "$here/simulation/target/lib" "$frozen/lib"
-cp -r "$here/spark/target/spark-home" "$frozen/spark-home"
-export FEDGE_JAR="$frozen/fedge.jar" FEDGE_LIB="$frozen/lib" FEDGE_SPARK_HOME="$frozen/spark-home"
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+# shellcheck source=lib.sh
+source "$here/benchmarks/lib.sh"
+freeze_build spark
 rm -rf "$out" && mkdir -p "$out"
 wait_for() {  # wait_for FILE TEXT: until TEXT appears in FILE (60 s at most)
   timeout 60 grep -m1 -q "$2" <(tail -F "$1" 2>/dev/null)

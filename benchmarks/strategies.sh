@@ -19,11 +19,9 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 what="${1:?usage: strategies.sh attack|run ...}"
 shift
 "$here/fedge" --version >/dev/null   # builds on first use, outside the timings
-# a frozen copy of the build: rebuilding the project while the benchmark runs cannot change it
-frozen="$(mktemp -d)"
-trap 'rm -rf "$frozen"' EXIT
-cp "$here/simulation/target/fedge.jar" "$frozen/" && cp -r "$here/simulation/target/lib" "$frozen/lib"
-export FEDGE_JAR="$frozen/fedge.jar" FEDGE_LIB="$frozen/lib"
+# shellcheck source=lib.sh
+source "$here/benchmarks/lib.sh"
+freeze_build
 rounds=${ROUNDS:-20}
 seed=${SEED:-1}
 parallel=${PARALLEL:-2}
