@@ -45,6 +45,16 @@ public final class ServerOptimizedStrategy extends SampledStrategy {
         optimizer.restore(name, state);
     }
 
+    /**
+     * {@code server_learning_rate}: the rate of the optimizer's last step (the decayed one under
+     * {@code decay}); empty before the first.
+     */
+    @Override
+    public java.util.Map<String, Double> roundMetrics() {
+        double rate = optimizer.lastLearningRate();
+        return Double.isNaN(rate) ? java.util.Map.of() : java.util.Map.of("server_learning_rate", rate);
+    }
+
     /** The optimizer, for tests and reports. */
     public ServerOptimizer optimizer() {
         return optimizer;

@@ -36,6 +36,7 @@ public final class ServerOptimizer {
     private float[] m;
     private float[] v;
     private long steps;
+    private double lastRate = Double.NaN;
 
     private ServerOptimizer(Kind kind, double eta, double beta1, double beta2, double tau, double decay) {
         check("eta", eta, 0, 1e3, false);
@@ -98,6 +99,11 @@ public final class ServerOptimizer {
         return new ServerOptimizer(kind, eta, beta1, beta2, tau, decay);
     }
 
+    /** The server learning rate of the last step taken; NaN before the first (and after a restore). */
+    public double lastLearningRate() {
+        return lastRate;
+    }
+
     /** The server learning rate of the next step. */
     public double learningRate() {
         return decay == 1 ? eta : eta * Math.pow(decay, steps);
@@ -154,6 +160,7 @@ public final class ServerOptimizer {
             out[i] = (float) (x[i] + step);
         }
         steps++;
+        lastRate = eta;
         return out;
     }
 

@@ -63,6 +63,8 @@ class StrategiesTest {
         float[] once = decayed.optimizer().step(new float[] {1f}, i -> 2.0);
         float[] twice = decayed.optimizer().step(once, i -> 2.0);
         assertArrayEquals(new float[] {2f, 2.5f}, new float[] {once[0], twice[0]}, 0f);
+        assertEquals(java.util.Map.of("server_learning_rate", 0.25), decayed.roundMetrics());
+        assertEquals(java.util.Map.of(), ((ServerOptimizedStrategy) Strategies.create("fedyogi", sampling())).roundMetrics());
     }
 
     @Test
